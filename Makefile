@@ -1,0 +1,70 @@
+# l1ot — top-level targets. `make demo` and `make test` are the whole set-up.
+SHELL := /bin/bash
+VENV  ?= .venv
+PY    := $(VENV)/bin/python
+L1OT  := $(VENV)/bin/l1ot
+STAMP := $(VENV)/.installed
+BUILD ?= build
+K     ?= 32
+
+.PHONY: all venv demo test test-slow bench data model export csim cosim synth hls-synth ip clean help
+
+help:
+	@echo "make demo      - end-to-end job on the bundled sample (creates .venv)"
+	@echo "make test      - test suite (creates .venv)"
+	@echo "make bench     - benchmarks -> reports/bench.json"
+	@echo "make data      - regenerate the simulated ADC2021-format sample (Pythia 8 + FastJet)"
+	@echo "make model     - train the default LinW2 k-medoids model -> $(BUILD)/model_k$(K).h5"
+	@echo "make export    - parameters.h, SV package, golden vectors -> $(BUILD)/export/k$(K)"
+	@echo "make csim      - HLS C simulation on g++ with the open ap_types headers"
+	@echo "make cosim     - cocotb + Verilator RTL simulation against the golden vectors"
+	@echo "make synth     - Yosys synth_xilinx resource estimate -> reports/firmware.*"
+	@echo "make hls-synth / make ip - Vitis HLS flow (needs vitis_hls; untested here)"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
+
+bench: $(STAMP)
+	$(PY) scripts/bench.py
+
+data: $(STAMP)
+	$(PY) -m pip install -q -e ".[gen]"
+	$(PY) scripts/make_dataset.py --out data
+
+model: $(STAMP)
+	$(L1OT) train data/background_for_training.h5 --k $(K) -o $(BUILD)/model_k$(K).h5
+
+export: $(STAMP)
+	$(PY) scripts/build_artifacts.py --k $(K) --build $(BUILD)
+
+csim: $(STAMP)
+	$(PY) hls/run_csim.py --build $(BUILD)
+
+cosim: $(STAMP)
+	$(PY) testbench/run_cosim.py --build $(BUILD)
+
+synth: $(STAMP)
+	$(PY) firmware/synth/run_yosys.py --build $(BUILD)
+
+hls-synth: $(STAMP)
+	$(PY) hls/run_vendor.py synth --build $(BUILD)
+
+ip: $(STAMP)
+	$(PY) hls/run_vendor.py ip --build $(BUILD)
+
+demo: $(STAMP)
+	$(PY) scripts/demo.py --build $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
