@@ -1,0 +1,1 @@
+"""Sub-commands of the ``l1ot`` CLI; each module defines ``register(subparsers)``."""
