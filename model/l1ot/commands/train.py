@@ -1,0 +1,39 @@
+"""``l1ot train``: k-medoids LinW2 model on background events."""
+from __future__ import annotations
+
+import os
+
+from .. import data, linot
+from ..splits import DEFAULT as SPLITS
+
+
+def register(sub):
+    p = sub.add_parser("train", help="train a LinW2 k-medoids model on background events")
+    p.add_argument("background", help="ADC2021 background file")
+    p.add_argument("--k", type=int, default=32, help="number of medoids (default 32)")
+    p.add_argument("--n", type=int, default=5000, help="training events (default 5000, from the train split)")
+    p.add_argument("--transport", choices=linot.TRANSPORTS, default="sorted")
+    p.add_argument("--axis-weights", type=float, nargs=3, default=(1.0, 1.0, 1.0),
+                   metavar=("W_PT", "W_ETA", "W_PHI"), help="weights of the squared ground metric")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--on-bad-event", choices=data.BAD_EVENT_POLICIES, default="fail")
+    p.add_argument("-o", "--output", required=True, help="model file (HDF5)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    total = data.count(args.background)
+    a, b = SPLITS.background(total, args.background)["train"]
+    n = min(args.n, b - a)
+    rep = data.ValidationReport()
+    ev = data.load(args.background, n=n, start=a, on_bad_event=args.on_bad_event, report=rep)
+    if not rep.ok:
+        print(f"skipped bad events: {rep.summary()}")
+    print(f"training {args.transport} LinW2 k-medoids: k={args.k}, N={len(ev)} events of {args.background}")
+    model = linot.train(ev, k=args.k, transport=args.transport, weights=args.axis_weights, seed=args.seed,
+                        provenance={"input_file": os.path.basename(args.background),
+                                    "input_sha256": linot.file_sha256(args.background),
+                                    "train_start": int(a)})
+    model.save(args.output)
+    print(f"wrote {args.output}: {model.k} medoids (training indices {model.medoid_train_index[:8].tolist()}...)")
+    return 0

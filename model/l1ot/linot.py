@@ -1,0 +1,312 @@
+"""Linearized 2-Wasserstein (LinW2) embedding, k-medoids training and scoring.
+
+Paper 2 (Cai, Craig, Craig, Lin), eqs. 2-3, with uniform weights: given a
+reference measure R of 19 points ``r_i`` with weights 1/19, the optimal plan
+from an event E (19 points, weights 1/19) to R is a permutation ``sigma``; the
+embedding is ``T_E = (x_sigma(1), ..., x_sigma(19))`` (19, 3), the event's
+points listed in the order matched to R, and
+
+    LinW2(E, E') = sqrt( (1/19) sum_i |T_E(r_i) - T_E'(r_i)|^2 ).
+
+Transports (``transport=``):
+
+* ``"exact"``   -- the plan from POT ``ot.emd`` to any reference;
+* ``"sorted"``  -- sort by pT descending, ties to the lower slot. Exact for any
+  reference on the pT axis (eta = phi = 0, strictly decreasing pT): the cost
+  ``sum_i |x_sigma(i) - r_i|^2 = sum|x|^2 + sum|r|^2 - 2 sum_i pT_sigma(i) r_i``
+  and, by the rearrangement inequality, ``sum_i pT_sigma(i) r_i`` is maximal
+  when the largest pT meets the largest ``r_i``; see ``docs/linot.md``;
+* ``"species"`` -- sort within the MET / e-gamma / muon / jet blocks: the
+  multi-species variant (objects only move to reference points of their own
+  species), proposed in paper 1 §5.
+
+The anomaly score is ``min_m LinW2(T, M_m)`` over k medoids ``M_m`` of the SM
+background, computed as ``|a|^2 - 2 a.b + |b|^2`` with BLAS.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import __version__
+from .data import BLOCKS, N_SLOTS
+from .errors import ModelError
+from .spaces import coordinates
+
+TRANSPORTS = ("sorted", "species", "exact")
+MODEL_FORMAT = "l1ot-model-v1"
+#: minimum gap (GeV) between consecutive reference pT values
+REF_GAP = 1e-3
+
+
+# --------------------------------------------------------------------------
+# permutations
+# --------------------------------------------------------------------------
+def sort_permutation(pt: np.ndarray) -> np.ndarray:
+    """Slot order sorting pT descending, ties to the lower slot: int (N, 19)."""
+    return np.argsort(-np.asarray(pt, dtype=np.float64), axis=1, kind="stable")
+
+
+def species_permutation(pt: np.ndarray) -> np.ndarray:
+    """Slot order sorting pT descending within each species block: int (N, 19)."""
+    pt = np.asarray(pt, dtype=np.float64)
+    perm = np.empty(pt.shape, dtype=np.int64)
+    for _, a, b in BLOCKS:
+        perm[:, a:b] = a + np.argsort(-pt[:, a:b], axis=1, kind="stable")
+    return perm
+
+
+def exact_permutation(x: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Optimal-plan permutation from POT ``ot.emd`` to ``reference``.
+
+    x : (N, 19, d) event points; reference : (19, d). Returns int (N, 19) with
+    ``perm[n, i]`` the event slot transported to reference point ``i``.
+    """
+    import ot
+
+    n = reference.shape[0]
+    u = np.full(n, 1.0 / n)
+    perm = np.empty(x.shape[:2], dtype=np.int64)
+    for k in range(x.shape[0]):
+        c = ot.dist(reference, x[k])  # (19 ref, 19 event), squared Euclidean
+        g = ot.emd(u, u, c)
+        perm[k] = np.argmax(g, axis=1)
+    return perm
+
+
+# --------------------------------------------------------------------------
+# references
+# --------------------------------------------------------------------------
+def pt_axis_reference(particles: np.ndarray, transport: str = "sorted", weights=None) -> np.ndarray:
+    """Default reference on the pT axis built from training background.
+
+    Mean of the descending-sorted pT per rank (per rank within each block for
+    ``species``), forced strictly decreasing (within blocks) by at least
+    ``REF_GAP`` GeV, with eta = phi = 0. Returns float64 (19, 3) in weighted
+    coordinates.
+    """
+    x = coordinates(particles, "3d", weights)
+    perm = species_permutation(x[..., 0]) if transport == "species" else sort_permutation(x[..., 0])
+    pt_sorted = np.take_along_axis(x[..., 0], perm, axis=1)
+    mean = pt_sorted.mean(axis=0)
+    blocks = [(a, b) for _, a, b in BLOCKS] if transport == "species" else [(0, N_SLOTS)]
+    r = mean.copy()
+    for a, b in blocks:
+        for i in range(b - 2, a - 1, -1):  # strictly decreasing from the bottom up
+            r[i] = max(r[i], r[i + 1] + REF_GAP)
+    ref = np.zeros((N_SLOTS, 3))
+    ref[:, 0] = r
+    return ref
+
+
+def barycenter_reference(particles: np.ndarray, weights=None, n_iter: int = 50, seed: int = 0) -> np.ndarray:
+    """Free-support W2 barycenter of events (POT), a general (off-axis) reference.
+
+    particles : (M, 19, 4) training events (a few hundred suffice). Returns
+    float64 (19, 3) in weighted coordinates, for use with ``transport="exact"``.
+    """
+    import ot
+
+    x = coordinates(particles, "3d", weights)
+    u = np.full(N_SLOTS, 1.0 / N_SLOTS)
+    rng = np.random.default_rng(seed)
+    init = x[rng.integers(x.shape[0])].copy()
+    return ot.lp.free_support_barycenter(list(x), [u] * x.shape[0], init, numItermax=n_iter)
+
+
+# --------------------------------------------------------------------------
+# embedding and distances
+# --------------------------------------------------------------------------
+def embed(particles: np.ndarray, transport: str = "sorted", reference: np.ndarray | None = None,
+          weights=None) -> np.ndarray:
+    """LinW2 embedding ``T_E`` of events.
+
+    Parameters
+    ----------
+    particles : (N, 19, 4) ADC2021 events.
+    transport : "sorted", "species" or "exact".
+    reference : (19, 3); required for "exact" (the sort transports do not
+        depend on the reference values, only on its being on the pT axis).
+    weights : axis weights of (pT, eta, phi).
+
+    Returns
+    -------
+    float64 (N, 19, 3): event points in reference order (weighted coordinates).
+    """
+    x = coordinates(particles, "3d", weights)
+    if transport == "sorted":
+        perm = sort_permutation(x[..., 0])
+    elif transport == "species":
+        perm = species_permutation(x[..., 0])
+    elif transport == "exact":
+        if reference is None:
+            raise ValueError("transport 'exact' needs a reference (19, 3)")
+        perm = exact_permutation(x, np.asarray(reference, dtype=np.float64))
+    else:
+        raise ValueError(f"unknown transport {transport!r}; choose one of {TRANSPORTS}")
+    return np.take_along_axis(x, perm[..., None], axis=1)
+
+
+def linw2_sq_matrix(ta: np.ndarray, tb: np.ndarray) -> np.ndarray:
+    """Squared LinW2 between embeddings: (N,19,3) x (M,19,3) -> (N, M)."""
+    a = ta.reshape(ta.shape[0], -1)
+    b = tb.reshape(tb.shape[0], -1)
+    d2 = (a * a).sum(1)[:, None] - 2.0 * (a @ b.T) + (b * b).sum(1)[None, :]
+    return np.maximum(d2, 0.0) / N_SLOTS
+
+
+def linw2(ta: np.ndarray, tb: np.ndarray) -> np.ndarray:
+    """LinW2 distance matrix between embeddings (ground units, GeV-equivalent)."""
+    return np.sqrt(linw2_sq_matrix(ta, tb))
+
+
+def transport_cost(particles: np.ndarray, perm: np.ndarray, reference: np.ndarray, weights=None) -> np.ndarray:
+    """Cost ``(1/19) sum_i |x_perm(i) - r_i|^2`` of a permutation plan, (N,)."""
+    x = coordinates(particles, "3d", weights)
+    t = np.take_along_axis(x, perm[..., None], axis=1)
+    return ((t - reference[None]) ** 2).sum(axis=(1, 2)) / N_SLOTS
+
+
+# --------------------------------------------------------------------------
+# model
+# --------------------------------------------------------------------------
+@dataclass
+class LinModel:
+    """A trained LinW2 k-medoids model (file format: ``docs/model_file.md``)."""
+
+    reference: np.ndarray
+    transport: str
+    medoid_events: np.ndarray
+    medoid_embeddings: np.ndarray
+    medoid_train_index: np.ndarray
+    axis_weights: np.ndarray = field(default_factory=lambda: np.ones(3))
+    meta: dict = field(default_factory=dict)
+    threshold: int | None = None
+    path: str | None = None
+
+    @property
+    def k(self) -> int:
+        return int(self.medoid_events.shape[0])
+
+    def embed(self, particles: np.ndarray) -> np.ndarray:
+        return embed(particles, self.transport, self.reference, self.axis_weights)
+
+    def score(self, particles: np.ndarray, return_index: bool = False):
+        """min over medoids of LinW2 (GeV-equivalent), and the argmin (lowest on ties)."""
+        d2 = linw2_sq_matrix(self.embed(particles), self.medoid_embeddings)
+        idx = np.argmin(d2, axis=1)
+        s = np.sqrt(d2[np.arange(d2.shape[0]), idx])
+        return (s, idx) if return_index else s
+
+    def save(self, path) -> None:
+        import h5py
+
+        path = os.fspath(path)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with h5py.File(path, "w") as f:
+            f.create_dataset("reference", data=self.reference)
+            f.create_dataset("medoid_events", data=np.asarray(self.medoid_events, dtype=np.float32))
+            f.create_dataset("medoid_embeddings", data=self.medoid_embeddings)
+            f.create_dataset("medoid_train_index", data=np.asarray(self.medoid_train_index, dtype=np.int64))
+            f.attrs["format"] = MODEL_FORMAT
+            f.attrs["transport"] = self.transport
+            f.attrs["axis_weights"] = np.asarray(self.axis_weights, dtype=np.float64)
+            for k, v in self.meta.items():
+                f.attrs[k] = v
+            if self.threshold is not None:
+                f.attrs["threshold"] = int(self.threshold)
+        self.path = path
+
+    @classmethod
+    def load(cls, path) -> "LinModel":
+        import h5py
+
+        path = os.fspath(path)
+        if not os.path.exists(path):
+            raise ModelError(f"model file {path} not found (train one with `l1ot train`)")
+        try:
+            f = h5py.File(path, "r")
+        except OSError as exc:
+            raise ModelError(f"model file {path}: cannot open as HDF5 ({exc})") from None
+        with f:
+            if f.attrs.get("format") != MODEL_FORMAT:
+                raise ModelError(f"model file {path}: attribute 'format' is {f.attrs.get('format')!r}, expected {MODEL_FORMAT!r}")
+            for name in ("reference", "medoid_events", "medoid_embeddings", "medoid_train_index"):
+                if name not in f:
+                    raise ModelError(f"model file {path}: dataset '{name}' missing")
+            ref = f["reference"][()]
+            ev = f["medoid_events"][()]
+            emb = f["medoid_embeddings"][()]
+            if ref.shape != (N_SLOTS, 3) or ev.ndim != 3 or ev.shape[1:] != (N_SLOTS, 4) or emb.shape != (ev.shape[0], N_SLOTS, 3):
+                raise ModelError(f"model file {path}: inconsistent shapes reference {ref.shape}, "
+                                 f"medoid_events {ev.shape}, medoid_embeddings {emb.shape}")
+            meta = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()
+                    if k not in ("format", "transport", "axis_weights", "threshold")}
+            thr = f.attrs.get("threshold")
+            return cls(reference=ref, transport=str(f.attrs["transport"]), medoid_events=ev,
+                       medoid_embeddings=emb, medoid_train_index=f["medoid_train_index"][()],
+                       axis_weights=np.asarray(f.attrs.get("axis_weights", np.ones(3))), meta=meta,
+                       threshold=None if thr is None else int(thr), path=path)
+
+
+def file_sha256(path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for blk in iter(lambda: f.read(chunk), b""):
+            h.update(blk)
+    return h.hexdigest()
+
+
+def _versions() -> str:
+    import kmedoids
+    import ot
+
+    return json.dumps({"l1ot": __version__, "numpy": np.__version__, "pot": ot.__version__,
+                       "kmedoids": getattr(kmedoids, "__version__", "?")})
+
+
+def kmedoids_indices(emb: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """FasterPAM k-medoids on LinW2 distances of embeddings (N,19,3); sorted medoid indices."""
+    import kmedoids
+
+    if k < 1 or k > emb.shape[0]:
+        raise ValueError(f"k = {k} must be between 1 and the number of training events ({emb.shape[0]})")
+    d = linw2(emb, emb)
+    np.fill_diagonal(d, 0.0)
+    res = kmedoids.fasterpam(d, k, init="build", random_state=seed, n_cpu=1)
+    return np.sort(np.asarray(res.medoids, dtype=np.int64))
+
+
+def train(particles: np.ndarray, k: int = 32, transport: str = "sorted", weights=None, seed: int = 0,
+          reference: np.ndarray | None = None, provenance: dict | None = None) -> LinModel:
+    """Train a LinW2 k-medoids model on background events.
+
+    Parameters
+    ----------
+    particles : (N, 19, 4) training background (paper-style: real SM events).
+    k : number of medoids; transport : "sorted", "species" or "exact".
+    reference : optional (19, 3); default: :func:`pt_axis_reference` for the
+        sort transports, :func:`barycenter_reference` for "exact".
+    seed : FasterPAM seed; results are deterministic for a given seed.
+
+    Returns
+    -------
+    LinModel whose medoids are real training events (``medoid_train_index``).
+    """
+    w = np.ones(3) if weights is None else np.asarray(weights, dtype=np.float64)
+    if reference is None:
+        if transport == "exact":
+            reference = barycenter_reference(particles[: min(200, len(particles))], w, seed=seed)
+        else:
+            reference = pt_axis_reference(particles, transport, w)
+    emb = embed(particles, transport, reference, w)
+    med = kmedoids_indices(emb, k, seed)
+    meta = {"k": int(k), "n_train": int(particles.shape[0]), "seed": int(seed), "versions": _versions()}
+    meta.update(provenance or {})
+    return LinModel(reference=np.asarray(reference, dtype=np.float64), transport=transport,
+                    medoid_events=particles[med].astype(np.float32), medoid_embeddings=emb[med],
+                    medoid_train_index=med, axis_weights=w, meta=meta)
