@@ -15,6 +15,8 @@ def register(sub):
     p.add_argument("--transport", choices=linot.TRANSPORTS, default="sorted")
     p.add_argument("--axis-weights", type=float, nargs=3, default=(1.0, 1.0, 1.0),
                    metavar=("W_PT", "W_ETA", "W_PHI"), help="weights of the squared ground metric")
+    p.add_argument("--split", choices=("train", "all"), default="train",
+                   help="events to draw from: the documented train block (default) or the whole file")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--on-bad-event", choices=data.BAD_EVENT_POLICIES, default="fail")
     p.add_argument("-o", "--output", required=True, help="model file (HDF5)")
@@ -23,7 +25,10 @@ def register(sub):
 
 def run(args) -> int:
     total = data.count(args.background)
-    a, b = SPLITS.background(total, args.background)["train"]
+    if args.split == "all":
+        a, b = 0, total
+    else:
+        a, b = SPLITS.background(total, args.background)["train"]
     n = min(args.n, b - a)
     rep = data.ValidationReport()
     ev = data.load(args.background, n=n, start=a, on_bad_event=args.on_bad_event, report=rep)
