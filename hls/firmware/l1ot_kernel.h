@@ -195,7 +195,8 @@ MedoidStep:
 }
 
 // ---------------------------------------------------------------------------
-// Stages e + f: output score (truncating shift, saturation) and trigger bit.
+// Stages e + f: output score (truncating shift, saturation) and trigger bit
+// (always 0 when the model carries no threshold).
 // ---------------------------------------------------------------------------
 template <class CONFIG_T>
 void score_and_trigger(typename CONFIG_T::dist_t dmin, typename CONFIG_T::score_t &score, bool &trig) {
@@ -209,7 +210,7 @@ void score_and_trigger(typename CONFIG_T::dist_t dmin, typename CONFIG_T::score_
     } else {
         score = typename CONFIG_T::score_t(shifted);
     }
-    trig = score >= typename CONFIG_T::score_t(CONFIG_T::threshold);
+    trig = CONFIG_T::has_threshold && score >= typename CONFIG_T::score_t(CONFIG_T::threshold);
 }
 
 // ---------------------------------------------------------------------------

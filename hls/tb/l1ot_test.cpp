@@ -50,27 +50,36 @@ bool parse_hex(const std::string &tok, unsigned long long &out) {
     return true;
 }
 
-// "# config_sha256 <hex>  model_sha256 <hex>  K <int> ..." -> check against parameters.h
+// Header line "# config_sha256 <hex>  model_sha256 <hex>  rom_sha256 <hex>  K <int>
+// threshold <int> ..." (key-value pairs): every key parameters.h also knows must
+// agree, so stale golden vectors or a stale parameters.h are caught.
 void check_header(const std::string &file, unsigned long lineno, const std::string &text) {
     std::istringstream ss(text);
     std::string key, val;
+    typedef config_l1ot C;
     while (ss >> key) {
         if (!(ss >> val)) break;
-        if (key == "K") {
-            if (std::strtoul(val.c_str(), nullptr, 10) != N_MEDOID)
-                input_error(file, lineno, "golden vectors are for K = " + val + ", parameters.h has K = " +
-                                              std::to_string(N_MEDOID));
-        } else if (key == "config_sha256") {
-            const std::string mine = L1OT_CONFIG_SHA256;
-            if (!mine.empty() && val != mine)
-                input_error(file, lineno, "config_sha256 " + val + " differs from parameters.h (" + mine +
-                                              "): regenerate with `l1ot export`");
-        } else if (key == "model_sha256") {
-            const std::string mine = L1OT_MODEL_SHA256;
-            if (!mine.empty() && val != mine)
-                input_error(file, lineno, "model_sha256 " + val + " differs from parameters.h (" + mine +
-                                              "): regenerate with `l1ot export`");
-        }
+        std::string mine;
+        if (key == "config_sha256") mine = L1OT_CONFIG_SHA256;
+        else if (key == "model_sha256") mine = L1OT_MODEL_SHA256;
+        else if (key == "rom_sha256") mine = L1OT_ROM_SHA256;
+        else if (key == "network") mine = L1OT_NETWORK_NAME;
+        else if (key == "transport") mine = L1OT_TRANSPORT;
+        else if (key == "K") mine = std::to_string(N_MEDOID);
+        else if (key == "n_obj") mine = std::to_string(N_OBJ);
+        else if (key == "word_bits") mine = std::to_string(C::word_t::width);
+        else if (key == "score_bits") mine = std::to_string(C::score_bits);
+        else if (key == "score_shift") mine = std::to_string(C::score_shift);
+        else if (key == "idx_bits") mine = std::to_string(C::idx_t::width);
+        else if (key == "threshold") {
+            mine = C::has_threshold ? std::to_string(C::threshold) : std::string("none");
+            if (!C::has_threshold && (val == "None" || val == "-" || val == "null")) val = "none";
+        } else
+            continue;
+        if (mine.empty()) continue; // not recorded in parameters.h
+        if (val != mine)
+            input_error(file, lineno, "header field " + key + " = " + val + " but parameters.h has " + mine +
+                                          ": golden vectors and parameters.h come from different exports");
     }
 }
 

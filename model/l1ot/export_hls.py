@@ -18,7 +18,7 @@ regenerating from the same inputs gives the same bytes.
 """
 from __future__ import annotations
 
-import math
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -67,20 +67,36 @@ def _raw_range(cfg, axis: str) -> tuple[int, int]:
 
 
 def _input_lsb(cfg, axis: str):
-    """Input LSB of one axis in metric units, if the config exposes it."""
-    for name in (f"{axis}_lsb", f"lsb_{axis}"):
-        v = getattr(cfg, name, None)
-        if v is not None:
-            return float(v)
-    for name in ("lsb", "input_lsb"):
-        d = getattr(cfg, name, None)
-        if isinstance(d, dict) and axis in d:
-            return float(d[axis])
-    if axis in ("eta", "phi"):
-        v = getattr(cfg, "ang_lsb", None)
-        if v is not None:
-            return float(v)
+    """Input LSB of one axis in metric units (``KernelConfig.field_lsb``), or None."""
+    lsb = getattr(cfg, "field_lsb", None)
+    if isinstance(lsb, dict) and axis in lsb:
+        return float(lsb[axis])
     return None
+
+
+def _sha256_file(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def model_sha256(model) -> str:
+    """SHA-256 of the model file bytes (``model.path``), '' if unknown."""
+    for name in ("sha256", "file_sha256"):
+        v = getattr(model, name, None)
+        if isinstance(v, str) and v:
+            return v
+    path = getattr(model, "path", None)
+    if path is not None and Path(path).is_file():
+        return _sha256_file(path)
+    return ""
+
+
+def rom_sha256(rom) -> str:
+    """SHA-256 of the ROM as little-endian int64 (K, n_obj, 3) C-order bytes."""
+    return hashlib.sha256(np.ascontiguousarray(np.asarray(rom), dtype="<i8").tobytes()).hexdigest()
 
 
 def _network(cfg):
@@ -208,14 +224,14 @@ def _rom_array(ctype: str, name: str, values: np.ndarray, comment: str) -> str:
     return (f"// {comment}\nstatic const {ctype} {name}[{k}][{n}] = {{\n" + ",\n".join(rows) + "\n};")
 
 
-def _threshold(model, d) -> int:
-    thr = getattr(model, "threshold", None)
+def _threshold(thr, d):
+    """Checked trigger threshold (kernel score units), or None (trig = 0)."""
     if thr is None:
-        raise ModelError("the model file has no trigger threshold (run `l1ot calibrate`)")
-    thr = int(thr)
-    if not 0 <= thr <= d["score_max"]:
-        raise ModelError(f"threshold {thr} does not fit the {d['score_bits']}-bit score")
-    return thr
+        return None
+    if int(thr) != thr or not 0 <= int(thr) <= d["score_max"]:
+        raise ModelError(f"threshold {thr!r} is not an integer in 0..{d['score_max']} "
+                         f"(score_bits={d['score_bits']})")
+    return int(thr)
 
 
 def parameters_h(cfg, model, rom, threshold: int | None = None) -> str:
@@ -232,7 +248,7 @@ def parameters_h(cfg, model, rom, threshold: int | None = None) -> str:
         if lo < d[f"x{a}_min"] or hi > d[f"x{a}_max"]:
             raise ModelError(f"medoid ROM axis {a}: values [{lo}, {hi}] outside the working range "
                              f"[{d[f'x{a}_min']}, {d[f'x{a}_max']}]")
-    thr = _threshold(model, d) if threshold is None else int(threshold)
+    thr = _threshold(getattr(model, "threshold", None) if threshold is None else threshold, d)
     net = _network(cfg)
     if net.n != d["n_obj"]:
         raise ConfigError(f"sorting network '{net.name}' has {net.n} wires, need {d['n_obj']}")
@@ -240,7 +256,8 @@ def parameters_h(cfg, model, rom, threshold: int | None = None) -> str:
     f = d["work_frac_bits"]
     lsb_work = 2.0 ** -f
     cfg_sha = str(getattr(cfg, "sha256", "") or "")
-    model_sha = str(getattr(model, "sha256", "") or getattr(model, "file_sha256", "") or "")
+    model_sha = model_sha256(model)
+    r_sha = rom_sha256(rom)
     lsb_in = {a: _input_lsb(cfg, a) for a in AXES}
 
     def lsb_note(a):
@@ -253,6 +270,7 @@ def parameters_h(cfg, model, rom, threshold: int | None = None) -> str:
     w("// Sources of truth: precision config, sorting-network JSON, model file.")
     w(f"//   config sha256 {cfg_sha or 'n/a'}")
     w(f"//   model  sha256 {model_sha or 'n/a'}")
+    w(f"//   rom    sha256 {r_sha}")
     w(f"//   network {net.name}, transport {getattr(cfg, 'transport', 'n/a')}, K = {k}")
     w("#ifndef L1OT_PARAMETERS_H_")
     w("#define L1OT_PARAMETERS_H_")
@@ -262,7 +280,9 @@ def parameters_h(cfg, model, rom, threshold: int | None = None) -> str:
     w("")
     w(f'#define L1OT_CONFIG_SHA256 "{cfg_sha}"')
     w(f'#define L1OT_MODEL_SHA256 "{model_sha}"')
+    w(f'#define L1OT_ROM_SHA256 "{r_sha}"')
     w(f'#define L1OT_NETWORK_NAME "{net.name}"')
+    w(f'#define L1OT_TRANSPORT "{getattr(cfg, "transport", "")}"')
     w("")
     w("// Reuse factor R (hls4ml convention): II = R, ceil(K/R) distances per cycle.")
     w("#ifndef L1OT_REUSE")
@@ -280,7 +300,7 @@ def parameters_h(cfg, model, rom, threshold: int | None = None) -> str:
     w(f"typedef ap_int<{d['phi_bits']}> raw_phi_t;  // input phi, signed, {lsb_note('phi')}")
     for a in AXES:
         w(f"typedef {_ap(d[f'{a}_prod_signed'], d[f'{a}_prod_bits'])} {a}_prod_t; "
-          f"// raw {a} * M_{a} + rounding half, LSB input_LSB / M_{a} (internal)")
+          f"// raw {a} * M_{a} (+ rounding half), LSB 2^-{f + d[f'{a}_shift']} {_AXIS_UNIT[a]}")
     for a in AXES:
         w(f"typedef {_ap(d[f'x{a}_signed'], d[f'x{a}_bits'])} x{a}_t; "
           f"// working {a}, LSB 2^-{f} = {_fmt_lsb(lsb_work)} {_AXIS_UNIT[a]}, "
@@ -316,7 +336,8 @@ def parameters_h(cfg, model, rom, threshold: int | None = None) -> str:
     w(f"    static const unsigned score_bits = {d['score_bits']};")
     w(f"    static const unsigned long long score_max = {d['score_max']}ULL;")
     w(f"    static const bool score_can_saturate = {'true' if d['score_can_saturate'] else 'false'};")
-    w(f"    static const unsigned long long threshold = {thr}ULL; // trigger: score >= threshold")
+    w(f"    static const bool has_threshold = {'false' if thr is None else 'true'}; // no threshold: trig = 0")
+    w(f"    static const unsigned long long threshold = {0 if thr is None else thr}ULL; // trig = score >= threshold")
     w("    typedef ::obj_word_t word_t;")
     w("    typedef ::sort_key_t key_t;")
     for t in ("raw_pt_t", "raw_eta_t", "raw_phi_t", "pt_prod_t", "eta_prod_t", "phi_prod_t",
@@ -345,15 +366,16 @@ def write_parameters_h(cfg, model, rom, path, threshold: int | None = None) -> P
     cfg : l1ot.fixed.KernelConfig
         Precision config (widths, multipliers, shifts, network, reuse factor).
     model : l1ot.linot.LinModel
-        Trained model; its ``threshold`` (kernel score units) is the trigger
-        threshold, its ``sha256`` (if any) goes into the header comment.
+        Trained model; its ``threshold`` (kernel score units, or None) is the
+        trigger threshold; the SHA-256 of ``model.path`` goes into the header.
     rom : int array (K, 19, 3)
         Medoid ROM from :func:`l1ot.fixed.medoid_rom`, working LSB, sorted order,
         axes (pT, eta, phi).
     path : str or Path
         Output file (parent directories are created).
     threshold : int, optional
-        Overrides ``model.threshold``.
+        Overrides ``model.threshold``. Without a threshold the trigger bit is 0
+        (as in :func:`l1ot.fixed.run`).
 
     Returns
     -------
