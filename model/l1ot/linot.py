@@ -148,7 +148,29 @@ def embed(particles: np.ndarray, transport: str = "sorted", reference: np.ndarra
         perm = exact_permutation(x, np.asarray(reference, dtype=np.float64))
     else:
         raise ValueError(f"unknown transport {transport!r}; choose one of {TRANSPORTS}")
-    return np.take_along_axis(x, perm[..., None], axis=1)
+    return gather(x, perm)
+
+
+def gather(x: np.ndarray, perm: np.ndarray) -> np.ndarray:
+    """``x[n, perm[n, i]]`` for (N, 19, d) points and (N, 19) permutations (flat fancy index)."""
+    n, s, d = x.shape
+    flat = (perm + s * np.arange(n)[:, None]).ravel()
+    return x.reshape(-1, d)[flat].reshape(n, s, d)
+
+
+def nearest(t: np.ndarray, medoids: np.ndarray):
+    """Nearest medoid of each embedding, BLAS form ``|a|^2 - 2 a.b + |b|^2``.
+
+    t : (N, 19, 3) embeddings; medoids : (K, 19, 3). Returns squared LinW2
+    (N,) (clipped at 0) and the argmin (N,) (lowest index on ties).
+    """
+    a = t.reshape(t.shape[0], -1)
+    b = medoids.reshape(medoids.shape[0], -1)
+    d = a @ (-2.0 * b.T)
+    d += np.einsum("ij,ij->i", b, b)[None, :]
+    idx = np.argmin(d, axis=1)
+    dmin = d[np.arange(d.shape[0]), idx] + np.einsum("ij,ij->i", a, a)
+    return np.maximum(dmin, 0.0) / N_SLOTS, idx
 
 
 def linw2_sq_matrix(ta: np.ndarray, tb: np.ndarray) -> np.ndarray:
@@ -167,7 +189,7 @@ def linw2(ta: np.ndarray, tb: np.ndarray) -> np.ndarray:
 def transport_cost(particles: np.ndarray, perm: np.ndarray, reference: np.ndarray, weights=None) -> np.ndarray:
     """Cost ``(1/19) sum_i |x_perm(i) - r_i|^2`` of a permutation plan, (N,)."""
     x = coordinates(particles, "3d", weights)
-    t = np.take_along_axis(x, perm[..., None], axis=1)
+    t = gather(x, perm)
     return ((t - reference[None]) ** 2).sum(axis=(1, 2)) / N_SLOTS
 
 
@@ -195,11 +217,17 @@ class LinModel:
     def embed(self, particles: np.ndarray) -> np.ndarray:
         return embed(particles, self.transport, self.reference, self.axis_weights)
 
-    def score(self, particles: np.ndarray, return_index: bool = False):
-        """min over medoids of LinW2 (GeV-equivalent), and the argmin (lowest on ties)."""
-        d2 = linw2_sq_matrix(self.embed(particles), self.medoid_embeddings)
-        idx = np.argmin(d2, axis=1)
-        s = np.sqrt(d2[np.arange(d2.shape[0]), idx])
+    def score(self, particles: np.ndarray, return_index: bool = False, chunk: int = 4096):
+        """min over medoids of LinW2 (GeV-equivalent), and the argmin (lowest on ties).
+
+        Works in blocks of ``chunk`` events so that the intermediates stay in cache.
+        """
+        n = particles.shape[0]
+        s = np.empty(n)
+        idx = np.empty(n, dtype=np.int64)
+        for a in range(0, n, chunk):
+            d2, i = nearest(self.embed(particles[a:a + chunk]), self.medoid_embeddings)
+            s[a:a + chunk], idx[a:a + chunk] = np.sqrt(d2), i
         return (s, idx) if return_index else s
 
     def save(self, path) -> None:

@@ -53,7 +53,7 @@ def coordinates(particles: np.ndarray, space: str = "3d", weights=None) -> np.nd
     """
     cols = _cols(space)
     w = axis_weights(space, weights)
-    x = np.asarray(particles, dtype=np.float64)[..., list(cols)]
+    x = np.asarray(particles)[..., cols[0]:cols[-1] + 1].astype(np.float64)  # contiguous columns
     if np.any(w != 1.0):
         x = x * np.sqrt(w)
     return x
