@@ -1,0 +1,107 @@
+"""``l1ot calibrate``: set the fixed-point trigger threshold for a background efficiency.
+
+The threshold is computed on the **calibration block** of the background file
+(``l1ot.splits``: the ``n_calib`` events between the training block and the
+test block), i.e. on background events that were not used to train the model
+and are not used in the evaluation. The kernel score of each event is computed
+with the bit-accurate model (:mod:`l1ot.fixed`), and the threshold ``T`` is the
+smallest integer with ``fraction(score >= T) <= X``.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from ..errors import ConfigError, ModelError
+
+DEFAULT_BKG = "data/background_for_training.h5"
+DEFAULT_EFF = 1e-3
+
+
+def threshold_for_efficiency(scores: np.ndarray, eff: float, score_max: int) -> tuple[int, float]:
+    """Smallest integer ``T`` in ``0..score_max`` with ``mean(scores >= T) <= eff``.
+
+    Returns (T, achieved efficiency). If even ``T = score_max`` passes more than
+    ``eff`` (saturated scores), ``T = score_max`` is returned with its efficiency.
+    """
+    s = np.sort(np.asarray(scores, dtype=np.int64))
+    n = len(s)
+    if n == 0:
+        raise ValueError("no scores")
+    allowed = int(np.floor(eff * n + 1e-9))       # events allowed at or above T
+    if allowed >= n:
+        t = 0
+    else:
+        t = int(s[n - allowed - 1]) + 1           # just above the (allowed+1)-th largest
+    t = min(max(t, 0), score_max)
+    achieved = float(np.count_nonzero(s >= t)) / n
+    return t, achieved
+
+
+def calibrate(model_path: str, bkg_eff: float, data_path: str = DEFAULT_BKG, config=None,
+              write: bool = True) -> dict:
+    """Compute the threshold and (optionally) store it in the model file.
+
+    Returns a dict with threshold, achieved efficiency, events used, config hash.
+    """
+    import h5py
+
+    from .. import data, fixed
+    from ..splits import DEFAULT as SPLITS
+
+    if not 0.0 < bkg_eff < 1.0:
+        raise ConfigError(f"--bkg-eff must be in (0, 1), got {bkg_eff}")
+    cfg = fixed.KernelConfig.load(config)
+    rom = fixed.medoid_rom(model_path, cfg)
+    with h5py.File(model_path, "r") as f:
+        transport = f.attrs.get("transport")
+        transport = transport.decode() if isinstance(transport, bytes) else transport
+        train_stop = f.attrs.get("train_start", 0) + f.attrs.get("n_train", 0)
+    if transport is not None and transport != cfg.transport:
+        raise ModelError(f"model file {model_path} has transport '{transport}', config "
+                         f"{cfg.source} has '{cfg.transport}'")
+    total = data.count(data_path)
+    a, b = SPLITS.background(total, data_path)["calib"]
+    if train_stop > a and model_path:
+        raise ModelError(f"model file {model_path} was trained on events up to {train_stop}, "
+                         f"which overlap the calibration block [{a}, {b}) of {data_path}")
+    ev = data.load(data_path, n=b - a, start=a, on_bad_event="fail")
+    res, st = fixed.run_events(ev, rom, None, cfg, source=data_path)
+    thr, achieved = threshold_for_efficiency(res.score, bkg_eff, cfg.score_max)
+    out = {"threshold": thr, "threshold_bkg_eff": float(bkg_eff), "achieved_bkg_eff": achieved,
+           "threshold_config_sha256": cfg.sha256, "calib_file": data_path, "calib_events": [int(a), int(b)],
+           "n_events": int(len(ev)), "n_score_sat": res.n_score_sat, "quant": st.as_dict(),
+           "score_median": float(np.median(res.score))}
+    if write:
+        with h5py.File(model_path, "a") as f:
+            f.attrs["threshold"] = int(thr)
+            f.attrs["threshold_bkg_eff"] = float(bkg_eff)
+            f.attrs["threshold_config_sha256"] = cfg.sha256
+            f.attrs["threshold_calibration"] = json.dumps(
+                {k: out[k] for k in ("achieved_bkg_eff", "calib_file", "calib_events", "n_events")})
+    return out
+
+
+def register(sub):
+    p = sub.add_parser("calibrate", help="set the fixed-point trigger threshold for a background efficiency",
+                       description=__doc__.split("\n\n")[1] if __doc__ else None)
+    p.add_argument("model", help="model file (HDF5, written by `l1ot train`); updated in place")
+    p.add_argument("--bkg-eff", type=float, required=True,
+                   help="target background efficiency (fraction of calibration events with score >= threshold)")
+    p.add_argument("--data", default=DEFAULT_BKG, help=f"background file (default {DEFAULT_BKG})")
+    p.add_argument("--config", default=None, help="kernel precision config (default configs/kernel_default.json)")
+    p.add_argument("--dry-run", action="store_true", help="print the threshold, do not write the model file")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    r = calibrate(args.model, args.bkg_eff, args.data, args.config, write=not args.dry_run)
+    a, b = r["calib_events"]
+    print(f"threshold {r['threshold']} (score units) -> background efficiency {r['achieved_bkg_eff']:.3g} "
+          f"(target {r['threshold_bkg_eff']:.3g}) on {r['n_events']} calibration events [{a}, {b}) of "
+          f"{r['calib_file']}; config {r['threshold_config_sha256'][:12]}"
+          + ("" if args.dry_run else f"; written to {args.model}"))
+    if r["n_score_sat"]:
+        print(f"note: {r['n_score_sat']} calibration events have a saturated score")
+    return 0

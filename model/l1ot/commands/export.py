@@ -1,0 +1,94 @@
+"""``l1ot export``: golden vectors, HLS parameters.h and SV package from the sources of truth.
+
+Reads the precision config, the sorting network (named by the config) and the
+calibrated model file, and writes into ``--out``:
+
+* ``golden.txt``          golden vectors (docs/kernel.md), >= 10,000 events;
+* ``parameters.h``        via ``l1ot.export_hls.write_parameters_h`` (if installed);
+* ``l1ot_params_pkg.sv``  via ``l1ot.export_sv.write_package`` (if installed);
+* ``export.json``         derived constants, hashes, category counts.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+from ..errors import ModelError
+
+
+def _optional(module: str, func: str):
+    try:
+        mod = importlib.import_module(f"l1ot.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"l1ot.{module}":
+            return None, f"l1ot.{module} is not available: {Path(module).name} not written"
+        raise
+    fn = getattr(mod, func, None)
+    if fn is None:
+        return None, f"l1ot.{module} has no function {func}()"
+    return fn, None
+
+
+def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024, allow_uncalibrated=False) -> dict:
+    """Write all exports; returns a summary dict (also written to ``out/export.json``)."""
+    from .. import export as gold
+    from .. import fixed, linot
+
+    cfg = fixed.KernelConfig.load(config)
+    model = linot.LinModel.load(model_path)
+    if model.transport != cfg.transport:
+        raise ModelError(f"model {model_path} has transport '{model.transport}', config {cfg.source} "
+                         f"has '{cfg.transport}'")
+    if model.threshold is None:
+        raise ModelError(f"model {model_path} has no threshold: run `l1ot calibrate {model_path} --bkg-eff X`")
+    cal_sha = model.meta.get("threshold_config_sha256")
+    if cal_sha != cfg.sha256 and not allow_uncalibrated:
+        raise ModelError(f"model {model_path} threshold was calibrated for config {str(cal_sha)[:12]}, "
+                         f"not {cfg.sha256[:12]} ({cfg.source}): rerun `l1ot calibrate`")
+    rom = fixed.medoid_rom(model, cfg)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    words, tags, info = gold.golden_events(cfg, rom, data_dir=data_dir, n_total=n_golden, seed=seed,
+                                           medoid_events=model.medoid_events)
+    g = gold.write_golden(out / "golden.txt", cfg, model, rom, words, tags)
+    summary = {"config": cfg.source, "model": str(model_path), "golden": g, "golden_info": info,
+               "derived": cfg.derived(), "files": {"golden": str(out / "golden.txt")}, "missing": []}
+    for module, func, name, key in (("export_hls", "write_parameters_h", "parameters.h", "parameters_h"),
+                                    ("export_sv", "write_package", "l1ot_params_pkg.sv", "sv_package")):
+        fn, why = _optional(module, func)
+        if fn is None:
+            summary["missing"].append(why)
+            continue
+        fn(cfg, model, rom, out / name)
+        summary["files"][key] = str(out / name)
+    (out / "export.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
+    return summary
+
+
+def register(sub):
+    p = sub.add_parser("export", help="golden vectors, HLS parameters.h and SV package")
+    p.add_argument("--config", default=None, help="kernel precision config (default configs/kernel_default.json)")
+    p.add_argument("--model", required=True, help="calibrated model file (HDF5)")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--data", default="data", help="directory of the bundled sample (golden category 'sample')")
+    p.add_argument("--n-golden", type=int, default=10_000, help="minimum number of golden events")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    s = export(args.config, args.model, args.out, data_dir=args.data, n_golden=args.n_golden)
+    g = s["golden"]
+    d = s["derived"]
+    print(f"golden vectors: {g['path']} ({g['header']['n_events']} events, {g['n_trig']} triggers, "
+          f"{g['n_score_sat']} saturated scores) categories: "
+          + ", ".join(f"{k} {v}" for k, v in g["counts"].items()))
+    print(f"config {d['config_sha256'][:12]}: F={d['work_frac_bits']}, mult {d['mult']}, shift {d['shift']}, "
+          f"angle multiplier rel. error {d['mult_rel_err']['eta']:.2e}, d_bits {d['d_bits']}, "
+          f"score {d['score_bits']} bit >> {d['score_shift']}")
+    for key in ("parameters_h", "sv_package"):
+        if key in s["files"]:
+            print(f"wrote {s['files'][key]}")
+    for why in s["missing"]:
+        print(f"warning: {why}; skipped")
+    return 0
