@@ -29,6 +29,8 @@ SIGNALS = {
     "LQ": "leptoquark_LOWMASS_lepFilter_13TeV.h5",
 }
 SIGNAL_LABELS = {"A": "A→4ℓ", "h0": "h⁰→ττ", "hpm": "h±→τν", "LQ": "LQ→bτ"}
+PLOT_LABELS = {"A": r"$A\to 4\ell$", "h0": r"$h^0\to\tau\tau$", "hpm": r"$h^\pm\to\tau\nu$",
+               "LQ": r"LQ$\to b\tau$"}
 BACKGROUND = "background_for_training.h5"
 REPORT = os.path.join("reports", "evaluation.json")
 K_SCAN = (8, 16, 32, 64, 128)
@@ -252,7 +254,7 @@ def plot_rocs(curves: dict, out_dir: str = "reports", methods=None, tag: str = "
                     ax.set_ylabel(r"SI = $\epsilon_s/\sqrt{\epsilon_b}$")
                 ax.plot(g, mu, label=method_label(m), lw=1.5)
                 ax.fill_between(g, mu - sd, mu + sd, alpha=0.25)
-            ax.set_title(SIGNAL_LABELS.get(sig, sig), fontsize=16)
+            ax.set_title(PLOT_LABELS.get(sig, sig), fontsize=16)
             ax.legend(fontsize=9, loc="lower left" if kind == "roc" else "upper right")
         fig.tight_layout()
         p = os.path.join(out_dir, f"{kind}_curves{tag}.png")
@@ -290,7 +292,7 @@ def plot_auc_vs_k(results: dict, out: str = os.path.join("reports", "auc_vs_k.pn
         ax.set_xscale("log", base=2)
         ax.set_xlabel("k (medoids)")
         ax.set_ylabel("AUC")
-        ax.set_title(SIGNAL_LABELS.get(sig, sig))
+        ax.set_title(PLOT_LABELS.get(sig, sig))
         ax.legend(fontsize=8)
     fig.tight_layout()
     os.makedirs(os.path.dirname(out), exist_ok=True)

@@ -20,6 +20,7 @@ def register(sub):
     p.add_argument("--n-train", type=int, default=5000, help="training events for k-medoids")
     p.add_argument("--n-sets", type=int, default=5, help="independent test sets (paper: 5)")
     p.add_argument("--n-per-set", type=int, default=1000, help="events per class per test set (paper: 1000)")
+    p.add_argument("--n-calib", type=int, default=5000, help="background events reserved for calibration")
     p.add_argument("--fixed", action="store_true", help="add bit-accurate fixed-point rows (l1ot.eval_fixed)")
     p.add_argument("--paper-methods", action="store_true",
                    help="add paper 1's kNN / one-class SVM rows (l1ot.paper_methods)")
@@ -40,7 +41,7 @@ def run(args) -> int:
         if s not in ev.SIGNALS:
             raise SystemExit(f"unknown signal {s!r}; known: {', '.join(ev.SIGNALS)}")
     bkg = args.background or os.path.join(args.data, ev.BACKGROUND)
-    splits = Splits(n_sets=args.n_sets, n_per_set=args.n_per_set)
+    splits = Splits(n_sets=args.n_sets, n_per_set=args.n_per_set, n_calib=args.n_calib)
     print(f"evaluating {len(methods)} methods on {splits.n_sets} test sets x "
           f"({splits.n_per_set} bkg + {splits.n_per_set} sig) per signal")
     results, curves, timing = ev.evaluate(bkg, args.data, methods, signals=signals, n_ref=args.n_ref,
