@@ -656,8 +656,7 @@ def run(words, rom, threshold, cfg: KernelConfig, stages: bool = False, chunk: i
     score = np.empty(N, np.int64)
     idx = np.empty(N, np.int64)
     n_sat = 0
-    R = rom.reshape(rom.shape[0], -1)
-    Rf = R.astype(np.float64)
+    Rf = rom.transpose(0, 2, 1).reshape(rom.shape[0], -1).astype(np.float64)  # axis-major
     rr = (Rf * Rf).sum(1)
     Rm2T = np.ascontiguousarray(-2.0 * Rf.T)
     n = cfg.n_obj
@@ -674,11 +673,11 @@ def run(words, rom, threshold, cfg: KernelConfig, stages: bool = False, chunk: i
         k = keys.T.astype(np.int64)
         flat = (((n - 1) - (k & tmask)) + n * np.arange(m, dtype=np.int64)[:, None]).ravel()
         if cfg.blas_exact:
-            X = np.empty((m, n, 3), np.float64)
-            X[..., 0] = k >> cfg.tag_bits
-            X[..., 1] = xe.ravel()[flat].reshape(m, n)
-            X[..., 2] = xf.ravel()[flat].reshape(m, n)
-            X = X.reshape(m, -1)
+            # axis-major columns [pt_0..pt_18, eta_0.., phi_0..] (ROM permuted alike)
+            X = np.empty((m, 3 * n), np.float64)
+            X[:, :n] = k >> cfg.tag_bits
+            X[:, n:2 * n] = xe.ravel()[flat].reshape(m, n)
+            X[:, 2 * n:] = xf.ravel()[flat].reshape(m, n)
             # exact: all terms and partial sums are integers < 2^53 (checked by KernelConfig).
             # D = |x|^2 + (|r|^2 - 2 x.r); |x|^2 does not depend on m, so argmin on the rest.
             part = X @ Rm2T
