@@ -5,8 +5,6 @@ void l1ot_score(const obj_word_t in[N_OBJ], score_t &score, idx_t &idx, bool &tr
     #pragma HLS ARRAY_PARTITION variable=in complete
     #pragma HLS INTERFACE ap_vld port=in,score,idx,trig
     #pragma HLS PIPELINE II=config_l1ot::reuse_factor
-    // R > 1: share the multipliers over the R steps (hls4ml multiplier_limit)
-    #pragma HLS ALLOCATION operation instances=mul limit=config_l1ot::multiplier_limit
 
     l1ot::score_event<config_l1ot>(in, score, idx, trig, medoid_pt, medoid_eta, medoid_phi);
 }

@@ -222,7 +222,9 @@ void score_event(const typename CONFIG_T::word_t in[CONFIG_T::n_obj], typename C
                  const typename CONFIG_T::rom_t rom_pt[CONFIG_T::n_medoid][CONFIG_T::n_obj],
                  const typename CONFIG_T::rom_t rom_eta[CONFIG_T::n_medoid][CONFIG_T::n_obj],
                  const typename CONFIG_T::rom_t rom_phi[CONFIG_T::n_medoid][CONFIG_T::n_obj]) {
-    #pragma HLS INLINE
+    #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
+    // R > 1: the multipliers are shared over the R steps (hls4ml multiplier_limit)
+    #pragma HLS ALLOCATION operation instances=mul limit=CONFIG_T::multiplier_limit
     raw_obj<CONFIG_T> raw[CONFIG_T::n_obj];
     #pragma HLS ARRAY_PARTITION variable=raw complete
     work_obj<CONFIG_T> x[CONFIG_T::n_obj];

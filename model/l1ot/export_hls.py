@@ -18,7 +18,6 @@ regenerating from the same inputs gives the same bytes.
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -74,29 +73,18 @@ def _input_lsb(cfg, axis: str):
     return None
 
 
-def _sha256_file(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def model_sha256(model) -> str:
-    """SHA-256 of the model file bytes (``model.path``), '' if unknown."""
-    for name in ("sha256", "file_sha256"):
-        v = getattr(model, name, None)
-        if isinstance(v, str) and v:
-            return v
-    path = getattr(model, "path", None)
-    if path is not None and Path(path).is_file():
-        return _sha256_file(path)
-    return ""
+    """SHA-256 of the model, as in the golden-vector header (``l1ot.export.model_sha256``)."""
+    from .export import model_sha256 as sha
+
+    return sha(model)
 
 
 def rom_sha256(rom) -> str:
-    """SHA-256 of the ROM as little-endian int64 (K, n_obj, 3) C-order bytes."""
-    return hashlib.sha256(np.ascontiguousarray(np.asarray(rom), dtype="<i8").tobytes()).hexdigest()
+    """SHA-256 of the ROM, as in the golden-vector header (``l1ot.export.rom_sha256``)."""
+    from .export import rom_sha256 as sha
+
+    return sha(rom)
 
 
 def _network(cfg):
