@@ -1,0 +1,204 @@
+"""HLS kernel C simulation (g++ + hls4ml ap_types): bit-exact against the golden vectors.
+
+* ``test_make_csim`` runs ``hls/run_csim.py`` exactly as ``make csim`` does
+  (``l1ot.artifacts.ensure`` + all golden vectors for R in {1, 4, 12}).
+* The other tests build a small export from SYNTHETIC medoid events (no
+  training data needed): golden vectors from ``l1ot.export`` / ``l1ot.fixed``
+  (all contract categories: ties, saturation, extremes, medoid ties),
+  ``parameters.h`` from ``l1ot.export_hls``; then they check that the
+  testbench passes for several R and that it detects corrupted, malformed or
+  stale golden files.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+RUN_CSIM = REPO / "hls" / "run_csim.py"
+
+pytestmark = pytest.mark.hw
+
+
+def _load_run_csim():
+    spec = importlib.util.spec_from_file_location("l1ot_run_csim", RUN_CSIM)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+run_csim = _load_run_csim()
+
+
+def _toolchain_or_skip():
+    try:
+        run_csim.compiler()
+        run_csim.ap_types_dir()
+    except run_csim.SetupError as exc:
+        pytest.skip(str(exc))
+
+
+def make_synthetic_export(out: Path, k: int = 8, n_golden: int = 1500, seed: int = 3,
+                          threshold: int = 30, config=None) -> Path:
+    """parameters.h + golden.txt for K synthetic medoid events (test fixture, not physics)."""
+    from l1ot import export as gold
+    from l1ot import fixed
+    from l1ot.export_hls import write_parameters_h
+
+    cfg = fixed.KernelConfig.load(config)
+    rng = np.random.default_rng(seed)
+    ev = np.zeros((k, 19, 4), np.float32)
+    occ = rng.random((k, 19)) < 0.6
+    ev[..., 0] = np.where(occ, rng.exponential(30.0, (k, 19)), 0)
+    ev[..., 1] = np.where(occ, rng.uniform(-4, 4, (k, 19)), 0)
+    ev[..., 2] = np.where(occ, rng.uniform(-3.1, 3.1, (k, 19)), 0)
+    ev[..., 3] = np.where(occ, 4, 0)
+
+    class Model:
+        pass
+
+    model = Model()
+    model.threshold, model.path, model.medoid_events = threshold, None, ev
+    rom = fixed.medoid_rom(ev, cfg)
+    out.mkdir(parents=True, exist_ok=True)
+    words, tags, _ = gold.golden_events(cfg, rom, data_dir=str(out / "no_sample"), n_total=n_golden,
+                                        seed=seed, medoid_events=ev)
+    gold.write_golden(out / "golden.txt", cfg, model, rom, words, tags)
+    write_parameters_h(cfg, model, rom, out / "parameters.h")
+    return out
+
+
+@pytest.fixture(scope="module")
+def synth_export(tmp_path_factory):
+    _toolchain_or_skip()
+    return make_synthetic_export(tmp_path_factory.mktemp("hls_export") / "k8")
+
+
+@pytest.fixture(scope="module")
+def csim_r3(synth_export, tmp_path_factory):
+    """Testbench binary for the synthetic export with R = 3 (K = 8: 3 steps of 3, one padding slot)."""
+    exe, _ = run_csim.build(synth_export, 3, tmp_path_factory.mktemp("csim_r3"))
+    return exe
+
+
+def _data_lines(path: Path):
+    lines = path.read_text().splitlines(keepends=True)
+    return lines, [i for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("#")]
+
+
+def test_synthetic_export_bit_exact_all_reuse(synth_export, tmp_path):
+    """0 mismatches for R = 1 and R = 3 (same golden file, every category)."""
+    from l1ot import export as gold
+
+    header, words, score, idx, trig, tags = gold.read_golden(synth_export / "golden.txt")
+    assert len(set(tags)) >= 6  # several categories present
+    assert (score == (1 << 16) - 1).any() and trig.any() and not trig.all()
+    rep = tmp_path / "csim.json"
+    rc = run_csim.main(["--build", str(tmp_path / "b"), "--export-dir", str(synth_export),
+                        "--reuse", "1", "3", "--report", str(rep)])
+    assert rc == 0
+    r = json.loads(rep.read_text())
+    assert set(r) == {"k8_r1", "k8_r3"}
+    for entry in r.values():
+        assert entry["vectors"] == len(words) == entry["passed"]
+        assert entry["mismatches"] == 0
+        assert entry["K"] == 8
+
+
+def test_corrupted_golden_line_is_detected(synth_export, csim_r3, tmp_path):
+    lines, data = _data_lines(synth_export / "golden.txt")
+    i = data[len(data) // 2]
+    tok = lines[i].split()
+    score = int(tok[19], 16)
+    tok[19] = f"{score ^ 1:04x}"  # flip the score LSB
+    lines[i] = " ".join(tok) + "\n"
+    bad = tmp_path / "golden_bad.txt"
+    bad.write_text("".join(lines))
+    p = subprocess.run([str(csim_r3), str(bad)], capture_output=True, text=True)
+    assert p.returncode == 1
+    assert f"{len(data) - 1} passed, 1 failed" in p.stdout
+    assert f"line {i + 1}" in p.stdout and "MISMATCH" in p.stdout
+    # every stage of the failing event is printed
+    for stage in ("stage 0/a", "stage b", "stage c", "stage d"):
+        assert stage in p.stdout
+
+
+def test_wrong_index_and_trigger_detected(synth_export, csim_r3, tmp_path):
+    lines, data = _data_lines(synth_export / "golden.txt")
+    for col, fn in ((20, lambda v: f"{(int(v, 16) + 1) % 8:x}"), (21, lambda v: "1" if v == "0" else "0")):
+        ls = list(lines)
+        tok = ls[data[0]].split()
+        tok[col] = fn(tok[col])
+        ls[data[0]] = " ".join(tok) + "\n"
+        bad = tmp_path / f"golden_col{col}.txt"
+        bad.write_text("".join(ls))
+        p = subprocess.run([str(csim_r3), str(bad)], capture_output=True, text=True)
+        assert p.returncode == 1 and "1 failed" in p.stdout
+
+
+def test_malformed_golden_line_is_an_input_error(synth_export, csim_r3, tmp_path):
+    lines, data = _data_lines(synth_export / "golden.txt")
+    i = data[5]
+    lines[i] = " ".join(lines[i].split("#")[0].split()[:-2]) + "\n"  # drop idx and trig
+    bad = tmp_path / "golden_short.txt"
+    bad.write_text("".join(lines))
+    p = subprocess.run([str(csim_r3), str(bad)], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert f"golden_short.txt:{i + 1}:" in p.stderr and "expected 22 fields" in p.stderr
+    # a word wider than 43 bits
+    lines, data = _data_lines(synth_export / "golden.txt")
+    tok = lines[data[0]].split()
+    tok[3] = "80000000000"
+    lines[data[0]] = " ".join(tok) + "\n"
+    bad.write_text("".join(lines))
+    p = subprocess.run([str(csim_r3), str(bad)], capture_output=True, text=True)
+    assert p.returncode == 2 and "slot 3" in p.stderr
+
+
+def test_stale_golden_header_is_rejected(synth_export, csim_r3, tmp_path):
+    text = (synth_export / "golden.txt").read_text()
+    for key, old_new in (("config_sha256", None), ("K", ("K 8 ", "K 16 ")), ("threshold", ("threshold 30", "threshold 31"))):
+        if old_new is None:
+            hdr = text.splitlines()[1]
+            sha = hdr.split("config_sha256 ")[1].split()[0]
+            bad_text = text.replace(sha, "0" * 64, 1)
+        else:
+            bad_text = text.replace(old_new[0], old_new[1], 1)
+        assert bad_text != text
+        bad = tmp_path / f"stale_{key}.txt"
+        bad.write_text(bad_text)
+        p = subprocess.run([str(csim_r3), str(bad)], capture_output=True, text=True)
+        assert p.returncode == 2, key
+        assert f"header field {key}" in p.stderr
+
+
+def test_missing_export_is_one_line_error(tmp_path):
+    p = subprocess.run([sys.executable, str(RUN_CSIM), "--export-dir", str(tmp_path / "nope"),
+                        "--report", str(tmp_path / "r.json")], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert p.stderr.strip().count("\n") == 0 and "parameters.h not found" in p.stderr
+
+
+def _sample_present() -> bool:
+    return (REPO / "data" / "background_for_training.h5").is_file() or \
+        (REPO / "build" / "model_k32.h5").is_file()
+
+
+@pytest.mark.skipif(not _sample_present(), reason="no bundled sample (make data) and no trained model")
+def test_make_csim(tmp_path):
+    """What `make csim` runs: artifacts.ensure(k=32), R in {1, 4, 12}, 0 mismatches."""
+    _toolchain_or_skip()
+    rep = tmp_path / "csim.json"
+    p = subprocess.run([sys.executable, str(RUN_CSIM), "--build", "build", "--report", str(rep)],
+                       cwd=REPO, capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    r = json.loads(rep.read_text())
+    assert {"k32_r1", "k32_r4", "k32_r12"} <= set(r)
+    for entry in r.values():
+        assert entry["mismatches"] == 0 and entry["passed"] == entry["vectors"] >= 10_000
