@@ -206,3 +206,47 @@ def test_vendor_flow_tool_failure_is_reported(tmp_path, small_export):
                         "--export-dir", str(small_export), "--report-dir", str(tmp_path / "r")],
                        capture_output=True, text=True, env=env)
     assert p.returncode == 1 and "exited with code 1" in p.stderr and "vitis_hls.log" in p.stderr
+
+
+VITIS_COMMANDS = ("open_project", "set_top", "add_files", "open_solution", "config_compile", "set_part",
+                  "create_clock", "set_clock_uncertainty", "csim_design", "csynth_design", "cosim_design",
+                  "export_design")
+
+
+def _run_tcl(prj: Path, tclargs: str) -> list[str]:
+    """Source build_prj.tcl in a plain Tcl interpreter with the Vitis commands stubbed (recorded)."""
+    tkinter = pytest.importorskip("tkinter")
+    tcl = tkinter.Tcl()
+    tcl.eval("set ::calls {}")
+    for c in VITIS_COMMANDS:
+        tcl.eval(f"proc {c} {{args}} {{ lappend ::calls [concat {c} $args] }}")
+    tcl.eval("proc exit {args} {}")  # the script ends with exit
+    tcl.eval(f"set ::argv [list {{{tclargs}}}]")
+    cwd = os.getcwd()
+    os.chdir(prj)
+    try:
+        tcl.eval("source build_prj.tcl")
+    finally:
+        os.chdir(cwd)
+    return [tcl.eval(f"lindex $::calls {i}") for i in range(int(tcl.eval("llength $::calls")))]
+
+
+def test_build_prj_tcl_options(tmp_path):
+    import shutil
+
+    shutil.copy2(HLS / "build_prj.tcl", tmp_path / "build_prj.tcl")
+    (tmp_path / "project.tcl").write_text('set project_name "l1ot"\nset part "xcvu13p-flga2577-2-e"\n'
+                                          'set clock_period 2.083\nset clock_uncertainty "12.5%"\n'
+                                          'set reuse 4\nset version "1.0"\n')
+    calls = _run_tcl(tmp_path, "reset=1 csim=0 synth=1 cosim=1 export=1")
+    names = [c.split()[0] for c in calls]
+    assert "csim_design" not in names
+    assert names.index("csynth_design") < names.index("cosim_design") < names.index("export_design")
+    assert "open_project -reset l1ot_prj" in calls and "set_top l1ot_score" in calls
+    assert "set_part xcvu13p-flga2577-2-e" in calls and "create_clock -period 2.083 -name default" in calls
+    assert "export_design -format ip_catalog -version 1.0" in calls
+    add = [c for c in calls if c.startswith("add_files firmware/l1ot.cpp")]
+    assert add and "-DL1OT_REUSE=4" in add[0]
+    calls = _run_tcl(tmp_path, "csim=1 synth=0 cosim=0 export=0")
+    names = [c.split()[0] for c in calls]
+    assert "csim_design" in names and "csynth_design" not in names and "export_design" not in names
