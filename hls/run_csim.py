@@ -131,7 +131,12 @@ def find_exports(build_dir: Path, ks, ensure: bool) -> list[Path]:
         except ImportError as exc:
             raise SetupError(f"l1ot.artifacts is not available ({exc})") from None
         for k in ks:
-            paths = artifacts.ensure(k=k, build=str(build_dir))
+            from l1ot.errors import L1otError
+
+            try:
+                paths = artifacts.ensure(k=k, build=str(build_dir))
+            except L1otError as exc:
+                raise SetupError(f"l1ot.artifacts.ensure(k={k}): {exc}") from None
             d = None
             if isinstance(paths, dict):
                 for v in paths.values():

@@ -69,7 +69,12 @@ def find_export(args, preset_name: str) -> Path:
             from l1ot import artifacts
         except ImportError as exc:
             raise FlowError(f"l1ot.artifacts is not available ({exc})") from None
-        paths = artifacts.ensure(k=args.k, build=str(args.build))
+        from l1ot.errors import L1otError
+
+        try:
+            paths = artifacts.ensure(k=args.k, build=str(args.build))
+        except L1otError as exc:
+            raise FlowError(f"l1ot.artifacts.ensure(k={args.k}): {exc}") from None
         if isinstance(paths, dict):
             for v in paths.values():
                 if isinstance(v, (str, Path)) and Path(v).name == "parameters.h":
