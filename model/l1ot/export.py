@@ -129,6 +129,9 @@ def find_medoid_tie(cfg, rom, rng, max_pairs=200, tries=400, skip=()):
             x[i, c] += r // int(g[i, c])
             if not lo[c] <= x[i, c] <= hi[c]:
                 continue
+            d = ((rom - x[None]) ** 2).sum(axis=(1, 2))
+            if not d[a] == d[b] == d.min():
+                continue
             w = words_from_x(x, cfg, inv)
             if w is None:
                 continue
