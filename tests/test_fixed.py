@@ -331,3 +331,34 @@ def test_derived_widths_default():
     assert cfg.blas_exact
     assert len(cfg.sha256) == 64
     assert cfg.sha256 == fixed.KernelConfig.load().sha256 != cfg.replace(score_shift=9).sha256
+
+
+@pytest.mark.parametrize("over", [{}, {"transport": "species"}, {"score_bits": 12, "score_shift": 14}])
+def test_raw_words_over_full_ranges_match_reference(over):
+    """Random raw fields over the whole input ranges (incl. type limits) against the reference."""
+    cfg = fixed.KernelConfig.load(**over)
+    ref = Ref(**over)
+    rng = np.random.default_rng(77)
+    n = 300
+    fields = []
+    for a in AX:
+        lo, hi = cfg.raw_range[a]
+        v = rng.integers(lo, hi + 1, (n, 19))
+        edge = rng.random((n, 19)) < 0.2
+        v = np.where(edge, rng.choice([lo, lo + 1, hi - 1, hi, 0], (n, 19)), v)
+        fields.append(v)
+    empty = rng.random((n, 19)) < 0.3
+    fields = [np.where(empty, 0, f) for f in fields]
+    words = fixed.pack_words(*fields, cfg)
+    med = fixed.pack_words(*[f[:6] for f in fields], cfg)
+    rom = fixed.run(med, np.zeros((1, 19, 3), np.int64), None, cfg, stages=True).stages["xs"]
+    ref_rom = [ref.xs([int(w) for w in row]) for row in med]
+    np.testing.assert_array_equal(rom, np.array(ref_rom))
+    thr = cfg.score_max // 2
+    res = fixed.run(words, rom, thr, cfg)
+    n_sat = 0
+    for e in range(n):
+        score, idx, trig, sat = ref.kernel([int(w) for w in words[e]], ref_rom, thr)
+        assert (int(res.score[e]), int(res.idx[e]), int(res.trig[e])) == (score, idx, trig), f"event {e}"
+        n_sat += sat
+    assert res.n_score_sat == n_sat
