@@ -45,13 +45,17 @@ def _toolchain_or_skip():
 
 
 def make_synthetic_export(out: Path, k: int = 8, n_golden: int = 1500, seed: int = 3,
-                          threshold: int = 30, config=None) -> Path:
-    """parameters.h + golden.txt for K synthetic medoid events (test fixture, not physics)."""
+                          threshold: int = 30, cfg=None, random_words: bool = False) -> Path:
+    """parameters.h + golden.txt for K synthetic medoid events (test fixture, not physics).
+
+    Golden events: the contract categories of ``l1ot.export.golden_events``, or
+    (``random_words``) the medoids, float events and uniformly random input words.
+    """
     from l1ot import export as gold
     from l1ot import fixed
     from l1ot.export_hls import write_parameters_h
 
-    cfg = fixed.KernelConfig.load(config)
+    cfg = cfg or fixed.KernelConfig.load()
     rng = np.random.default_rng(seed)
     ev = np.zeros((k, 19, 4), np.float32)
     occ = rng.random((k, 19)) < 0.6
@@ -67,8 +71,18 @@ def make_synthetic_export(out: Path, k: int = 8, n_golden: int = 1500, seed: int
     model.threshold, model.path, model.medoid_events = threshold, None, ev
     rom = fixed.medoid_rom(ev, cfg)
     out.mkdir(parents=True, exist_ok=True)
-    words, tags, _ = gold.golden_events(cfg, rom, data_dir=str(out / "no_sample"), n_total=n_golden,
-                                        seed=seed, medoid_events=ev)
+    if random_words:
+        fl = np.zeros((n_golden, 19, 4), np.float32)
+        fl[..., 0] = rng.exponential(40.0, (n_golden, 19)) * (rng.random((n_golden, 19)) < 0.6)
+        fl[..., 1] = rng.uniform(-5, 5, (n_golden, 19)) * (fl[..., 0] > 0)
+        fl[..., 2] = rng.uniform(-3.2, 3.2, (n_golden, 19)) * (fl[..., 0] > 0)
+        raw = [rng.integers(lo, hi + 1, (n_golden, 19)) for lo, hi in (cfg.raw_range[a] for a in ("pt", "eta", "phi"))]
+        words = np.concatenate([fixed.events_to_words(ev, cfg)[0], fixed.events_to_words(fl, cfg)[0],
+                                fixed.pack_words(*raw, cfg)])
+        tags = ["medoid"] * k + ["float"] * n_golden + ["random_words"] * n_golden
+    else:
+        words, tags, _ = gold.golden_events(cfg, rom, data_dir=str(out / "no_sample"), n_total=n_golden,
+                                            seed=seed, medoid_events=ev)
     gold.write_golden(out / "golden.txt", cfg, model, rom, words, tags)
     write_parameters_h(cfg, model, rom, out / "parameters.h")
     return out
@@ -109,6 +123,25 @@ def test_synthetic_export_bit_exact_all_reuse(synth_export, tmp_path):
         assert entry["vectors"] == len(words) == entry["passed"]
         assert entry["mismatches"] == 0
         assert entry["K"] == 8
+
+
+@pytest.mark.parametrize("variant", ["run3", "species"])
+def test_other_configs_bit_exact(variant, tmp_path):
+    """Run-3 object scales (25-bit words) and the per-species sorting network."""
+    _toolchain_or_skip()
+    from l1ot import fixed
+
+    if variant == "run3":
+        cfg = fixed.KernelConfig.load(REPO / "model" / "l1ot" / "configs" / "kernel_run3.json")
+    else:
+        cfg = fixed.KernelConfig.load(None, transport="species")
+    ex = make_synthetic_export(tmp_path / variant, k=5, n_golden=800, cfg=cfg, random_words=True)
+    text = (ex / "parameters.h").read_text()
+    assert f"ap_uint<{cfg.word_bits}> obj_word_t" in text and f"sorter_{cfg.network.name}" in text
+    exe, _ = run_csim.build(ex, 2, tmp_path / "bin")
+    res = run_csim.run_binary(exe, ex / "golden.txt")
+    assert res["exit_code"] == 0, res["output"][-3000:]
+    assert res["failed"] == 0 and res["passed"] == 5 + 2 * 800
 
 
 def test_corrupted_golden_line_is_detected(synth_export, csim_r3, tmp_path):
