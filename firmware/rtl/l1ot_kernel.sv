@@ -1,0 +1,378 @@
+// l1ot: OT anomaly-score kernel, top level (contract: docs/kernel.md)
+//
+// One event = N_OBJ 43-bit words {pt[15:0], eta[13:0], phi[12:0]}, slot s in
+// in_words[s*WORD_W +: WORD_W]. Fully pipelined, fixed latency, no
+// backpressure: an event may be presented every REUSE cycles (II = REUSE).
+// Constants (widths, multipliers, sorting network, medoid ROM, threshold)
+// come from the generated package l1ot_params_pkg (l1ot.export_sv).
+//
+//   in reg -> stage a (2 regs) -> sort network (reg every SORT_LAYERS_PER_STAGE)
+//   -> issue reg (REUSE groups of P = ceil(K/REUSE) medoids)
+//   -> P x sqdist (|d|, square, adder tree) -> argmin over P
+//   -> [REUSE > 1: running min over the groups] -> score / trigger reg
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module l1ot_kernel #(
+    // number of medoids; must equal the ROM size in the package
+    parameter int K = l1ot_params_pkg::K,
+    // reuse factor R: initiation interval in cycles, P = ceil(K/R) distance units
+    parameter int REUSE = l1ot_params_pkg::REUSE,
+    // sorting-network comparator layers between pipeline registers
+    parameter int SORT_LAYERS_PER_STAGE = 2,
+    // adder-tree levels between pipeline registers
+    parameter int ADD_LEVELS_PER_STAGE = 2,
+    // argmin-tree levels between pipeline registers
+    parameter int MIN_LEVELS_PER_STAGE = 2,
+    // squares of operands up to this width use LUT tables, wider ones DSPs
+    parameter int SQ_LUT_MAX_W = 8,
+    // derived, do not override: input word width, index width, score width
+    parameter int WORD_W = l1ot_params_pkg::WORD_W,
+    parameter int N_OBJ = l1ot_params_pkg::N_OBJ,
+    parameter int IDX_W = l1ot_params_pkg::IDX_W,
+    parameter int SCORE_W = l1ot_params_pkg::SCORE_W
+) (
+    input  wire logic                      clk,
+    input  wire logic                      rst,
+
+    input  wire logic [N_OBJ*WORD_W-1:0]   in_words,
+    input  wire logic                      in_valid,
+
+    output wire logic [SCORE_W-1:0]        out_score,
+    output wire logic [IDX_W-1:0]          out_idx,
+    output wire logic                      out_trig,
+    output wire logic                      out_valid,
+
+    // pulse: an event arrived less than REUSE cycles after the previous one
+    // (the previous event is dropped)
+    output wire logic                      err_overrun
+);
+
+// constants from the generated package
+localparam int ROM_K         = l1ot_params_pkg::ROM_K;
+localparam int PT_BITS       = l1ot_params_pkg::PT_BITS;
+localparam int ETA_BITS      = l1ot_params_pkg::ETA_BITS;
+localparam int PHI_BITS      = l1ot_params_pkg::PHI_BITS;
+localparam int M_PT          = l1ot_params_pkg::M_PT;
+localparam int S_PT          = l1ot_params_pkg::S_PT;
+localparam int M_ETA         = l1ot_params_pkg::M_ETA;
+localparam int S_ETA         = l1ot_params_pkg::S_ETA;
+localparam int M_PHI         = l1ot_params_pkg::M_PHI;
+localparam int S_PHI         = l1ot_params_pkg::S_PHI;
+localparam int XPT_W         = l1ot_params_pkg::XPT_W;
+localparam int XETA_W        = l1ot_params_pkg::XETA_W;
+localparam int XPHI_W        = l1ot_params_pkg::XPHI_W;
+localparam int TAG_W         = l1ot_params_pkg::TAG_W;
+localparam int D_W           = l1ot_params_pkg::D_W;
+localparam int SCORE_SHIFT   = l1ot_params_pkg::SCORE_SHIFT;
+localparam int SORT_N_LAYERS = l1ot_params_pkg::SORT_N_LAYERS;
+localparam int SORT_PW       = l1ot_params_pkg::SORT_PW;
+localparam logic [SCORE_W-1:0] THRESHOLD = l1ot_params_pkg::THRESHOLD;
+localparam logic [SORT_N_LAYERS*N_OBJ*SORT_PW-1:0] SORT_PARTNER = l1ot_params_pkg::SORT_PARTNER;
+localparam logic [ROM_K*N_OBJ*XPT_W-1:0] ROM_PT = l1ot_params_pkg::ROM_PT;
+localparam logic [ROM_K*N_OBJ*XETA_W-1:0] ROM_ETA = l1ot_params_pkg::ROM_ETA;
+localparam logic [ROM_K*N_OBJ*XPHI_W-1:0] ROM_PHI = l1ot_params_pkg::ROM_PHI;
+
+localparam int P = (K + REUSE - 1) / REUSE;          // distance units
+localparam int R_W = (REUSE > 1) ? $clog2(REUSE) : 1;
+localparam int PIDX_W = (P > 1) ? $clog2(P) : 1;
+localparam int KEY_W = XPT_W + TAG_W;
+localparam int PAY_W = XETA_W + XPHI_W;
+localparam int NPT = N_OBJ*XPT_W;
+localparam int NETA = N_OBJ*XETA_W;
+localparam int NPHI = N_OBJ*XPHI_W;
+
+// elaboration-time parameter checks (generate-scope $error)
+if (K != ROM_K) begin : g_check_0
+    $error("l1ot_kernel: K=%0d but the package ROM holds %0d medoids", K, ROM_K);
+end
+if (REUSE < 1 || REUSE > K) begin : g_check_1
+    $error("l1ot_kernel: REUSE=%0d must be in [1, K=%0d]", REUSE, K);
+end
+if (IDX_W < ((K > 1) ? $clog2(K) : 1)) begin : g_check_2
+    $error("l1ot_kernel: IDX_W=%0d too narrow for K=%0d", IDX_W, K);
+end
+if (WORD_W != PT_BITS + ETA_BITS + PHI_BITS) begin : g_check_3
+    $error("l1ot_kernel: WORD_W inconsistent");
+end
+if ((1 << TAG_W) < N_OBJ) begin : g_check_4
+    $error("l1ot_kernel: TAG_W too narrow");
+end
+if (SORT_LAYERS_PER_STAGE < 1) begin : g_check_5
+    $error("l1ot_kernel: SORT_LAYERS_PER_STAGE must be >= 1");
+end
+
+// ---------------------------------------------------------------- input reg
+logic [N_OBJ*WORD_W-1:0] in_words_reg;
+logic                    in_valid_reg;
+
+always_ff @(posedge clk) begin
+    in_words_reg <= in_words;
+    in_valid_reg <= in_valid;
+    if (rst) begin
+        in_valid_reg <= 1'b0;
+    end
+end
+
+// ---------------------------------------------------------------- stage a
+wire logic [N_OBJ*KEY_W-1:0] a_key;
+wire logic [N_OBJ*PAY_W-1:0] a_pay;
+logic [1:0] a_valid_reg;
+
+always_ff @(posedge clk) begin
+    a_valid_reg <= {a_valid_reg[0], in_valid_reg};
+    if (rst) begin
+        a_valid_reg <= 2'b00;
+    end
+end
+
+for (genvar s = 0; s < N_OBJ; s++) begin : g_obj
+    wire logic [WORD_W-1:0] w = in_words_reg[s*WORD_W +: WORD_W];
+    wire logic [XPT_W-1:0]  xp;
+    wire logic [XETA_W-1:0] xe;
+    wire logic [XPHI_W-1:0] xf;
+
+    l1ot_scale #(.IN_W(PT_BITS),  .IN_SIGNED(1'b0), .M(M_PT),  .S(S_PT),  .OUT_W(XPT_W))
+        u_pt  (.clk(clk), .in_raw(w[WORD_W-1 -: PT_BITS]), .out_x(xp));
+    l1ot_scale #(.IN_W(ETA_BITS), .IN_SIGNED(1'b1), .M(M_ETA), .S(S_ETA), .OUT_W(XETA_W))
+        u_eta (.clk(clk), .in_raw(w[PHI_BITS +: ETA_BITS]), .out_x(xe));
+    l1ot_scale #(.IN_W(PHI_BITS), .IN_SIGNED(1'b1), .M(M_PHI), .S(S_PHI), .OUT_W(XPHI_W))
+        u_phi (.clk(clk), .in_raw(w[0 +: PHI_BITS]), .out_x(xf));
+
+    // key {x_pt, N_OBJ-1-slot}: distinct keys, ties in pT go to the lower slot
+    assign a_key[s*KEY_W +: KEY_W] = {xp, TAG_W'(N_OBJ - 1 - s)};
+    assign a_pay[s*PAY_W +: PAY_W] = {xe, xf};
+end
+
+// ---------------------------------------------------------------- stage b: sort
+// register after every SORT_LAYERS_PER_STAGE layers; the last layer feeds the
+// issue register directly
+// (the slot tag is dropped after the sort)
+/* verilator lint_off UNUSEDSIGNAL */
+wire logic [N_OBJ*KEY_W-1:0] b_key;
+/* verilator lint_on UNUSEDSIGNAL */
+wire logic [N_OBJ*PAY_W-1:0] b_pay;
+wire logic                   b_valid;
+
+l1ot_sortnet #(
+    .N(N_OBJ),
+    .KEY_W(KEY_W),
+    .PAY_W(PAY_W),
+    .N_LAYERS(SORT_N_LAYERS),
+    .PW(SORT_PW),
+    .PARTNER(SORT_PARTNER),
+    .LAYERS_PER_STAGE(SORT_LAYERS_PER_STAGE),
+    .REG_OUT(1'b0)
+) u_sort (
+    .clk(clk),
+    .rst(rst),
+    .in_key(a_key),
+    .in_pay(a_pay),
+    .in_valid(a_valid_reg[1]),
+    .out_key(b_key),
+    .out_pay(b_pay),
+    .out_valid(b_valid)
+);
+
+// ---------------------------------------------------------------- issue
+// holds the sorted event for REUSE cycles; group r compares with medoids r*P+p
+logic [NPT-1:0]  iss_pt_reg;
+logic [NETA-1:0] iss_eta_reg;
+logic [NPHI-1:0] iss_phi_reg;
+logic [R_W-1:0]  iss_r_reg;
+logic            iss_valid_reg;
+logic            iss_more_reg;    // further groups of this event follow
+logic            overrun_reg;
+
+wire logic [NPT-1:0]  b_pt;
+wire logic [NETA-1:0] b_eta;
+wire logic [NPHI-1:0] b_phi;
+
+for (genvar s = 0; s < N_OBJ; s++) begin : g_unpack
+    assign b_pt[s*XPT_W +: XPT_W]    = b_key[s*KEY_W + TAG_W +: XPT_W];
+    assign b_eta[s*XETA_W +: XETA_W] = b_pay[s*PAY_W + XPHI_W +: XETA_W];
+    assign b_phi[s*XPHI_W +: XPHI_W] = b_pay[s*PAY_W +: XPHI_W];
+end
+
+always_ff @(posedge clk) begin
+    overrun_reg <= 1'b0;
+    if (b_valid) begin
+        iss_pt_reg    <= b_pt;
+        iss_eta_reg   <= b_eta;
+        iss_phi_reg   <= b_phi;
+        iss_r_reg     <= '0;
+        iss_valid_reg <= 1'b1;
+        iss_more_reg  <= (REUSE > 1);
+        overrun_reg   <= iss_more_reg;
+    end else if (iss_more_reg) begin
+        iss_r_reg     <= iss_r_reg + 1'b1;
+        iss_valid_reg <= 1'b1;
+        iss_more_reg  <= (32'(iss_r_reg) + 2 < REUSE);
+    end else begin
+        iss_valid_reg <= 1'b0;
+    end
+    if (rst) begin
+        iss_r_reg     <= '0;
+        iss_valid_reg <= 1'b0;
+        iss_more_reg  <= 1'b0;
+        overrun_reg   <= 1'b0;
+    end
+end
+
+assign err_overrun = overrun_reg;
+
+wire logic iss_first = (iss_r_reg == '0);
+wire logic iss_last  = (32'(iss_r_reg) == REUSE - 1);
+
+// ---------------------------------------------------------------- stage c: distances
+localparam int SB_W = R_W + 2;   // {first, last, r}
+
+wire logic [P*D_W-1:0] c_d;
+wire logic [SB_W-1:0]  c_sb;
+wire logic             c_valid;
+
+for (genvar p = 0; p < P; p++) begin : g_unit
+    // medoid ROM of this unit: entry r = medoid r*P + p (padding repeats
+    // medoid K-1, which never wins: ties go to the lower index)
+    wire logic [REUSE*NPT-1:0]  tab_pt;
+    wire logic [REUSE*NETA-1:0] tab_eta;
+    wire logic [REUSE*NPHI-1:0] tab_phi;
+    for (genvar r = 0; r < REUSE; r++) begin : g_rom
+        localparam int MI = (r*P + p < K) ? r*P + p : K - 1;
+        assign tab_pt[r*NPT +: NPT]    = ROM_PT[MI*NPT +: NPT];
+        assign tab_eta[r*NETA +: NETA] = ROM_ETA[MI*NETA +: NETA];
+        assign tab_phi[r*NPHI +: NPHI] = ROM_PHI[MI*NPHI +: NPHI];
+    end
+
+    // (only unit 0's copies are used)
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire logic [SB_W-1:0] sb;
+    wire logic            vld;
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    l1ot_sqdist #(
+        .N(N_OBJ),
+        .XPT_W(XPT_W),
+        .XETA_W(XETA_W),
+        .XPHI_W(XPHI_W),
+        .D_W(D_W),
+        .SQ_LUT_MAX_W(SQ_LUT_MAX_W),
+        .ADD_LEVELS_PER_STAGE(ADD_LEVELS_PER_STAGE),
+        .SB_W(SB_W)
+    ) u_dist (
+        .clk(clk),
+        .rst(rst),
+        .x_pt(iss_pt_reg),
+        .x_eta(iss_eta_reg),
+        .x_phi(iss_phi_reg),
+        .c_pt(tab_pt[iss_r_reg*NPT +: NPT]),
+        .c_eta(tab_eta[iss_r_reg*NETA +: NETA]),
+        .c_phi(tab_phi[iss_r_reg*NPHI +: NPHI]),
+        .in_sb({iss_first, iss_last, iss_r_reg}),
+        .in_valid(iss_valid_reg),
+        .out_d(c_d[p*D_W +: D_W]),
+        .out_sb(sb),
+        .out_valid(vld)
+    );
+
+    // all units run in lockstep: take sideband and valid from unit 0
+    if (p == 0) begin : g_sb
+        assign c_sb    = sb;
+        assign c_valid = vld;
+    end
+end
+
+// ---------------------------------------------------------------- stage d: argmin
+wire logic [D_W-1:0]    g_min;
+wire logic [PIDX_W-1:0] g_pidx;
+wire logic [SB_W-1:0]   g_sb;
+wire logic              g_valid;
+
+l1ot_argmin #(
+    .N(P),
+    .D_W(D_W),
+    .IDX_W(PIDX_W),
+    .LEVELS_PER_STAGE(MIN_LEVELS_PER_STAGE),
+    .SB_W(SB_W)
+) u_argmin (
+    .clk(clk),
+    .rst(rst),
+    .in_data(c_d),
+    .in_sb(c_sb),
+    .in_valid(c_valid),
+    .out_min(g_min),
+    .out_idx(g_pidx),
+    .out_sb(g_sb),
+    .out_valid(g_valid)
+);
+
+// (first/last are used only with REUSE > 1)
+/* verilator lint_off UNUSEDSIGNAL */
+wire logic           g_first = g_sb[R_W + 1];
+wire logic           g_last  = g_sb[R_W];
+/* verilator lint_on UNUSEDSIGNAL */
+wire logic [R_W-1:0] g_r     = g_sb[R_W-1:0];
+wire logic [IDX_W-1:0] g_idx = IDX_W'(32'(g_r) * P + 32'(g_pidx));
+
+wire logic [D_W-1:0]   f_min;
+wire logic [IDX_W-1:0] f_idx;
+wire logic             f_valid;
+
+if (REUSE > 1) begin : g_acc
+    // running minimum over the REUSE groups; later groups have higher
+    // indices, so they win only if strictly smaller
+    logic [D_W-1:0]   acc_min_reg;
+    logic [IDX_W-1:0] acc_idx_reg;
+    logic             acc_valid_reg;
+
+    always_ff @(posedge clk) begin
+        if (g_valid && (g_first || g_min < acc_min_reg)) begin
+            acc_min_reg <= g_min;
+            acc_idx_reg <= g_idx;
+        end
+        acc_valid_reg <= g_valid && g_last;
+        if (rst) begin
+            acc_valid_reg <= 1'b0;
+        end
+    end
+
+    assign f_min   = acc_min_reg;
+    assign f_idx   = acc_idx_reg;
+    assign f_valid = acc_valid_reg;
+end else begin : g_noacc
+    assign f_min   = g_min;
+    assign f_idx   = g_idx;
+    assign f_valid = g_valid;
+end
+
+// ---------------------------------------------------------------- stages e, f
+localparam logic [SCORE_W-1:0] SCORE_MAX = '1;
+
+wire logic [D_W-1:0]     f_shift = f_min >> SCORE_SHIFT;
+wire logic [SCORE_W-1:0] f_score = (f_shift > D_W'(SCORE_MAX)) ? SCORE_MAX : SCORE_W'(f_shift);
+
+logic [SCORE_W-1:0] score_reg;
+logic [IDX_W-1:0]   idx_reg;
+logic               trig_reg;
+logic               out_valid_reg;
+
+always_ff @(posedge clk) begin
+    score_reg     <= f_score;
+    idx_reg       <= f_idx;
+    trig_reg      <= f_score >= THRESHOLD;
+    out_valid_reg <= f_valid;
+    if (rst) begin
+        out_valid_reg <= 1'b0;
+    end
+end
+
+assign out_score = score_reg;
+assign out_idx   = idx_reg;
+assign out_trig  = trig_reg;
+assign out_valid = out_valid_reg;
+
+endmodule
+
+`resetall

@@ -1,0 +1,68 @@
+// l1ot: stage a, raw input field -> working precision
+//
+// x = rnd_shift(raw * M, S) = (raw * M + 2^(S-1)) >>> S   (S > 0), raw * M (S = 0)
+// (ap_fixed AP_RND, round half towards +inf). M and S come from the generated
+// package; OUT_W is derived there from the extreme raw values, so the result
+// always fits. Two pipeline registers: product, rounded result.
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+module l1ot_scale #(
+    // raw field width (bits)
+    parameter int IN_W = 14,
+    // raw field is two's complement (1) or unsigned (0)
+    parameter bit IN_SIGNED = 1'b1,
+    // constant multiplier M_a (>= 1)
+    parameter int M = 1,
+    // rounding right shift S_a (>= 0)
+    parameter int S = 0,
+    // working width (bits), same signedness as the input
+    parameter int OUT_W = 14
+) (
+    input  wire logic              clk,
+    input  wire logic [IN_W-1:0]   in_raw,
+    output wire logic [OUT_W-1:0]  out_x
+);
+
+localparam int MW = $clog2(M + 1) + 1;       // M as a signed constant
+localparam int PW = IN_W + MW + 1;           // product (+1 for the rounding add)
+
+// elaboration-time parameter checks (generate-scope $error)
+if (M < 1) begin : g_check_0
+    $error("l1ot_scale: M must be >= 1 (M=%0d)", M);
+end
+if (S < 0 || S > 40) begin : g_check_1
+    $error("l1ot_scale: S out of range (S=%0d)", S);
+end
+if (OUT_W < 1 || OUT_W > PW) begin : g_check_2
+    $error("l1ot_scale: bad OUT_W=%0d", OUT_W);
+end
+
+wire logic signed [IN_W:0]  raw_ext = IN_SIGNED ? $signed({in_raw[IN_W-1], in_raw}) : $signed({1'b0, in_raw});
+wire logic signed [MW-1:0]  m_const = MW'(M);
+
+// assignment context: operands sign-extended to PW bits before the multiply
+wire logic signed [PW-1:0] prod = raw_ext * m_const;
+
+logic signed [PW-1:0] prod_reg;
+logic [OUT_W-1:0]     x_reg;
+
+localparam logic [PW-1:0] HALF = (S > 0) ? (PW'(1) << (S > 0 ? S-1 : 0)) : '0;
+wire logic signed [PW-1:0] rounded = prod_reg + $signed(HALF);
+// upper bits are sign copies once OUT_W is exact
+/* verilator lint_off UNUSEDSIGNAL */
+wire logic signed [PW-1:0] shifted = rounded >>> S;
+/* verilator lint_on UNUSEDSIGNAL */
+
+always_ff @(posedge clk) begin
+    prod_reg <= prod;
+    x_reg    <= shifted[OUT_W-1:0];
+end
+
+assign out_x = x_reg;
+
+endmodule
+
+`resetall

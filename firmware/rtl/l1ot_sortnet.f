@@ -1,0 +1,2 @@
+// l1ot_sortnet source list (paths relative to this file)
+l1ot_sortnet.sv
