@@ -72,7 +72,7 @@ def run(args) -> int:
     if args.figures:
         score_methods = [m for m in curves if curves[m]]
         paths = ev.plot_rocs(curves, args.figures, methods=score_methods)
-        p = ev.plot_auc_vs_k(json.load(open(args.report)))
+        p = ev.plot_auc_vs_k(json.load(open(args.report)), os.path.join(args.figures, "auc_vs_k.png"))
         print("\nfigures: " + ", ".join(paths + ([p] if p else [])))
     print(f"report: {args.report}")
     return 0
