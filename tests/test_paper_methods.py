@@ -207,3 +207,31 @@ def test_unknown_method_is_config_error(tmp_path):
 
     with pytest.raises(ConfigError):
         pm.evaluate_rows("x.h5", ".", ["A"], methods=["nope"])
+
+
+def test_linw2_option_names_and_skips_2d(tmp_path):
+    d = _fixture_dir(tmp_path)
+    splits = Splits(n_sets=2, n_per_set=40, n_calib=100)
+    rows = pm.evaluate_rows(os.path.join(d, BACKGROUND), d, ["A", "hpm"], splits=splits, seed=0,
+                            methods=["3d_ot_anomaly_knn", "knn_class_2d", "knn_class_3d"], distance="linw2",
+                            knn_n_per_class=100, class_n_per_class=60, progress=False, log=None,
+                            cache_dir=str(tmp_path / "cache"))
+    assert set(k for k in rows if not k.startswith("_")) == {"3d_ot_anomaly_knn_linw2", "knn_class_3d_linw2"}
+    assert rows["knn_class_3d_linw2"]["hpm"]["auc"][0] > 0.9
+    md = pm.comparison_table(rows)
+    assert "paper 1" in md and "0.9198" in md  # paper's 3D classification AUC for h±
+
+
+def test_cli_augment(tmp_path, capsys):
+    from l1ot.cli import main
+    from l1ot.data import load
+
+    src = tmp_path / "bkg.h5"
+    write_events(src, selected_events(300, seed=9))
+    out = tmp_path / "aug.h5"
+    assert main(["methods", "augment", str(src), "-o", str(out), "-n", "200", "--seed", "4"]) == 0
+    assert "realized fractions" in capsys.readouterr().out
+    assert load(out).shape == (200, 19, 4)
+    # bad input: one clear error line, exit code 2
+    assert main(["methods", "augment", str(tmp_path / "missing.h5"), "-o", str(out)]) == 2
+    assert "file not found" in capsys.readouterr().err
