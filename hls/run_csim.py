@@ -121,7 +121,7 @@ def run_binary(exe: Path, golden: Path, max_print: int = 3) -> dict:
     return res
 
 
-def find_exports(build_dir: Path, ks, ensure: bool) -> list[Path]:
+def find_exports(build_dir: Path, ks, ensure: bool, data_dir="data") -> list[Path]:
     """Export directories to simulate: l1ot.artifacts.ensure(k) for each requested K,
     plus every other build/export/k*/ that holds parameters.h and golden.txt."""
     dirs = []
@@ -134,7 +134,7 @@ def find_exports(build_dir: Path, ks, ensure: bool) -> list[Path]:
             from l1ot.errors import L1otError
 
             try:
-                paths = artifacts.ensure(k=k, build=str(build_dir))
+                paths = artifacts.ensure(k=k, build=str(build_dir), data=str(data_dir))
             except L1otError as exc:
                 raise SetupError(f"l1ot.artifacts.ensure(k={k}): {exc}") from None
             d = None
@@ -168,6 +168,7 @@ def count_vectors(golden: Path) -> int:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default="build", help="build directory (default: build)")
+    ap.add_argument("--data", default="data", help="sample directory for training (default: data)")
     ap.add_argument("--k", type=int, action="append", help="K to export and simulate (default: 32)")
     ap.add_argument("--reuse", type=int, nargs="+", default=list(DEFAULT_REUSE),
                     help="reuse factors R (default: 1 4 12)")
@@ -188,7 +189,7 @@ def main(argv=None) -> int:
         if args.export_dir:
             exports = [check_export(d) for d in args.export_dir]
         else:
-            exports = find_exports(build_dir, args.k or [32], ensure=True)
+            exports = find_exports(build_dir, args.k or [32], ensure=True, data_dir=args.data)
     except SetupError as exc:
         print(f"run_csim: error: {exc}", file=sys.stderr)
         return 2

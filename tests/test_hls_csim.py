@@ -218,6 +218,28 @@ def test_missing_export_is_one_line_error(tmp_path):
     assert p.stderr.strip().count("\n") == 0 and "parameters.h not found" in p.stderr
 
 
+def test_csim_chain_on_toy_sample(tmp_path):
+    """The `make csim` chain on a SYNTHETIC background file (test fixture, not physics):
+    l1ot.artifacts.ensure trains, calibrates and exports; the kernel matches all vectors."""
+    _toolchain_or_skip()
+    from fixtures import toy_events
+    from l1ot.data import write_events
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_events(data / "background_for_training.h5", toy_events(12_000, seed=5))
+    rep = tmp_path / "csim.json"
+    p = subprocess.run([sys.executable, str(RUN_CSIM), "--build", str(tmp_path / "build"), "--data", str(data),
+                        "--k", "8", "--reuse", "1", "12", "--report", str(rep)],
+                       cwd=tmp_path, capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    r = json.loads(rep.read_text())
+    assert set(r) == {"k8_r1", "k8_r12"}
+    for entry in r.values():
+        assert entry["mismatches"] == 0 and entry["passed"] == entry["vectors"] >= 10_000
+    assert "k8_r12" in p.stdout and "ok" in p.stdout
+
+
 def _sample_present() -> bool:
     return (REPO / "data" / "background_for_training.h5").is_file() or \
         (REPO / "build" / "model_k32.h5").is_file()
