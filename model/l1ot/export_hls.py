@@ -27,7 +27,7 @@ from .errors import ConfigError, ModelError
 AXES = ("pt", "eta", "phi")
 
 #: unit of one metric unit on each axis
-_AXIS_UNIT = {"pt": "GeV", "eta": "(eta)", "phi": "rad"}
+_AXIS_UNIT = {"pt": "GeV", "eta": "(eta, dimensionless)", "phi": "rad"}
 
 
 # --------------------------------------------------------------------------
@@ -281,28 +281,37 @@ def parameters_h(cfg, model, rom, threshold: int | None = None) -> str:
     w(f"static const unsigned N_MEDOID = {k};  // medoids K")
     w("")
     w("// ---- named types: width, signedness, unit and LSB -------------------------")
-    w(f"typedef ap_uint<{d['word_bits']}> obj_word_t; // input word {{pt[{d['pt_bits']-1}:0], "
-      f"eta[{d['eta_bits']-1}:0], phi[{d['phi_bits']-1}:0]}}, pt in the high bits")
-    w(f"typedef ap_uint<{d['pt_bits']}> raw_pt_t;   // input pT, unsigned, {lsb_note('pt')}")
-    w(f"typedef ap_int<{d['eta_bits']}> raw_eta_t;  // input eta, signed, {lsb_note('eta')}")
-    w(f"typedef ap_int<{d['phi_bits']}> raw_phi_t;  // input phi, signed, {lsb_note('phi')}")
+    U = _AXIS_UNIT
+    types = [
+        (f"ap_uint<{d['word_bits']}>", "obj_word_t",
+         f"input word {{pt[{d['pt_bits']-1}:0], eta[{d['eta_bits']-1}:0], phi[{d['phi_bits']-1}:0]}}, "
+         "pt in the high bits"),
+        (f"ap_uint<{d['pt_bits']}>", "raw_pt_t", f"input pT, unsigned, {lsb_note('pt')}"),
+        (f"ap_int<{d['eta_bits']}>", "raw_eta_t", f"input eta, signed, {lsb_note('eta')}"),
+        (f"ap_int<{d['phi_bits']}>", "raw_phi_t", f"input phi, signed, {lsb_note('phi')}"),
+    ]
     for a in AXES:
-        w(f"typedef {_ap(d[f'{a}_prod_signed'], d[f'{a}_prod_bits'])} {a}_prod_t; "
-          f"// raw {a} * M_{a} (+ rounding half), LSB 2^-{f + d[f'{a}_shift']} {_AXIS_UNIT[a]}")
+        types.append((_ap(d[f"{a}_prod_signed"], d[f"{a}_prod_bits"]), f"{a}_prod_t",
+                      f"raw {a} * M_{a} (+ rounding half), LSB 2^{-(f + d[f'{a}_shift'])} {U[a]}"))
     for a in AXES:
-        w(f"typedef {_ap(d[f'x{a}_signed'], d[f'x{a}_bits'])} x{a}_t; "
-          f"// working {a}, LSB 2^-{f} = {_fmt_lsb(lsb_work)} {_AXIS_UNIT[a]}, "
-          f"range [{d[f'x{a}_min']}, {d[f'x{a}_max']}]")
-    w(f"typedef ap_uint<{d['tag_bits']}> tag_t;      // slot tag N_OBJ-1-slot, LSB 1")
-    w(f"typedef ap_uint<{d['key_bits']}> sort_key_t; // sort key {{x_pt, tag}}, LSB 1 (unitless)")
-    w(f"typedef ap_int<{d['diff_bits']}> diff_t;     // coordinate difference, LSB 2^-{f} metric units")
-    w(f"typedef ap_uint<{d['sq_bits']}> sq_t;        // squared difference, LSB 2^-{2*f} metric units^2")
-    w(f"typedef ap_uint<{d['d_bits']}> dist_t;       // squared distance D_m, LSB 2^-{2*f} metric units^2")
-    w(f"typedef ap_uint<{d['score_bits']}> score_t;  // score = D_min >> {d['score_shift']}, "
-      f"LSB 2^{d['score_shift'] - 2*f} metric units^2, saturating")
-    w(f"typedef ap_uint<{d['idx_bits']}> idx_t;      // index of the nearest medoid, LSB 1")
+        types.append((_ap(d[f"x{a}_signed"], d[f"x{a}_bits"]), f"x{a}_t",
+                      f"working {a}, LSB 2^{-f} = {_fmt_lsb(lsb_work)} {U[a]}, "
+                      f"range [{d[f'x{a}_min']}, {d[f'x{a}_max']}]"))
     rom_native = "int" if max(d["xpt_bits"], d["xeta_bits"], d["xphi_bits"]) < 32 else "long long"
-    w(f"typedef {rom_native} rom_t;             // medoid ROM element (holds x*_t values)")
+    types += [
+        (f"ap_uint<{d['tag_bits']}>", "tag_t", "slot tag N_OBJ-1-slot, LSB 1"),
+        (f"ap_uint<{d['key_bits']}>", "sort_key_t", "sort key {x_pt, tag}, LSB 1 (unitless)"),
+        (f"ap_int<{d['diff_bits']}>", "diff_t", f"coordinate difference, LSB 2^{-f} metric units"),
+        (f"ap_uint<{d['sq_bits']}>", "sq_t", f"squared difference, LSB 2^{-2 * f} metric units^2"),
+        (f"ap_uint<{d['d_bits']}>", "dist_t", f"squared distance D_m, LSB 2^{-2 * f} metric units^2"),
+        (f"ap_uint<{d['score_bits']}>", "score_t", f"score = min(D_min >> {d['score_shift']}, "
+         f"{d['score_max']}), LSB 2^{d['score_shift'] - 2 * f} metric units^2"),
+        (f"ap_uint<{d['idx_bits']}>", "idx_t", "index of the nearest medoid, LSB 1"),
+        (rom_native, "rom_t", "medoid ROM element (holds x*_t values)"),
+    ]
+    width = max(len(f"typedef {t} {n};") for t, n, _ in types)
+    for t, n, c in types:
+        w(f"{f'typedef {t} {n};':<{width}} // {c}")
     w("")
     w("// ---- sorting network (stage b), generated from the comparator JSON -------")
     w(sorter_code(net))
