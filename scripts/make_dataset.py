@@ -153,7 +153,7 @@ def write(a, results, wall):
         print(f"{fname}: {len(ev)} events")
     for p, s in stats.items():
         print(f"  {p:11s} generated {int(s['n_generated']):8d}  accepted {int(s['n_accepted']):6d}  "
-              f"eff {s['efficiency']:.4f}  cpu {s['seconds']:.0f} s")
+              f"eff {s['efficiency']:.4f} (per generated event)  worker time {s['seconds']:.0f} s")
     print(f"wall time {wall / 60:.1f} min")
     if reduced:
         print(f"counts reduced to n_bkg={n_bkg} n_sig={n_sig}; reproduce with:\n  {extra['command']}")
