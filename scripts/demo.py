@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""``make demo``: the whole chain on the bundled sample, one summary table.
+
+Steps (each one's own report lands in ``reports/``):
+
+1. inspect the bundled sample (validation);
+2. train the LinW2 k-medoids models (k = 32 default, k = 8 for the firmware
+   sweep), calibrate the trigger thresholds and export ``parameters.h``, the
+   SV package and the golden vectors (``l1ot.artifacts.ensure``);
+3. evaluate float and fixed point on the paper-1 test sets
+   (``l1ot evaluate --methods demo --fixed``);
+4. HLS C simulation (``hls/run_csim.py``), reuse factors 1, 4, 12;
+5. RTL co-simulation with cocotb + Verilator (``testbench/run_cosim.py``);
+6. Yosys resource estimate (``firmware/synth/run_yosys.py``);
+7. print and write ``reports/demo_summary.md``.
+
+A failing step does not hide the others: the summary marks it and the exit
+code is non-zero.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPORTS = os.path.join(REPO, "reports")
+SIGNALS = ("A", "h0", "hpm", "LQ")
+LABEL = {"A": "A→4ℓ", "h0": "h⁰→ττ", "hpm": "h±→τν", "LQ": "LQ→bτ"}
+
+
+def step(title, cmd, log):
+    print(f"\n=== {title}\n$ {' '.join(cmd)}", flush=True)
+    t0 = time.perf_counter()
+    rc = subprocess.call(cmd, cwd=REPO)
+    dt = time.perf_counter() - t0
+    log.append({"step": title, "cmd": " ".join(cmd), "rc": rc, "seconds": dt})
+    print(f"--- {title}: {'ok' if rc == 0 else f'FAILED (exit {rc})'} in {dt:.0f} s", flush=True)
+    return rc
+
+
+def load(name):
+    p = os.path.join(REPORTS, name)
+    if not os.path.exists(p):
+        return {}
+    with open(p) as f:
+        return json.load(f)
+
+
+def python_bitexact(build, data, ks):
+    """Re-run the Python fixed model on each golden file: (vectors, mismatches)."""
+    import numpy as np
+
+    from l1ot import artifacts, export, fixed, linot
+
+    n = bad = 0
+    for k in ks:
+        paths = artifacts.ensure(k=k, build=build, data=data, verbose=False)
+        hdr, words, score, idx, trig, _ = export.read_golden(paths["golden"])
+        cfg = fixed.KernelConfig.load(paths["config"])
+        model = linot.LinModel.load(paths["model"])
+        res = fixed.run(words, fixed.medoid_rom(model, cfg), model.threshold, cfg)
+        mism = (res.score != score) | (res.idx != idx) | (np.asarray(res.trig, int) != trig.astype(int))
+        n += len(score)
+        bad += int(np.count_nonzero(mism))
+    return n, bad
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--data", default="data")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--skip", default="", help="comma list of steps to skip: eval,csim,cosim,synth")
+    args = ap.parse_args(argv)
+    skip = set(s for s in args.skip.split(",") if s)
+    py = sys.executable
+    l1ot = [py, "-m", "l1ot.cli"]
+    log = []
+    t_start = time.perf_counter()
+    bkg = os.path.join(args.data, "background_for_training.h5")
+
+    step("1/6 inspect the bundled sample", l1ot + ["inspect", bkg], log)
+    for k in (32, 8):
+        step(f"2/6 train, calibrate, export (k = {k})",
+             [py, "scripts/build_artifacts.py", "--k", str(k), "--build", args.build, "--data", args.data], log)
+    if "eval" not in skip:
+        step("3/6 evaluate float and fixed point (paper-1 test sets)",
+             l1ot + ["evaluate", "--data", args.data, "--methods", "demo", "--fixed", "--jobs", str(args.jobs),
+                     "--table", os.path.join(REPORTS, "evaluation_table.md")], log)
+    if "csim" not in skip:
+        step("4/6 HLS C simulation (g++, open ap_types headers)",
+             [py, "hls/run_csim.py", "--build", args.build, "--k", "32", "--k", "8"], log)
+    if "cosim" not in skip:
+        step("5/6 RTL co-simulation (cocotb + Verilator)", [py, "testbench/run_cosim.py", "--build", args.build], log)
+    if "synth" not in skip:
+        step("6/6 Yosys resource estimate", [py, "firmware/synth/run_yosys.py", "--build", args.build], log)
+
+    summary = render(args, log, time.perf_counter() - t_start)
+    print("\n" + summary)
+    with open(os.path.join(REPORTS, "demo_summary.md"), "w") as f:
+        f.write(summary + "\n")
+    return 0 if all(s["rc"] == 0 for s in log) else 1
+
+
+def render(args, log, seconds):
+    ev = load("evaluation.json")
+    csim = load("csim.json")
+    fw = load("firmware.json")
+    L = ["# l1ot demo summary", ""]
+    L += ["## Physics: AUC per signal (mean ± std over 5 test sets of 1,000 + 1,000)", "",
+          "| signal | 3D OT exact (N=1000) | LinW2 float k=32 | fixed point k=32 | ΔAUC fixed − float |",
+          "|---|---|---|---|---|"]
+    fx = ev.get("fixed_sorted_k32", {})
+    for s in SIGNALS:
+        def cell(m):
+            v = ev.get(m, {}).get(s, {}).get("auc")
+            return f"{v[0]:.4f} ± {v[1]:.4f}" if v else "–"
+        d = fx.get(s, {}).get("delta_auc")
+        L.append(f"| {LABEL[s]} | {cell('3d_ot')} | {cell('linw2_sorted_k32')} | {cell('fixed_sorted_k32')} | "
+                 + (f"{d[0]:+.4f} ± {d[1]:.4f}" if d else "–") + " |")
+    L += ["", "## Bit-exactness (integer equality on the golden vectors)", "",
+          "| implementation | configurations | vectors | mismatches |", "|---|---|---|---|"]
+    try:
+        n, bad = python_bitexact(args.build, args.data, (32, 8))
+        L.append(f"| Python fixed model | k=32, k=8 | {n} | {bad} |")
+    except Exception as exc:  # report, don't hide
+        L.append(f"| Python fixed model | – | – | error: {exc} |")
+    runs = [v for k, v in csim.items() if isinstance(v, dict) and "vectors" in v]
+    if runs:
+        L.append(f"| HLS csim (g++) | {len(runs)} (K × R) | {sum(r['vectors'] for r in runs)} | "
+                 f"{sum(r['mismatches'] for r in runs)} |")
+    else:
+        L.append("| HLS csim (g++) | – | – | no reports/csim.json |")
+    cfgs = fw.get("configs", fw) if isinstance(fw, dict) else {}
+    rtl = [v for v in cfgs.values() if isinstance(v, dict) and "vectors" in v]
+    if rtl:
+        L.append(f"| RTL cosim (Verilator) | {len(rtl)} (K × REUSE) | {sum(r['vectors'] for r in rtl)} | "
+                 f"{sum(r['mismatches'] for r in rtl)} |")
+    else:
+        L.append("| RTL cosim (Verilator) | – | – | see reports/firmware.md |")
+    L += ["", "## Firmware (RTL, 480 MHz target)", ""]
+    rows = [(name, v) for name, v in cfgs.items() if isinstance(v, dict) and ("latency_cycles" in v or "lut" in v)]
+    if rows:
+        L += ["| config | latency (cycles / ns) | II | LUT | FF | DSP | CARRY8 | est. Fmax (MHz) |",
+              "|---|---|---|---|---|---|---|---|"]
+        for name, v in rows:
+            lat = v.get("latency_cycles")
+            ns = v.get("latency_ns")
+            L.append(f"| {name} | {lat} / {ns if ns is None else round(ns, 1)} | {v.get('ii')} | {v.get('lut')} | "
+                     f"{v.get('ff')} | {v.get('dsp')} | {v.get('carry8')} | {v.get('fmax_mhz')} |")
+    else:
+        L.append("see `reports/firmware.md`")
+    L += ["", "## Steps", "", "| step | status | time (s) |", "|---|---|---|"]
+    for s in log:
+        L.append(f"| {s['step']} | {'ok' if s['rc'] == 0 else 'FAILED'} | {s['seconds']:.0f} |")
+    L += ["", f"Total wall time: {seconds / 60:.1f} min."]
+    return "\n".join(L)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
