@@ -75,7 +75,7 @@ localparam logic [ROM_K*N_OBJ*XPT_W-1:0] ROM_PT = l1ot_params_pkg::ROM_PT;
 localparam logic [ROM_K*N_OBJ*XETA_W-1:0] ROM_ETA = l1ot_params_pkg::ROM_ETA;
 localparam logic [ROM_K*N_OBJ*XPHI_W-1:0] ROM_PHI = l1ot_params_pkg::ROM_PHI;
 
-localparam int P = (K + REUSE - 1) / REUSE;          // distance units
+localparam int P = (REUSE >= 1) ? (K + REUSE - 1) / REUSE : 1;   // distance units
 localparam int R_W = (REUSE > 1) ? $clog2(REUSE) : 1;
 localparam int PIDX_W = (P > 1) ? $clog2(P) : 1;
 localparam int KEY_W = XPT_W + TAG_W;

@@ -1,9 +1,13 @@
 // l1ot: squared Euclidean distance between two sorted 19x3 embeddings
 //
 // D = sum_i sum_a (x[i][a] - c[i][a])^2, exact (no truncation). Pipeline:
-//   stage 1: |x - c| per coordinate (both differences, select by compare)
-//   stage 2: squares -- a constant table in LUTs when the operand has at most
-//            SQ_LUT_MAX_W bits, otherwise a multiplier (DSP48E2)
+//   stage 1: differences: x - c (signed) for coordinates squared by a
+//            multiplier (DSP48E2, more than SQ_LUT_MAX_W bits), |x - c| for
+//            coordinates squared by a constant table in LUTs (at most
+//            SQ_LUT_MAX_W bits)
+//   stage 2: squares
+//   adder-tree leaves: the narrow angle terms first, then the pT terms, so
+//   the first levels add narrow numbers
 //   stage 3+: balanced adder tree (l1ot_addtree), register every
 //            ADD_LEVELS_PER_STAGE levels
 // pT coordinates are unsigned, eta/phi signed (two's complement).
@@ -62,25 +66,34 @@ if (D_W < SQ_W) begin : g_check_2
     $error("l1ot_sqdist: D_W=%0d < square width %0d", D_W, SQ_W);
 end
 
-// stage 1: absolute differences
-logic [N*XPT_W-1:0]  ad_pt_reg;
-logic [N*XETA_W-1:0] ad_eta_reg;
-logic [N*XPHI_W-1:0] ad_phi_reg;
+// stage 1: differences (signed x - c for a multiplier, |x - c| for a table)
+localparam bit PT_MUL  = XPT_W > SQ_LUT_MAX_W;
+localparam bit ETA_MUL = XETA_W > SQ_LUT_MAX_W;
+localparam bit PHI_MUL = XPHI_W > SQ_LUT_MAX_W;
+localparam int DPT_W  = PT_MUL  ? XPT_W + 1  : XPT_W;
+localparam int DETA_W = ETA_MUL ? XETA_W + 1 : XETA_W;
+localparam int DPHI_W = PHI_MUL ? XPHI_W + 1 : XPHI_W;
+
+logic [N*DPT_W-1:0]  ad_pt_reg;
+logic [N*DETA_W-1:0] ad_eta_reg;
+logic [N*DPHI_W-1:0] ad_phi_reg;
 logic [SB_W-1:0]     s1_sb_reg;
 logic                s1_valid_reg;
 
 for (genvar i = 0; i < N; i++) begin : g_absdiff
-    wire logic [XPT_W-1:0] xp = x_pt[i*XPT_W +: XPT_W];
-    wire logic [XPT_W-1:0] cp = c_pt[i*XPT_W +: XPT_W];
+    wire logic signed [XPT_W:0]  xp = $signed({1'b0, x_pt[i*XPT_W +: XPT_W]});
+    wire logic signed [XPT_W:0]  cp = $signed({1'b0, c_pt[i*XPT_W +: XPT_W]});
     wire logic signed [XETA_W-1:0] xe = x_eta[i*XETA_W +: XETA_W];
     wire logic signed [XETA_W-1:0] ce = c_eta[i*XETA_W +: XETA_W];
     wire logic signed [XPHI_W-1:0] xf = x_phi[i*XPHI_W +: XPHI_W];
     wire logic signed [XPHI_W-1:0] cf = c_phi[i*XPHI_W +: XPHI_W];
-    // |a - b| of two W-bit numbers fits W bits unsigned
+    // |a - b| of two W-bit numbers fits W bits unsigned; a - b fits W+1 bits signed
     always_ff @(posedge clk) begin
-        ad_pt_reg[i*XPT_W +: XPT_W]    <= (xp >= cp) ? XPT_W'(xp - cp) : XPT_W'(cp - xp);
-        ad_eta_reg[i*XETA_W +: XETA_W] <= (xe >= ce) ? XETA_W'(xe - ce) : XETA_W'(ce - xe);
-        ad_phi_reg[i*XPHI_W +: XPHI_W] <= (xf >= cf) ? XPHI_W'(xf - cf) : XPHI_W'(cf - xf);
+        ad_pt_reg[i*DPT_W +: DPT_W]    <= PT_MUL  ? DPT_W'(xp - cp)  : ((xp >= cp) ? DPT_W'(xp - cp) : DPT_W'(cp - xp));
+        ad_eta_reg[i*DETA_W +: DETA_W] <= ETA_MUL ? DETA_W'({xe[XETA_W-1], xe} - {ce[XETA_W-1], ce})
+                                                  : ((xe >= ce) ? DETA_W'(xe - ce) : DETA_W'(ce - xe));
+        ad_phi_reg[i*DPHI_W +: DPHI_W] <= PHI_MUL ? DPHI_W'({xf[XPHI_W-1], xf} - {cf[XPHI_W-1], cf})
+                                                  : ((xf >= cf) ? DPHI_W'(xf - cf) : DPHI_W'(cf - xf));
     end
 end
 
@@ -92,26 +105,29 @@ always_ff @(posedge clk) begin
     end
 end
 
-// stage 2: squares (term t = 3*i + a, a = 0 pt, 1 eta, 2 phi)
+// stage 2: squares. Leaf t of the adder tree: t < 2N angle terms (eta of
+// object t/2 for even t, phi for odd t), then N pT terms.
 logic [NT*SQ_W-1:0] sq_reg;
 logic [SB_W-1:0]    s2_sb_reg;
 logic               s2_valid_reg;
 
 for (genvar t = 0; t < NT; t++) begin : g_sq
-    localparam int A = t % 3;
-    localparam int I = t / 3;
+    localparam int A = (t >= 2*N) ? 0 : ((t % 2 == 0) ? 1 : 2);   // 0 pt, 1 eta, 2 phi
+    localparam int I = (t >= 2*N) ? t - 2*N : t / 2;
     localparam int W = (A == 0) ? XPT_W : ((A == 1) ? XETA_W : XPHI_W);
-    wire logic [W-1:0] d;
+    localparam bit MUL = W > SQ_LUT_MAX_W;
+    localparam int DW = MUL ? W + 1 : W;
+    wire logic [DW-1:0] d;
     if (A == 0) begin : g_pt
-        assign d = ad_pt_reg[I*XPT_W +: XPT_W];
+        assign d = ad_pt_reg[I*DPT_W +: DPT_W];
     end else if (A == 1) begin : g_eta
-        assign d = ad_eta_reg[I*XETA_W +: XETA_W];
+        assign d = ad_eta_reg[I*DETA_W +: DETA_W];
     end else begin : g_phi
-        assign d = ad_phi_reg[I*XPHI_W +: XPHI_W];
+        assign d = ad_phi_reg[I*DPHI_W +: DPHI_W];
     end
 
     wire logic [2*W-1:0] sq;
-    if (W <= SQ_LUT_MAX_W) begin : g_lut
+    if (!MUL) begin : g_lut
         // constant table of squares, mapped to LUTs
         wire logic [(2**W)*2*W-1:0] tab;
         for (genvar v = 0; v < 2**W; v++) begin : g_tab
@@ -119,7 +135,12 @@ for (genvar t = 0; t < NT; t++) begin : g_sq
         end
         assign sq = tab[d*2*W +: 2*W];
     end else begin : g_mul
-        assign sq = d * d;
+        // signed square (DSP48E2); (2^W - 1)^2 < 2^(2W), so 2W bits hold it
+        wire logic signed [DW-1:0]   ds = $signed(d);
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire logic signed [2*DW-1:0] p = ds * ds;
+        /* verilator lint_on UNUSEDSIGNAL */
+        assign sq = p[2*W-1:0];
     end
 
     always_ff @(posedge clk) begin

