@@ -61,6 +61,10 @@ def main(argv=None) -> int:
     p.add_argument("--config", default=None, help="base precision config (default configs/kernel_default.json)")
     p.add_argument("--out", default="reports/precision_scan", help="output stem (.json, .md, .png)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-sets", type=int, default=5, help="test sets (paper: 5)")
+    p.add_argument("--n-per-set", type=int, default=1000,
+                   help="events per class per test set (paper: 1000; reduced automatically if files are smaller)")
+    p.add_argument("--n-calib", type=int, default=5000, help="background events reserved for calibration")
     a = p.parse_args(argv)
 
     bkg = os.path.join(a.data, ev.BACKGROUND)
@@ -70,7 +74,15 @@ def main(argv=None) -> int:
     signals = [s for s, f in ev.SIGNALS.items() if os.path.isfile(os.path.join(a.data, f))]
     base = fixed.KernelConfig.load(a.config)
     t0 = time.time()
-    ctx = ev.EvalContext(bkg_path=bkg, n_train=a.n_train, seed=a.seed, progress=False)
+    from l1ot import data as l1data
+    from l1ot.splits import Splits
+    n_sig_min = min(l1data.count(os.path.join(a.data, ev.SIGNALS[s])) for s in signals)
+    n_bkg = l1data.count(bkg)
+    per = min(a.n_per_set, n_sig_min // a.n_sets, max(1, (n_bkg - a.n_calib - 1000) // a.n_sets))
+    if per < a.n_per_set:
+        print(f"note: files too small for {a.n_sets} x {a.n_per_set}: using {a.n_sets} x {per} events per set")
+    splits = Splits(n_sets=a.n_sets, n_per_set=per, n_calib=a.n_calib)
+    ctx = ev.EvalContext(bkg_path=bkg, splits=splits, n_train=a.n_train, seed=a.seed, progress=False)
     model = ctx.model(a.k, "sorted")
     sets = ev.load_test_sets(ctx, a.data, signals)
     fl = eval_fixed.float_scores(model, sets)

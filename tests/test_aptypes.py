@@ -33,9 +33,11 @@ COMBOS = [
     (8, 8, True, "AP_RND", "AP_SAT"),      # Run-3 eta
     (16, 16, False, "AP_TRN", "AP_SAT"),   # score = sat(D >> score_shift)
     (12, 12, False, "AP_TRN", "AP_SAT"),   # narrower score (precision scan)
-    (15, 15, False, "AP_RND", "AP_SAT"),   # x_pt = rnd_shift(raw, S)
-    (7, 7, True, "AP_RND", "AP_SAT"),      # x_eta
-    (6, 6, True, "AP_RND", "AP_SAT"),      # x_phi
+    (14, 14, False, "AP_RND", "AP_SAT"),   # x_pt = rnd_shift(raw, S) (default F = 2)
+    (6, 6, True, "AP_RND", "AP_SAT"),      # x_eta (F = 2); x_phi (F = 3)
+    (5, 5, True, "AP_RND", "AP_SAT"),      # x_phi (F = 2)
+    (15, 15, False, "AP_RND", "AP_SAT"),   # x_pt (F = 3)
+    (7, 7, True, "AP_RND", "AP_SAT"),      # x_eta (F = 3)
 ]
 
 

@@ -322,11 +322,12 @@ def test_config_errors(over, msg):
 def test_derived_widths_default():
     cfg = fixed.KernelConfig.load()
     assert cfg.word_bits == 43
-    assert (cfg.mult, cfg.shift) == ({"pt": 1, "eta": 201, "phi": 201}, {"pt": 2, "eta": 15, "phi": 15})
-    assert cfg.x_bits == {"pt": 15, "eta": 7, "phi": 6}
-    assert (cfg.tag_bits, cfg.key_bits) == (5, 20)
-    # D_max = 19 * (16384^2 + 100^2 + 50^2) needs 33 bits
-    assert cfg.d_bits == (19 * (16384 ** 2 + 100 ** 2 + 50 ** 2)).bit_length() == 33
+    assert (cfg.mult, cfg.shift) == ({"pt": 1, "eta": 201, "phi": 201}, {"pt": 3, "eta": 16, "phi": 16})
+    assert cfg.x_range == {"pt": (0, 8192), "eta": (-25, 25), "phi": (-13, 13)}
+    assert cfg.x_bits == {"pt": 14, "eta": 6, "phi": 5}
+    assert (cfg.tag_bits, cfg.key_bits) == (5, 19)
+    # D_max = 19 * (8192^2 + 50^2 + 26^2) needs 31 bits
+    assert cfg.d_bits == (19 * (8192 ** 2 + 50 ** 2 + 26 ** 2)).bit_length() == 31
     assert [cfg.idx_bits(k) for k in (1, 2, 3, 32, 33)] == [1, 1, 2, 5, 6]
     assert cfg.blas_exact
     assert len(cfg.sha256) == 64
