@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from l1ot.artifacts import DEFAULT_BKG_EFF, ensure
+from l1ot.artifacts import DEFAULT_BKG_EFF, LAST_REBUILT, ensure
 from l1ot.errors import L1otError
 
 
@@ -26,9 +26,9 @@ def main(argv=None) -> int:
     except L1otError as exc:
         print(f"build_artifacts: error: {exc}", file=sys.stderr)
         return 2
-    print(f"steps redone: {', '.join(r['rebuilt']) or 'none (up to date)'}")
+    print(f"steps redone: {', '.join(LAST_REBUILT) or 'none (up to date)'}")
     for key in ("model", "golden", "parameters_h", "sv_package", "export_json"):
-        print(f"  {key:13s} {r[key]}")
+        print(f"  {key:13s} {r.get(key, '(not generated)')}")
     return 0
 
 

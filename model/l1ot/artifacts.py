@@ -24,6 +24,8 @@ from pathlib import Path
 from .errors import DataError, L1otError
 
 DEFAULT_BKG_EFF = 1e-3
+#: steps redone by the last :func:`ensure` call ("train", "calibrate", "export")
+LAST_REBUILT: list = []
 _PKG = Path(__file__).resolve().parent
 _SOURCES = ("fixed.py", "export.py", "sortnet.py", "export_hls.py", "export_sv.py",
             "commands/export.py", "commands/calibrate.py")
@@ -71,10 +73,10 @@ def ensure(k: int = 32, build="build", data="data", config=None, bkg_eff: float 
 
     Returns
     -------
-    dict of paths: ``model``, ``export_dir``, ``golden``, ``parameters_h``,
-    ``sv_package``, ``export_json``, ``config`` (the parameter/package entries
-    are None if the generator module is not available), and ``rebuilt``
-    (list of the steps redone).
+    dict of paths (str): ``model``, ``export_dir``, ``golden``, ``parameters_h``,
+    ``sv_package``, ``export_json``, ``config`` (``parameters_h``/``sv_package``
+    are absent if their generator module is not available). The steps redone
+    are left in :data:`LAST_REBUILT`.
     """
     from . import fixed
 
@@ -120,6 +122,8 @@ def ensure(k: int = 32, build="build", data="data", config=None, bkg_eff: float 
             rebuilt.append("export")
     summary = json.loads((out / "export.json").read_text())
     files = summary.get("files", {})
-    return {"model": str(model), "export_dir": str(out), "golden": str(out / "golden.txt"),
-            "parameters_h": files.get("parameters_h"), "sv_package": files.get("sv_package"),
-            "export_json": str(out / "export.json"), "config": cfg.source, "rebuilt": rebuilt}
+    LAST_REBUILT[:] = rebuilt
+    paths = {"model": str(model), "export_dir": str(out), "golden": str(out / "golden.txt"),
+             "parameters_h": files.get("parameters_h"), "sv_package": files.get("sv_package"),
+             "export_json": str(out / "export.json"), "config": cfg.source}
+    return {k: v for k, v in paths.items() if v is not None}
