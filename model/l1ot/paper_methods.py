@@ -403,8 +403,8 @@ def evaluate_rows(bkg_path, data_dir, signals, splits=DEFAULT_SPLITS, n_train=No
     :data:`SVM_N_TRAIN`), ``svm_n_val_per_class`` (1000),
     ``knn_n_per_class`` (1000 background + 1000 augmented),
     ``class_n_per_class`` (1000), ``planed_ranges``
-    ({"lo": (a, b), "hi": (a, b)}), ``cache_dir``, ``progress``, ``log``
-    (callable or None).
+    ({"lo": (a, b), "hi": (a, b)}), ``suffix`` (appended to the row names),
+    ``cache_dir``, ``progress``, ``log`` (callable or None).
 
     Returns
     -------
@@ -426,6 +426,7 @@ def evaluate_rows(bkg_path, data_dir, signals, splits=DEFAULT_SPLITS, n_train=No
     suffix = "" if distance == "w2" else f"_{distance}"
     planed = dict(PLANED_RANGES)
     planed.update(kw.get("planed_ranges") or {})
+    suffix += kw.get("suffix", "") or ""
     out, meta = {}, {"distance": distance, "seed": seed}
     for m in methods:
         if distance == "linw2" and "_2d" in m:
@@ -535,9 +536,10 @@ def comparison_table(rows: dict, signals=None) -> str:
     for m, res in rows.items():
         if m.startswith("_") or not res:
             continue
-        base = m[:-6] if m.endswith("_linw2") else m
+        base = max((n for n in METHOD_NAMES if m.startswith(n)), key=len, default=m)
         ref = PAPER1.get(base, {})
-        out.append(f"### {METHOD_LABELS.get(base, base)}{' (LinW2)' if base != m else ''} — `{m}`\n")
+        note = " (LinW2)" if "_linw2" in m[len(base):] else ""
+        out.append(f"### {METHOD_LABELS.get(base, base)}{note} — `{m}`\n")
         out.append("| metric | signal | l1ot (bundled sample) | paper 1 |")
         out.append("|---|---|---|---|")
         for label, key in _METRIC_ROWS:
