@@ -155,14 +155,19 @@ def find_exports(build_dir: Path, ks, ensure: bool, data_dir="data") -> list[Pat
     return dirs
 
 
-def count_vectors(golden: Path) -> int:
-    n = 0
+def scan_golden(golden: Path) -> tuple[int, dict]:
+    """Number of data lines and the key-value header (line 2) of a golden file."""
+    n, header = 0, {}
     with open(golden) as f:
-        for line in f:
+        for i, line in enumerate(f):
             s = line.strip()
-            if s and not s.startswith("#"):
+            if s.startswith("#"):
+                tok = s[1:].split()
+                if i == 1 and len(tok) % 2 == 0:
+                    header = dict(zip(tok[::2], tok[1::2]))
+            elif s:
                 n += 1
-    return n
+    return n, header
 
 
 def main(argv=None) -> int:
@@ -198,10 +203,12 @@ def main(argv=None) -> int:
     for ex in exports:
         k = read_k(ex)
         golden = ex / "golden.txt"
-        n_vec = count_vectors(golden)
+        n_vec, header = scan_golden(golden)
         for r in args.reuse:
             name = f"{ex.name}_r{r}" if ex.name == f"k{k}" else f"{ex.name}_k{k}_r{r}"
             entry = {"K": k, "R": r, "vectors": n_vec, "mismatches": None, "golden": str(golden)}
+            entry.update({key: header[key] for key in ("config_sha256", "model_sha256", "threshold")
+                          if key in header})
             try:
                 exe, t_build = build(ex, r, build_dir / "csim" / name, cxx, ap_dir)
                 entry["compile_s"] = round(t_build, 1)
