@@ -155,6 +155,14 @@ def find_exports(build_dir: Path, ks, ensure: bool, data_dir="data") -> list[Pat
     return dirs
 
 
+def _show(path: Path) -> str:
+    """Path relative to the repository when inside it (reports stay machine independent)."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
 def scan_golden(golden: Path) -> tuple[int, dict]:
     """Number of data lines and the key-value header (line 2) of a golden file."""
     n, header = 0, {}
@@ -206,7 +214,7 @@ def main(argv=None) -> int:
         n_vec, header = scan_golden(golden)
         for r in args.reuse:
             name = f"{ex.name}_r{r}" if ex.name == f"k{k}" else f"{ex.name}_k{k}_r{r}"
-            entry = {"K": k, "R": r, "vectors": n_vec, "mismatches": None, "golden": str(golden)}
+            entry = {"K": k, "R": r, "vectors": n_vec, "mismatches": None, "golden": _show(golden)}
             entry.update({key: header[key] for key in ("config_sha256", "model_sha256", "threshold")
                           if key in header})
             try:
