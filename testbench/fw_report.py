@@ -19,21 +19,23 @@ def collect_cosim(build: Path) -> dict:
     for f in sorted((build / "sim").glob("l1ot_kernel_k*_r*/results.json")):
         rec = json.loads(f.read_text())
         m = rec.get("_meta", {})
-        out[f"k{m.get('k')}_r{m.get('reuse')}"] = rec
+        v = m.get("variant") or ""
+        out[f"k{m.get('k')}_r{m.get('reuse')}" + (f"_{v}" if v else "")] = rec
     return out
 
 
 def configs(data: dict) -> list[dict]:
     rows = []
     keys = sorted(set(data.get("cosim", {})) | set(data.get("synth", {})),
-                  key=lambda s: (-int(s.split("_")[0][1:]), int(s.split("_")[1][1:])))
+                  key=lambda s: (-int(s.split("_")[0][1:]), int(s.split("_")[1][1:]), s))
     period = 1000.0 / CLOCK_MHZ
     for key in keys:
         k, r = int(key.split("_")[0][1:]), int(key.split("_")[1][1:])
         c = data.get("cosim", {}).get(key, {})
         s = data.get("synth", {}).get(key, {})
         gs = c.get("golden_stream", {})
-        row = {"config": key, "K": k, "REUSE": r, "II_cycles": r}
+        variant = key.split("_")[2] if key.count("_") >= 2 else ""
+        row = {"config": key, "K": k, "REUSE": r, "variant": variant, "II_cycles": r}
         if gs:
             lat = gs["latency_cycles"]
             vec = sum(c.get(t, {}).get("vectors", 0) for t in ("golden_stream", "random_gaps"))
@@ -90,20 +92,24 @@ def markdown(data: dict) -> str:
           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in data.get("configs", []):
         pct = r.get("pct_VU13P", {})
-        L.append(f"| K={r['K']} REUSE={r['REUSE']} | {r['II_cycles']} | "
+        L.append(f"| K={r['K']} REUSE={r['REUSE']}{' ' + r['variant'] if r['variant'] else ''} | {r['II_cycles']} | "
                  f"{_f(r.get('latency_cycles'))} / {_f(r.get('latency_ns'), '{:.1f}')} | {_f(r.get('vectors_compared'))} | "
                  f"{_f(r.get('mismatches'))} | {_f(r.get('LUT'))} ({_f(pct.get('LUT'), '{:.2f}')}) | "
                  f"{_f(r.get('FF'))} ({_f(pct.get('FF'), '{:.2f}')}) | {_f(r.get('CARRY8_equiv'))} | "
                  f"{_f(r.get('DSP48E2'))} ({_f(pct.get('DSP'), '{:.2f}')}) | {_f(r.get('BRAM36'))} | "
                  f"{_f(r.get('LUTRAM_SRL'))} | {_f(r.get('fmax_est_mhz'))} |")
-    L += ["", "## Goals", "", "| config | goal | met |", "|---|---|---|"]
+    L += ["", "Variant `p1`: one comparator layer / adder level / compare level per pipeline stage "
+          "(SORT_LAYERS_PER_STAGE = ADD_LEVELS_PER_STAGE = MIN_LEVELS_PER_STAGE = 1); default: 2 each.",
+          "", "## Goals", "", "| config | goal | met |", "|---|---|---|"]
     for r in data.get("configs", []):
         for g, ok in r.get("goals", {}).items():
-            L.append(f"| K={r['K']} REUSE={r['REUSE']} | {g} | {'yes' if ok else '**no**'} |")
+            L.append(f"| K={r['K']} REUSE={r['REUSE']}{' ' + r['variant'] if r['variant'] else ''} | {g} | "
+                     f"{'yes' if ok else '**no**'} |")
     fc = data.get("float_check")
     L += ["", "## Float comparison (bundled sample)", ""]
     if fc:
-        L += [f"Events: {fc['events']}; firmware vs fixed model mismatches: {fc['bitexact_mismatches_vs_fixed']}.", "",
+        L += [f"Sample: {fc.get('sample')}; events per file: {fc.get('files')}.", "",
+              f"Events: {fc['events']}; firmware vs fixed model mismatches: {fc['bitexact_mismatches_vs_fixed']}.", "",
               "| vs | mean abs (GeV) | rms | max abs | median rel | p95 rel | Pearson |", "|---|---|---|---|---|---|---|"]
         for key, name in (("vs_float_linw2", "float LinW2 (POT)"), ("vs_exact_w2", "exact W2 to nearest medoid")):
             s = fc[key]

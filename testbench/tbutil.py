@@ -57,21 +57,63 @@ def build_dir() -> Path:
     return Path(os.environ.get("L1OT_BUILD", REPO / "build")).resolve()
 
 
+SIGNAL_FILES = ("Ato4l_lepFilter_13TeV.h5", "hToTauTau_13TeV_PU20.h5", "hChToTauNu_13TeV_PU20.h5",
+                "leptoquark_LOWMASS_lepFilter_13TeV.h5")
+
+
+def _toy_events(n: int, seed: int, pt_scale: float = 30.0):
+    """Random ADC2021-layout events (N, 19, 4): objects fill the first slots of each block."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    cls = [1] + [2] * 4 + [3] * 4 + [4] * 10
+    p = np.zeros((n, 19, 4), dtype=np.float32)
+    for i in range(n):
+        p[i, 0] = (rng.exponential(pt_scale), 0.0, rng.uniform(-np.pi, np.pi), 1)
+        for a, b, eta_max in ((1, 5, 3.0), (5, 9, 2.1), (9, 19, 4.0)):
+            m = rng.binomial(b - a, 0.5)
+            pts = np.sort(rng.exponential(pt_scale, m) + 3.0)[::-1]
+            for j in range(m):
+                p[i, a + j] = (pts[j], rng.uniform(-eta_max, eta_max), rng.uniform(-np.pi, np.pi), cls[a + j])
+    return p
+
+
+def toy_data_dir() -> Path:
+    """A small random sample in ADC2021 layout (used only when data/ has no bundled sample)."""
+    from l1ot import data
+
+    d = build_dir() / "rtl_toy" / "data"
+    if not (d / "background_for_training.h5").exists():
+        d.mkdir(parents=True, exist_ok=True)
+        for i, name in enumerate(SIGNAL_FILES):
+            data.write_events(str(d / name), _toy_events(600, seed=710 + i, pt_scale=45.0 + 15 * i))
+        data.write_events(str(d / "background_for_training.h5"), _toy_events(10_600, seed=701))
+    return d
+
+
+def sample_source() -> tuple[Path, Path, str]:
+    """(data dir, build dir, label): the bundled sample if present, else a toy sample."""
+    data = REPO / "data"
+    if (data / "background_for_training.h5").exists():
+        return data, build_dir(), "bundled sample (data/)"
+    return toy_data_dir(), build_dir() / "rtl_toy", "random toy sample (no data/ present)"
+
+
 def export_dir(k: int) -> Path:
-    """Export folder for K medoids, created through ``l1ot.artifacts.ensure``."""
+    """Export folder for K medoids, created through ``l1ot.artifacts.ensure``.
+
+    Uses the bundled sample under ``data/``; without it, a random toy sample
+    under ``BUILD/rtl_toy`` (so the RTL is still checked against golden vectors
+    of the Python fixed model; the report says which one was used).
+    """
     override = os.environ.get(f"L1OT_EXPORT_K{k}")
     if override:
         return Path(override).resolve()
     from l1ot import artifacts
 
-    paths = artifacts.ensure(k=k, build=str(build_dir()))
-    for v in (paths.values() if isinstance(paths, dict) else []):
-        p = Path(v)
-        if p.name == "l1ot_params_pkg.sv":
-            return p.parent.resolve()
-        if p.is_dir() and (p / "l1ot_params_pkg.sv").exists():
-            return p.resolve()
-    return (build_dir() / "export" / f"k{k}").resolve()
+    data, build, _label = sample_source()
+    paths = artifacts.ensure(k=k, build=str(build), data=str(data), verbose=False)
+    return Path(paths["export_dir"]).resolve()
 
 
 def read_golden(path):

@@ -52,6 +52,8 @@ CLOCK_MHZ = 480.0
 DELAY_NS = {"LUT": 0.45, "MUXF": 0.15, "CARRY4": 0.10, "DSP_COMB": 1.6, "DSP_OUT": 0.6}
 REG_OVERHEAD_NS = 0.35
 
+PIPELINES = {"": {}, "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1}}
+
 FF_TYPES = {"FDRE", "FDSE", "FDCE", "FDPE", "FDRE_1", "FDSE_1", "FDCE_1", "FDPE_1", "LDCE", "LDPE"}
 
 
@@ -185,7 +187,7 @@ def timing(netlist: Path) -> dict:
         conns = c.get("connections", {})
         ins = [b for p, bits in conns.items() if dirs.get(p) == "input" for b in bits if isinstance(b, int)]
         outs = [b for p, bits in conns.items() if dirs.get(p) == "output" for b in bits if isinstance(b, int)]
-        is_seq = t in FF_TYPES or t.startswith("RAMB") or (t.startswith("DSP48") and _dsp_registered(c.get("parameters", {})))
+        is_seq = t in FF_TYPES or t.startswith("RAMB") or t.startswith("SRL") or (t.startswith("DSP48") and _dsp_registered(c.get("parameters", {})))
         info[name] = (t, ins, outs, is_seq, c.get("parameters", {}))
         if is_seq:
             seq_d.append(name)
@@ -254,22 +256,18 @@ def timing(netlist: Path) -> dict:
 
 
 def _stage_name(cell: str) -> str:
-    """Pipeline-stage label of a register from its hierarchical name."""
-    n = cell.lstrip("\\$")
-    parts = [p for p in n.replace("\\", "").split(".") if p]
-    keep = []
-    for p in parts[:-1]:
-        if p.startswith("g_unit[") or p.startswith("g_obj[") or p.startswith("g_absdiff[") or p.startswith("g_sq["):
-            keep.append(p.split("[")[0] + "[*]")
-        elif p.startswith("g_out[") or p.startswith("g_wire[") or p.startswith("g_node["):
-            keep.append(p.split("[")[0] + "[*]")
-        else:
-            keep.append(p)
-    base = parts[-1] if parts else n
-    for suffix in ("_reg", "_DFF"):
-        if suffix in base:
-            base = base[: base.index(suffix) + len(suffix)]
-    return ".".join(keep + [base.split("[")[0].split("$")[0]])
+    """Pipeline-stage label of a register: its instance path, indices folded."""
+    import re
+
+    n = cell
+    if n.startswith("$flatten\\"):
+        n = n[len("$flatten\\"):]
+    n = n.lstrip("\\")
+    if n.startswith("$"):
+        return "l1ot_kernel"
+    k = n.find(".$")           # Yosys auto-named cell inside an instance
+    path = n[:k] if k >= 0 else (n.rsplit(".", 1)[0] if "." in n else "l1ot_kernel")
+    return re.sub(r"\[\d+\]", "[*]", path).replace("\\", "")
 
 
 # ------------------------------------------------------------------ driver
@@ -285,27 +283,38 @@ def export_pkg(k: int, build: Path) -> Path:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
-    ap.add_argument("--configs", default="32:1,32:4,32:12,8:1,8:4",
-                    help="comma-separated K:REUSE list")
+    ap.add_argument("--configs", default="32:1,32:4,32:12,8:4,32:1:p1",
+                    help="comma-separated K:REUSE[:variant] list (variant p1: one level per stage)")
     ap.add_argument("--report", default=str(REPO / "reports" / "firmware.json"))
     ap.add_argument("--no-timing", action="store_true")
+    ap.add_argument("--reuse", action="store_true",
+                    help="skip Yosys when BUILD/synth/<config>/netlist.json is newer than the RTL and package")
     args = ap.parse_args(argv)
     build = Path(args.build).resolve()
     results = {}
     for item in args.configs.split(","):
-        k, r = (int(x) for x in item.split(":"))
+        f = item.split(":")
+        k, r, variant = int(f[0]), int(f[1]), (f[2] if len(f) > 2 else "")
+        key = f"k{k}_r{r}" + (f"_{variant}" if variant else "")
         pkg = export_pkg(k, build)
         if not pkg.exists():
             raise SystemExit(f"run_yosys: {pkg} missing: run `make export K={k}` first")
-        out = build / "synth" / f"k{k}_r{r}"
+        out = build / "synth" / key
         _say(f"[synth] K={k} REUSE={r}: synth_xilinx -family xcup ...")
-        meta = run_synth(k, r, pkg, out)
+        net = out / "netlist.json"
+        newest = max(p.stat().st_mtime for p in [pkg] + rtl_files())
+        if args.reuse and net.exists() and net.stat().st_mtime > newest and (out / "stat.json").exists():
+            prev = json.loads((out / "summary.json").read_text()) if (out / "summary.json").exists() else {}
+            meta = {"seconds": prev.get("yosys_seconds")}
+        else:
+            meta = run_synth(k, r, pkg, out, PIPELINES[variant])
         res = summarize(count_cells(out / "stat.json"))
         res["yosys_seconds"] = meta["seconds"]
         if not args.no_timing:
             res["timing"] = timing(out / "netlist.json")
         (out / "summary.json").write_text(json.dumps(res, indent=1))
-        results[f"k{k}_r{r}"] = res
+        res["parameters"] = {"K": k, "REUSE": r, **PIPELINES[variant]}
+        results[key] = res
         p = res["pct_VU13P"]
         _say(f"[synth] K={k} REUSE={r}: LUT {res['LUT']} ({p['LUT']:.2f}%), FF {res['FF']} ({p['FF']:.2f}%), "
              f"CARRY8~{res['CARRY8_equiv']}, DSP {res['DSP48E2']} ({p['DSP']:.2f}%), "

@@ -1,4 +1,6 @@
-"""Firmware score vs the float model on bundled-sample events (``data/*.h5``).
+"""Firmware score vs the float model on bundled-sample events (``data/*.h5``; without
+a bundled sample, the random toy sample of ``tbutil.sample_source``, and the
+report says so).
 
 The RTL (default configuration K=32, REUSE=1) scores sample events; its score
 is converted to GeV-equivalent units, LinW2 ~ L * sqrt(score * 2^shift / 19)
@@ -79,16 +81,16 @@ def _dev_stats(a: np.ndarray, b: np.ndarray) -> dict:
 @pytest.mark.hw
 @pytest.mark.slow
 def test_float_check():
-    data = tbutil.REPO / "data"
-    if not (data / BKG).exists():
-        pytest.skip(f"bundled sample {data / BKG} missing (run `make data`)")
+    data, build, label = tbutil.sample_source()
     from l1ot import data as l1data
     from l1ot import fixed, linot, metrics
 
     from test_l1ot_kernel import build_and_run
 
     k, reuse = 32, 1
-    paths = __import__("l1ot.artifacts", fromlist=["ensure"]).ensure(k=k, build=str(tbutil.build_dir()))
+    from l1ot import artifacts
+
+    paths = artifacts.ensure(k=k, build=str(build), data=str(data), verbose=False)
     model = linot.LinModel.load(paths["model"])
     cfg = fixed.KernelConfig.load()
     files = [BKG] + sorted(p.name for p in data.glob("*.h5") if p.name != BKG)
@@ -119,7 +121,8 @@ def test_float_check():
     fw_gev = L * np.sqrt(out[:, 0].astype(np.float64) * 2.0 ** cfg.score_shift / cfg.n_obj)
     allp = np.concatenate([sets[f][2] for f in files])
     fl = float_scores(allp, model)
-    rep = {"events": len(words), "bitexact_mismatches_vs_fixed": n_mis,
+    rep = {"sample": label, "files": {f: sets[f][1] for f in files}, "events": len(words),
+           "bitexact_mismatches_vs_fixed": n_mis,
            "vs_float_linw2": _dev_stats(fw_gev, fl["linw2"]), "vs_exact_w2": _dev_stats(fw_gev, fl["w2"]),
            "argmin_agreement": float(np.mean(out[:, 1] == fl["linw2_idx"])), "auc": {}}
     o0, n0, _ = sets[BKG]

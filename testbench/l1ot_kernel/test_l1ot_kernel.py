@@ -265,8 +265,16 @@ async def run_sample_events(dut):
 
 # ----------------------------------------------------------------- pytest side
 
+# pipeline-register placements (top-level parameters) by variant name
+PIPELINES = {
+    "": {},
+    # one comparator layer / adder level / compare level per stage (for Fmax)
+    "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1},
+}
+
+
 def build_and_run(k: int, reuse: int, *, nmax: int = 0, extra_env: dict | None = None,
-                  testcase=None, results_name: str | None = None) -> dict:
+                  testcase=None, results_name: str | None = None, variant: str = "") -> dict:
     """Compile l1ot_kernel for (K, REUSE) once and run the cocotb tests.
 
     Returns the JSON record written by the tests (per test: counts, latency).
@@ -279,7 +287,7 @@ def build_and_run(k: int, reuse: int, *, nmax: int = 0, extra_env: dict | None =
     pkg, golden = exp / "l1ot_params_pkg.sv", exp / "golden.txt"
     if not pkg.exists() or not golden.exists():
         pytest.skip(f"no export for K={k} in {exp}")
-    bdir = tbutil.build_dir() / "sim" / f"l1ot_kernel_k{k}_r{reuse}"
+    bdir = tbutil.build_dir() / "sim" / (f"l1ot_kernel_k{k}_r{reuse}" + (f"_{variant}" if variant else ""))
     bdir.mkdir(parents=True, exist_ok=True)
     out = bdir / (results_name or "results.json")
     if out.exists():
@@ -288,7 +296,7 @@ def build_and_run(k: int, reuse: int, *, nmax: int = 0, extra_env: dict | None =
     runner.build(
         sources=[pkg] + tbutil.rtl_files("l1ot_kernel.f"),
         hdl_toplevel="l1ot_kernel",
-        parameters={"K": k, "REUSE": reuse},
+        parameters={"K": k, "REUSE": reuse, **PIPELINES[variant]},
         build_dir=bdir,
         build_args=["-Wno-fatal", "-O2", "--x-assign", "fast", "--x-initial", "fast",
                     "-CFLAGS", "-O0"],
@@ -312,8 +320,11 @@ def build_and_run(k: int, reuse: int, *, nmax: int = 0, extra_env: dict | None =
 
     n_tests, n_fail = get_results(xml)
     rec = json.loads(out.read_text()) if out.exists() else {}
-    rec["_meta"] = {"k": k, "reuse": reuse, "tests": n_tests, "failures": n_fail,
-                    "golden": str(golden), "package": str(pkg)}
+    rec["_meta"] = {"k": k, "reuse": reuse, "variant": variant, "parameters": PIPELINES[variant],
+                    "tests": n_tests, "failures": n_fail,
+                    "golden": str(golden), "package": str(pkg),
+                    "sample": (f"export override {exp}" if os.environ.get(f"L1OT_EXPORT_K{k}")
+                               else tbutil.sample_source()[2])}
     out.write_text(json.dumps(rec, indent=1))
     assert n_fail == 0, f"{n_fail} of {n_tests} cocotb tests failed, see {bdir / 'sim.log'}"
     return rec
@@ -323,16 +334,19 @@ def build_and_run(k: int, reuse: int, *, nmax: int = 0, extra_env: dict | None =
 # others the first 2000 vectors. Each configuration costs one Verilator build
 # (2-4 min on 2 cores), so two of them run only in `make test-slow` / `make cosim`.
 CONFIGS = [
-    pytest.param(32, 1, 0, id="k32-r1"),
-    pytest.param(8, 4, 2000, id="k8-r4"),
-    pytest.param(32, 4, 2000, id="k32-r4", marks=pytest.mark.slow),
-    pytest.param(8, 1, 2000, id="k8-r1", marks=pytest.mark.slow),
+    pytest.param(32, 1, 0, "", id="k32-r1"),
+    pytest.param(8, 4, 2000, "", id="k8-r4"),
+    pytest.param(32, 4, 2000, "", id="k32-r4", marks=pytest.mark.slow),
+    pytest.param(8, 1, 2000, "", id="k8-r1", marks=pytest.mark.slow),
+    # REUSE=12 (II = 40 MHz at 480 MHz): P = 3, last group padded
+    pytest.param(32, 12, 2000, "", id="k32-r12", marks=pytest.mark.slow),
+    pytest.param(32, 1, 2000, "p1", id="k32-r1-p1", marks=pytest.mark.slow),
 ]
 
 
 @pytest.mark.hw
-@pytest.mark.parametrize("k, reuse, nmax", CONFIGS)
-def test_kernel(k, reuse, nmax):
-    rec = build_and_run(k, reuse, nmax=nmax)
+@pytest.mark.parametrize("k, reuse, nmax, variant", CONFIGS)
+def test_kernel(k, reuse, nmax, variant):
+    rec = build_and_run(k, reuse, nmax=nmax, variant=variant)
     assert rec["golden_stream"]["mismatches"] == 0
     assert rec["golden_stream"]["ii_out_min"] >= reuse
