@@ -283,7 +283,7 @@ def export_pkg(k: int, build: Path) -> Path:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
-    ap.add_argument("--configs", default="32:1,32:4,32:12,8:4,32:1:p1",
+    ap.add_argument("--configs", default="32:1,32:4,32:12,8:1,8:4,32:1:p1",
                     help="comma-separated K:REUSE[:variant] list (variant p1: one level per stage)")
     ap.add_argument("--report", default=str(REPO / "reports" / "firmware.json"))
     ap.add_argument("--no-timing", action="store_true")
