@@ -40,7 +40,8 @@ def test_files_pass_data_layer_validation(events):
 
 def test_sizes(events):
     for f, p in events.items():
-        assert len(p) >= MIN_EVENTS[f], (f, len(p))
+        n = len(p)
+        assert n >= MIN_EVENTS[f], f"{f}: {n} events < {MIN_EVENTS[f]}"
     total = sum((DATA / f).stat().st_size for f in ALL)
     assert total <= MAX_TOTAL_BYTES, total
 
