@@ -101,7 +101,7 @@ def bench_fixed(data_dir, repeats):
         from l1ot import bench_fixed as bf
     except ImportError as exc:
         return {"skipped": f"l1ot.bench_fixed not available ({exc})"}
-    return bf.bench_fixed(data_dir=data_dir, repeats=repeats)
+    return bf.bench_fixed(repeat=repeats)
 
 
 PEAK = "int([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]) / 1024.0"
