@@ -106,8 +106,8 @@ def _data_lines(path: Path):
     return lines, [i for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("#")]
 
 
-def test_synthetic_export_bit_exact_all_reuse(synth_export, tmp_path):
-    """0 mismatches for R = 1 and R = 3 (same golden file, every category)."""
+def test_synthetic_export_bit_exact_all_reuse(synth_export, csim_r3, tmp_path):
+    """0 mismatches for R = 1 (run_csim) and R = 3 (same golden file, every category)."""
     from l1ot import export as gold
 
     header, words, score, idx, trig, tags = gold.read_golden(synth_export / "golden.txt")
@@ -115,14 +115,16 @@ def test_synthetic_export_bit_exact_all_reuse(synth_export, tmp_path):
     assert (score == (1 << 16) - 1).any() and trig.any() and not trig.all()
     rep = tmp_path / "csim.json"
     rc = run_csim.main(["--build", str(tmp_path / "b"), "--export-dir", str(synth_export),
-                        "--reuse", "1", "3", "--report", str(rep)])
+                        "--reuse", "1", "--report", str(rep)])
     assert rc == 0
     r = json.loads(rep.read_text())
-    assert set(r) == {"k8_r1", "k8_r3"}
-    for entry in r.values():
-        assert entry["vectors"] == len(words) == entry["passed"]
-        assert entry["mismatches"] == 0
-        assert entry["K"] == 8
+    assert set(r) == {"k8_r1"}
+    entry = r["k8_r1"]
+    assert entry["vectors"] == len(words) == entry["passed"]
+    assert entry["mismatches"] == 0 and entry["K"] == 8 and entry["R"] == 1
+    res = run_csim.run_binary(csim_r3, synth_export / "golden.txt")
+    assert res["exit_code"] == 0 and res["failed"] == 0 and res["passed"] == len(words)
+    assert "R = 3 (3 distances per step)" in res["output"]
 
 
 @pytest.mark.parametrize("variant", ["run3", "species"])
@@ -230,11 +232,11 @@ def test_csim_chain_on_toy_sample(tmp_path):
     write_events(data / "background_for_training.h5", toy_events(12_000, seed=5))
     rep = tmp_path / "csim.json"
     p = subprocess.run([sys.executable, str(RUN_CSIM), "--build", str(tmp_path / "build"), "--data", str(data),
-                        "--k", "8", "--reuse", "1", "12", "--report", str(rep)],
+                        "--k", "8", "--reuse", "12", "--report", str(rep)],
                        cwd=tmp_path, capture_output=True, text=True)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     r = json.loads(rep.read_text())
-    assert set(r) == {"k8_r1", "k8_r12"}
+    assert set(r) == {"k8_r12"}
     for entry in r.values():
         assert entry["mismatches"] == 0 and entry["passed"] == entry["vectors"] >= 10_000
     assert "k8_r12" in p.stdout and "ok" in p.stdout
