@@ -1,8 +1,8 @@
-// l1ot HLS kernel — common helpers: rounding shift, balanced reduce tree,
+// l1ot HLS kernel — common building blocks: rounding shift, balanced reduce tree,
 // min/argmin functor.
 //
 // Style follows hls4ml nnet_utils (nnet_common.h): everything is a template
-// on the element type / size, helpers are INLINE, loops are labelled and fully
+// on the element type / size, small functions are INLINE, loops are labelled and fully
 // unrolled so the tree is built at synthesis time. No recursion (the tree is
 // built level by level with constant trip counts).
 #ifndef L1OT_COMMON_H_

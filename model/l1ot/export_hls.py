@@ -31,7 +31,7 @@ _AXIS_UNIT = {"pt": "GeV", "eta": "(eta, dimensionless)", "phi": "rad"}
 
 
 # --------------------------------------------------------------------------
-# small integer helpers
+# small integer utilities
 # --------------------------------------------------------------------------
 def _signed_bits(lo: int, hi: int) -> int:
     """Smallest two's-complement width holding every integer in [lo, hi]."""
