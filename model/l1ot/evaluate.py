@@ -34,6 +34,9 @@ PLOT_LABELS = {"A": r"$A\to 4\ell$", "h0": r"$h^0\to\tau\tau$", "hpm": r"$h^\pm\
 BACKGROUND = "background_for_training.h5"
 REPORT = os.path.join("reports", "evaluation.json")
 K_SCAN = (8, 16, 32, 64, 128)
+#: methods drawn in the ROC/SI figures when present (all scored methods otherwise)
+FIGURE_METHODS = ("total_pt", "multiplicity", "2d_ot", "3d_ot", "linw2_sorted_k32", "linw2_species_k32",
+                  "linw2_sorted_k64", "linw2_exact_bary_k32")
 
 
 @dataclass
@@ -236,7 +239,8 @@ def plot_rocs(curves: dict, out_dir: str = "reports", methods=None, tag: str = "
         plt.style.use(mplhep.style.CMS)
     except Exception:  # pragma: no cover - style only
         pass
-    methods = methods or list(curves)
+    if methods is None:
+        methods = [m for m in FIGURE_METHODS if m in curves] or list(curves)
     signals = [s for s in SIGNALS if any(s in curves[m] for m in methods)]
     paths = []
     for kind in ("roc", "si"):
@@ -253,7 +257,8 @@ def plot_rocs(curves: dict, out_dir: str = "reports", methods=None, tag: str = "
                     g, mu, sd = metrics.si_band(curves[m][sig])
                     ax.set_xlabel(r"$\epsilon_s$")
                     ax.set_ylabel(r"SI = $\epsilon_s/\sqrt{\epsilon_b}$")
-                ax.plot(g, mu, label=method_label(m), lw=1.5)
+                ls = ":" if m in baselines.BASELINES else "-"
+                ax.plot(g, mu, label=method_label(m), lw=1.5, ls=ls)
                 ax.fill_between(g, mu - sd, mu + sd, alpha=0.25)
             ax.set_title(PLOT_LABELS.get(sig, sig), fontsize=16)
             ax.legend(fontsize=9, loc="lower left" if kind == "roc" else "upper right")

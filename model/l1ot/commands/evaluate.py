@@ -70,8 +70,7 @@ def run(args) -> int:
         with open(args.table, "w") as f:
             f.write(table + "\n")
     if args.figures:
-        score_methods = [m for m in curves if curves[m]]
-        paths = ev.plot_rocs(curves, args.figures, methods=score_methods)
+        paths = ev.plot_rocs({m: c for m, c in curves.items() if c}, args.figures)
         p = ev.plot_auc_vs_k(json.load(open(args.report)), os.path.join(args.figures, "auc_vs_k.png"))
         print("\nfigures: " + ", ".join(paths + ([p] if p else [])))
     print(f"report: {args.report}")
