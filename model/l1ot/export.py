@@ -145,7 +145,8 @@ def find_medoid_tie(cfg, rom, rng, max_pairs=200, tries=400, skip=()):
 def _random_raw(cfg, rng, n, fill=0.6, pt_max=None):
     lo_e, hi_e = cfg.raw_range["eta"]
     lo_p, hi_p = cfg.raw_range["phi"]
-    pt_hi = cfg.raw_range["pt"][1] if pt_max is None else pt_max
+    top = cfg.raw_range["pt"][1]
+    pt_hi = top if pt_max is None else min(pt_max, top)  # pt_max is in raw LSBs; never beyond the type
     pt = rng.integers(1, pt_hi + 1, (n, cfg.n_obj))
     eta = rng.integers(lo_e, hi_e + 1, (n, cfg.n_obj))
     phi = rng.integers(lo_p, hi_p + 1, (n, cfg.n_obj))
@@ -210,9 +211,10 @@ def golden_events(cfg, rom, data_dir="data", n_total=10_000, seed=2024, medoid_e
     add(w, "full")
     # exact pT ties with different eta/phi
     p, e, f = _random_raw(cfg, rng, 600, fill=0.9)
-    choices = rng.integers(1, 2000, (600, 3))
+    pt_top = cfg.raw_range["pt"][1]
+    choices = rng.integers(1, min(2000, pt_top), (600, 3))
     p = np.where(p > 0, np.take_along_axis(choices, rng.integers(0, 3, p.shape), 1), 0)
-    p[:100] = np.where(p[:100] > 0, 777, 0)  # all occupied slots tie
+    p[:100] = np.where(p[:100] > 0, min(777, pt_top // 2), 0)  # all occupied slots tie
     add(pack(p, e, f), "pt_ties")
     # pT at and above saturation
     top = cfg.raw_range["pt"][1]

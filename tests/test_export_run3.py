@@ -1,0 +1,24 @@
+"""Golden vectors for the Run-3 uGT scales stay inside the narrower raw types."""
+from __future__ import annotations
+
+import numpy as np
+
+from l1ot import export, fixed, linot
+from fixtures import toy_events
+
+
+def test_run3_golden_events_fit_the_run3_types(tmp_path):
+    cfg = fixed.KernelConfig.load("model/l1ot/configs/kernel_run3.json")
+    model = linot.train(toy_events(300, seed=3), k=8)
+    rom = fixed.medoid_rom(model, cfg)
+    words, tags, _ = export.golden_events(cfg, rom, data_dir=str(tmp_path), n_total=2000,
+                                          medoid_events=model.medoid_events)
+    pt, eta, phi = fixed.unpack_words(words, cfg)[:3]
+    assert pt.max() <= cfg.raw_range["pt"][1]
+    assert {"pt_ties", "pt_saturation", "angle_extremes", "random"} <= set(tags)
+    ties = np.array(tags) == "pt_ties"
+    # the tie category really has ties among occupied slots
+    p = pt[ties]
+    assert any(len(np.unique(r[r > 0])) < np.count_nonzero(r) for r in p)
+    res = fixed.run(words, rom, None, cfg)
+    assert res.score.shape == (len(words),)
