@@ -302,6 +302,9 @@ def run_ocsvm(files: _Files, signals, *, seed=0, n_jobs=1, distance="w2", cache_
     val_start = {}
     for sig in SIGNALS:
         ev, st = files.sig_extra(sig, n_val_per_class)
+        if st == 0:
+            log(f"  note: {sig} has no {n_val_per_class} events after its test block; the SVM "
+                f"validation uses its first events, which overlap the test sets")
         val.append(ev)
         val_start[sig] = st
     yv = np.concatenate([np.zeros(len(val[0]), int)] + [np.ones(len(v), int) for v in val[1:]])
