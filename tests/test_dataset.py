@@ -49,8 +49,6 @@ def test_sizes_match_recorded_production(events):
     assert total <= MAX_TOTAL_BYTES, total
 
 
-@pytest.mark.xfail(strict=False, reason="the bundled sample is short of the 30,000 / 6,000 targets "
-                   "(production time); see docs/dataset.md")
 def test_sample_meets_target_size(events):
     for f, p in events.items():
         n = len(p)
