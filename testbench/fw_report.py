@@ -142,6 +142,12 @@ def markdown(data: dict) -> str:
         if dm:
             L.append(f"Fmax estimate: longest register-to-register path of the Yosys-mapped, flattened netlist with "
                      f"{dm['ns']} ns per cell and {dm['reg_overhead_ns']} ns register overhead ({dm['note']}).")
+        L += ["", "Synthesis inputs (package and its precision config):", ""]
+        for key, s in data.get("synth", {}).items():
+            L.append(f"* {key}: `{s.get('package', '?')}` ({s.get('package_header', '?')})")
+        L += ["", "With REUSE = 1 the medoid constants reach the distance units through ports of a shared module, "
+              "so the resource figures do not depend on the ROM contents; with REUSE > 1 the per-unit ROM "
+              "multiplexers do."]
         for key, s in data.get("synth", {}).items():
             t = s.get("timing")
             if not t:

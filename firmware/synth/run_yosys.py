@@ -314,6 +314,8 @@ def main(argv=None) -> int:
             res["timing"] = timing(out / "netlist.json")
         (out / "summary.json").write_text(json.dumps(res, indent=1))
         res["parameters"] = {"K": k, "REUSE": r, **PIPELINES[variant]}
+        res["package"] = os.path.relpath(pkg, REPO)
+        res["package_header"] = pkg.read_text().splitlines()[1].lstrip("/ ")
         results[key] = res
         p = res["pct_VU13P"]
         _say(f"[synth] K={k} REUSE={r}: LUT {res['LUT']} ({p['LUT']:.2f}%), FF {res['FF']} ({p['FF']:.2f}%), "
