@@ -56,8 +56,20 @@ def _stamp(cfg, model_path: Path, data: Path) -> dict:
     s = {"config_sha256": cfg.sha256, "model_sha256": _sha(model_path),
          "networks": {n: _sha(_PKG / "networks" / f"{n}.json") for n in sorted(cfg.networks.values())},
          "sources": {f: _sha(_PKG / f) for f in _SOURCES},
-         "sample": sorted(p.name for p in data.glob("*.h5")) if data.is_dir() else []}
+         "sample": {p.name: _sha(p) for p in sorted(data.glob("*.h5"))} if data.is_dir() else {}}
     return s
+
+
+def _trained_on(model: Path) -> str | None:
+    """SHA-256 of the background file a model was trained on (attribute ``input_sha256``)."""
+    import h5py
+
+    try:
+        with h5py.File(model, "r") as f:
+            v = f.attrs.get("input_sha256")
+    except OSError:
+        return "unreadable"
+    return v.decode() if isinstance(v, bytes) else v
 
 
 def ensure(k: int = 32, build="build", data="data", config=None, bkg_eff: float = DEFAULT_BKG_EFF,
@@ -87,8 +99,11 @@ def ensure(k: int = 32, build="build", data="data", config=None, bkg_eff: float 
     rebuilt = []
     log = print if verbose else (lambda *a, **kw: None)
     with _lock(build):
+        bkg = data / "background_for_training.h5"
+        if model.is_file() and bkg.is_file() and _trained_on(model) not in (None, _sha(bkg)):
+            log(f"[artifacts] {model} was trained on another version of {bkg}: retraining")
+            model.unlink()
         if not model.is_file():
-            bkg = data / "background_for_training.h5"
             if not bkg.is_file():
                 raise DataError("background sample missing: run `make data` first", file=str(bkg))
             from .cli import main as cli_main
