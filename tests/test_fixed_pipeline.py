@@ -78,3 +78,17 @@ def test_compare_detects_a_broken_kernel():
     assert same["A"]["delta_auc"][0] == 0.0
     coarse = {k: np.floor(v) for k, v in fl.items()}
     assert eval_fixed.compare(coarse, fl)["A"]["delta_auc"][0] < -0.005
+
+
+def test_ensure_retrains_when_the_background_file_changes(toy_data, tmp_path):
+    import shutil
+
+    d = tmp_path / "data"
+    shutil.copytree(toy_data, d)
+    build = tmp_path / "build"
+    artifacts.ensure(k=4, build=str(build), data=str(d), verbose=False)
+    assert "train" in artifacts.LAST_REBUILT
+    # a new production of the sample: same file name, other events
+    data.write_events(str(d / "background_for_training.h5"), toy_events(10_600, seed=999))
+    artifacts.ensure(k=4, build=str(build), data=str(d), verbose=False)
+    assert artifacts.LAST_REBUILT == ["train", "calibrate", "export"]
