@@ -74,6 +74,9 @@ def main(argv=None):
     ap.add_argument("--build", default="build")
     ap.add_argument("--data", default="data")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--rtl-config", default="32:4",
+                    help="K:REUSE of the RTL configuration co-simulated and synthesized (default 32:4; "
+                         "`make cosim` / `make synth` run all of them)")
     ap.add_argument("--skip", default="", help="comma list of steps to skip: eval,csim,cosim,synth")
     args = ap.parse_args(argv)
     skip = set(s for s in args.skip.split(",") if s)
@@ -94,10 +97,13 @@ def main(argv=None):
     if "csim" not in skip:
         step("4/6 HLS C simulation (g++, open ap_types headers)",
              [py, "hls/run_csim.py", "--build", args.build, "--k", "32", "--k", "8"], log)
+    k, r = args.rtl_config.split(":")
     if "cosim" not in skip:
-        step("5/6 RTL co-simulation (cocotb + Verilator)", [py, "testbench/run_cosim.py", "--build", args.build], log)
+        step(f"5/6 RTL co-simulation (cocotb + Verilator), K={k} REUSE={r}",
+             [py, "testbench/run_cosim.py", "--build", args.build, "-k", f"test_kernel and k{k}-r{r}]"], log)
     if "synth" not in skip:
-        step("6/6 Yosys resource estimate", [py, "firmware/synth/run_yosys.py", "--build", args.build], log)
+        step(f"6/6 Yosys resource estimate, K={k} REUSE={r}",
+             [py, "firmware/synth/run_yosys.py", "--build", args.build, "--configs", f"{k}:{r}"], log)
 
     summary = render(args, log, time.perf_counter() - t_start)
     print("\n" + summary)
@@ -135,23 +141,26 @@ def render(args, log, seconds):
                  f"{sum(r['mismatches'] for r in runs)} |")
     else:
         L.append("| HLS csim (g++) | – | – | no reports/csim.json |")
-    cfgs = fw.get("configs", fw) if isinstance(fw, dict) else {}
-    rtl = [v for v in cfgs.values() if isinstance(v, dict) and "vectors" in v]
-    if rtl:
-        L.append(f"| RTL cosim (Verilator) | {len(rtl)} (K × REUSE) | {sum(r['vectors'] for r in rtl)} | "
-                 f"{sum(r['mismatches'] for r in rtl)} |")
+    k, r = (int(v) for v in args.rtl_config.split(":"))
+    rows = [c for c in fw.get("configs", []) if isinstance(c, dict)]
+    mine = [c for c in rows if c.get("K") == k and c.get("REUSE") == r and not c.get("variant")]
+    if mine:
+        c = mine[0]
+        L.append(f"| RTL cosim (Verilator) | K={k} REUSE={r} | {c.get('vectors_compared')} | {c.get('mismatches')} |")
     else:
-        L.append("| RTL cosim (Verilator) | – | – | see reports/firmware.md |")
-    L += ["", "## Firmware (RTL, 480 MHz target)", ""]
-    rows = [(name, v) for name, v in cfgs.items() if isinstance(v, dict) and ("latency_cycles" in v or "lut" in v)]
-    if rows:
-        L += ["| config | latency (cycles / ns) | II | LUT | FF | DSP | CARRY8 | est. Fmax (MHz) |",
-              "|---|---|---|---|---|---|---|---|"]
-        for name, v in rows:
-            lat = v.get("latency_cycles")
-            ns = v.get("latency_ns")
-            L.append(f"| {name} | {lat} / {ns if ns is None else round(ns, 1)} | {v.get('ii')} | {v.get('lut')} | "
-                     f"{v.get('ff')} | {v.get('dsp')} | {v.get('carry8')} | {v.get('fmax_mhz')} |")
+        L.append(f"| RTL cosim (Verilator) | K={k} REUSE={r} | – | no entry in reports/firmware.json |")
+    L += ["", f"## Firmware (RTL, K={k} REUSE={r}, 480 MHz target; all configurations in reports/firmware.md)", ""]
+    if mine:
+        c = mine[0]
+        pct = c.get("pct_VU13P", {})
+        L += ["| latency (cycles / ns) | II | LUT (% VU13P) | FF | DSP48E2 (%) | CARRY8 | est. Fmax (MHz) |",
+              "|---|---|---|---|---|---|---|",
+              f"| {c.get('latency_cycles')} / {c.get('latency_ns')} | {c.get('II_cycles')} | {c.get('LUT')} "
+              f"({pct.get('LUT', float('nan')):.2f}) | {c.get('FF')} | {c.get('DSP48E2')} ({pct.get('DSP', float('nan')):.2f}) "
+              f"| {c.get('CARRY8_equiv')} | {c.get('fmax_est_mhz')} |"]
+        goals = c.get("goals", {})
+        if goals:
+            L += ["", "Goals: " + ", ".join(f"{g} {'met' if ok else 'NOT met'}" for g, ok in goals.items())]
     else:
         L.append("see `reports/firmware.md`")
     L += ["", "## Steps", "", "| step | status | time (s) |", "|---|---|---|"]
