@@ -33,7 +33,8 @@ def main(argv=None) -> int:
     import fw_report
 
     data = fw_report.load()
-    data["cosim"] = fw_report.collect_cosim(build)
+    # merge: a run of a subset of configurations (-k) keeps the records of the others
+    data["cosim"] = {**data.get("cosim", {}), **fw_report.collect_cosim(build)}
     fc = build / "sim" / "float_check.json"
     if fc.exists():
         data["float_check"] = json.loads(fc.read_text())
