@@ -33,17 +33,7 @@ _AXIS_UNIT = {"pt": "GeV", "eta": "(eta, dimensionless)", "phi": "rad"}
 # --------------------------------------------------------------------------
 # small integer utilities
 # --------------------------------------------------------------------------
-def _signed_bits(lo: int, hi: int) -> int:
-    """Smallest two's-complement width holding every integer in [lo, hi]."""
-    w = 1
-    while not (-(1 << (w - 1)) <= lo and hi <= (1 << (w - 1)) - 1):
-        w += 1
-    return w
-
-
-def _unsigned_bits(hi: int) -> int:
-    """Smallest unsigned width holding 0..hi (at least 1)."""
-    return max(1, int(hi).bit_length())
+from .fixed import _signed_bits, _unsigned_bits  # noqa: E402  (one definition of the width rules)
 
 
 def _rnd_shift(v: int, s: int) -> int:
