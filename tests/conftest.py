@@ -17,6 +17,15 @@ sys.path.insert(0, os.path.join(REPO, "tests"))
 
 from fixtures import toy_events  # noqa: E402,F401  (re-exported for tests)
 
+from hypothesis import settings  # noqa: E402
+
+# The suite is reproducible by default: property tests draw the same examples on
+# every run, so CI is red or green for a reason. `HYPOTHESIS_PROFILE=explore`
+# draws fresh random examples (use it locally to hunt for new counter-examples).
+settings.register_profile("repro", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repro"))
+
 
 @pytest.fixture
 def rng():
