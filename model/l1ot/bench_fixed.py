@@ -4,7 +4,8 @@
 kernel throughput (input words -> score, idx, trig) at K = 32 medoids, the
 float -> word quantization rate and the exhaustive 0-1 check time of the
 sorting networks. BLAS is limited to one thread while timing; rates use process CPU time
-(fair on a shared machine), the wall-clock rate is reported as well.
+(fair on a shared machine), the wall-clock rate is reported as well; every
+figure is the median of ``repeat`` timings.
 """
 from __future__ import annotations
 
@@ -24,18 +25,18 @@ def _events(rng, n, fill=0.55):
     return p
 
 
-def _best(fn, repeat):
-    """Best CPU time (process time: fair on a shared machine) and best wall time."""
-    cpu, wall = np.inf, np.inf
+def _median(fn, repeat):
+    """Median CPU time (process time: fair on a shared machine) and median wall time, in s."""
+    cpu, wall = [], []
     for _ in range(repeat):
         t, c = time.perf_counter(), time.process_time()
         fn()
-        cpu = min(cpu, time.process_time() - c)
-        wall = min(wall, time.perf_counter() - t)
-    return cpu, wall
+        cpu.append(time.process_time() - c)
+        wall.append(time.perf_counter() - t)
+    return float(np.median(cpu)), float(np.median(wall))
 
 
-def bench_fixed(n_events: int = 200_000, k: int = 32, repeat: int = 3, config=None, seed: int = 0) -> dict:
+def bench_fixed(n_events: int = 200_000, k: int = 32, repeat: int = 5, config=None, seed: int = 0) -> dict:
     """Time the fixed-point model; returns a dict of figures (rates in events/s/core)."""
     try:
         from threadpoolctl import threadpool_limits
@@ -49,8 +50,8 @@ def bench_fixed(n_events: int = 200_000, k: int = 32, repeat: int = 3, config=No
         ev = _events(rng, n_events)
         words, _ = fixed.events_to_words(ev, cfg)
         fixed.run(words[:10_000], rom, 0, cfg)  # warm-up
-        t_run, w_run = _best(lambda: fixed.run(words, rom, 0, cfg), repeat)
-        t_q, _ = _best(lambda: fixed.events_to_words(ev, cfg), repeat)
+        t_run, w_run = _median(lambda: fixed.run(words, rom, 0, cfg), repeat)
+        t_q, _ = _median(lambda: fixed.events_to_words(ev, cfg), repeat)
         nets = {}
         for name in sorted(set(cfg.networks.values())):
             net = sortnet.load(name)
@@ -66,7 +67,7 @@ def bench_fixed(n_events: int = 200_000, k: int = 32, repeat: int = 3, config=No
         "fixed_kernel_us_per_event": round(1e6 * t_run / n_events, 3),
         "fixed_kernel_events_per_s_wall": round(n_events / w_run),
         "fixed_quantize_events_per_s_per_core": round(n_events / t_q),
-        "k": k, "n_events": n_events, "config_sha256": cfg.sha256, "blas_exact_path": bool(cfg.blas_exact),
+        "k": k, "n_events": n_events, "repeats": repeat, "statistic": "median", "config_sha256": cfg.sha256, "blas_exact_path": bool(cfg.blas_exact),
         "networks": nets,
     }
 

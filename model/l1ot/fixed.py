@@ -298,7 +298,8 @@ class KernelConfig:
         if overrides:
             obj = dict(obj)
             obj.update(overrides)
-        return cls(obj, source=str(p))
+        from .paths import shown
+        return cls(obj, source=shown(p))
 
     def replace(self, **overrides) -> "KernelConfig":
         """A copy with some fields changed."""

@@ -32,6 +32,7 @@ from cocotb.triggers import ReadOnly, RisingEdge
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tbutil  # noqa: E402
+from l1ot.paths import shown  # noqa: E402
 
 N_OBJ = 19
 WORD_W = 43
@@ -322,7 +323,7 @@ def build_and_run(k: int, reuse: int, *, nmax: int = 0, extra_env: dict | None =
     rec = json.loads(out.read_text()) if out.exists() else {}
     rec["_meta"] = {"k": k, "reuse": reuse, "variant": variant, "parameters": PIPELINES[variant],
                     "tests": n_tests, "failures": n_fail,
-                    "golden": str(golden), "package": str(pkg),
+                    "golden": shown(golden), "package": shown(pkg),
                     "sample": (f"export override {exp}" if os.environ.get(f"L1OT_EXPORT_K{k}")
                                else tbutil.sample_source()[2])}
     out.write_text(json.dumps(rec, indent=1))

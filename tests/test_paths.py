@@ -1,0 +1,20 @@
+"""Paths written into committed reports are relative to the working directory."""
+import os
+
+from l1ot import fixed
+from l1ot.paths import shown
+
+
+def test_shown_inside_and_outside(tmp_path, monkeypatch):
+    (tmp_path / "a").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    assert shown(tmp_path / "a" / "b" / "c.txt") == os.path.join("b", "c.txt")
+    outside = str(tmp_path / "z.txt")
+    assert shown(outside) == outside
+
+
+def test_config_source_is_relative_from_repo(repo, monkeypatch):
+    monkeypatch.chdir(repo)
+    cfg = fixed.KernelConfig.load()
+    assert not os.path.isabs(cfg.source)
+    assert cfg.source.endswith("kernel_default.json")
