@@ -47,6 +47,7 @@ import tempfile
 import numpy as np
 
 from .spaces import N_SLOTS, coordinates
+from .w2 import _run_parallel, assemble_rows, row_batches
 
 CACHE_DIR = os.path.join("build", "cache")
 FORMAT = "l1ot-distcache-v1"
@@ -328,28 +329,8 @@ def _compute(a, b, distance, space, solver, weights, n_jobs, progress, desc):
     sym = b is None
     xb = xa if sym else coordinates(b, space, weights)
     n = xa.shape[0]
-    n_batches = max(1, min(n, 16 * max(1, n_jobs), max(1, n // 8)))
-    if sym:  # balance the triangle: equal numbers of pairs per batch
-        edges = np.unique(np.round(n - np.sqrt(np.linspace(1, 0, n_batches + 1)) * n).astype(int))
-        rows = [np.arange(lo, hi) for lo, hi in zip(edges[:-1], edges[1:]) if hi > lo]
-    else:
-        rows = [r for r in np.array_split(np.arange(n), n_batches) if r.size]
+    rows = row_batches(n, min(16 * max(1, n_jobs), max(1, n // 8)), sym)
     _lib()  # build the kernel once before forking workers
-    tasks = rows
-    if progress:
-        from tqdm import tqdm
-
-        tasks = tqdm(rows, desc=desc or f"W2 {space} {n}x{xb.shape[0]}", unit="batch", leave=False)
-    if n_jobs == 1:
-        res = [_rows_job(xa, xb, r, sym) for r in tasks]
-    else:
-        from joblib import Parallel, delayed
-
-        res = Parallel(n_jobs=n_jobs)(delayed(_rows_job)(xa, xb, r, sym) for r in tasks)
-    d2 = np.zeros((n, xb.shape[0]))
-    for idx, part in res:
-        d2[idx] = part
-    if sym:
-        d2 = np.triu(d2, 1)
-        d2 = d2 + d2.T
-    return np.sqrt(np.maximum(d2, 0.0))
+    res = _run_parallel(lambda r: _rows_job(xa, xb, r, sym), rows, n_jobs, progress,
+                        desc or f"W2 {space} {n}x{xb.shape[0]}")
+    return assemble_rows(res, n, xb.shape[0], sym)

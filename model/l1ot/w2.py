@@ -82,8 +82,7 @@ def pairwise_w2(a: np.ndarray, b: np.ndarray | None = None, space: str = "3d", w
     xa = coordinates(a, space, weights)
     sym = b is None
     xb = xa if sym else coordinates(b, space, weights)
-    rows = np.array_split(np.arange(xa.shape[0]), max(1, min(xa.shape[0], 8 * max(1, n_jobs))))
-    rows = [r for r in rows if r.size]
+    rows = row_batches(xa.shape[0], max(1, min(xa.shape[0], 8 * max(1, n_jobs))), sym)
 
     def work(idx):
         out = np.zeros((idx.size, xb.shape[0]))
@@ -94,7 +93,25 @@ def pairwise_w2(a: np.ndarray, b: np.ndarray | None = None, space: str = "3d", w
         return idx, out
 
     res = _run_parallel(work, rows, n_jobs, progress, desc)
-    d2 = np.zeros((xa.shape[0], xb.shape[0]))
+    return assemble_rows(res, xa.shape[0], xb.shape[0], sym)
+
+
+def row_batches(n: int, n_batches: int, sym: bool) -> list:
+    """Split rows 0..n-1 into contiguous batches (list of int arrays).
+
+    For a symmetric matrix only the upper triangle is solved, so batches are
+    balanced by number of pairs rather than rows.
+    """
+    n_batches = max(1, min(n, n_batches))
+    if sym:
+        edges = np.unique(np.round(n - np.sqrt(np.linspace(1, 0, n_batches + 1)) * n).astype(int))
+        return [np.arange(lo, hi) for lo, hi in zip(edges[:-1], edges[1:]) if hi > lo]
+    return [r for r in np.array_split(np.arange(n), n_batches) if r.size]
+
+
+def assemble_rows(res, n: int, m: int, sym: bool) -> np.ndarray:
+    """[(row indices, squared-distance rows)] -> (n, m) W2 matrix; mirrors the upper triangle if ``sym``."""
+    d2 = np.zeros((n, m))
     for idx, out in res:
         d2[idx] = out
     if sym:
