@@ -3,19 +3,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from l1ot import export, fixed, linot
-from fixtures import toy_events
+from l1ot import data, export, fixed, linot
+from conftest import bundled, requires_bundled
 
 
+@requires_bundled
 def test_run3_golden_events_fit_the_run3_types(tmp_path):
     cfg = fixed.KernelConfig.load("model/l1ot/configs/kernel_run3.json")
-    model = linot.train(toy_events(300, seed=3), k=8)
+    model = linot.train(data.load(bundled(), n=600), k=8)
     rom = fixed.medoid_rom(model, cfg)
     words, tags, _ = export.golden_events(cfg, rom, data_dir=str(tmp_path), n_total=2000,
                                           medoid_events=model.medoid_events)
     pt, eta, phi = fixed.unpack_words(words, cfg)[:3]
     assert pt.max() <= cfg.raw_range["pt"][1]
-    assert {"pt_ties", "pt_saturation", "angle_extremes", "random"} <= set(tags)
+    assert {"pt_ties", "pt_saturation", "angle_extremes", "random", "medoid", "medoid_tie"} <= set(tags)
     ties = np.array(tags) == "pt_ties"
     # the tie category really has ties among occupied slots
     p = pt[ties]

@@ -93,8 +93,10 @@ def find_medoid_tie(cfg, rom, rng, max_pairs=200, tries=400, skip=()):
     """Construct an input whose two nearest medoids are at exactly equal distance.
 
     Works in the working space: start from the midpoint of two close medoids
-    (sorted order is preserved), then move angle coordinates (which do not
-    change the pT order) until ``D_a == D_b``; ``D_a - D_b`` is linear in x.
+    (sorted order is preserved; pT snapped to reachable values when the pT LSB
+    is coarser than the working LSB), then move angle coordinates (which do not
+    change the pT order), greedily and then exactly, until ``D_a == D_b``;
+    ``D_a - D_b`` is linear in x.
 
     Returns (words (n_obj,), a, b) with a < b, or None.
     """
@@ -109,12 +111,17 @@ def find_medoid_tie(cfg, rom, rng, max_pairs=200, tries=400, skip=()):
     pairs.sort()
     lo = np.array([cfg.x_range[a][0] for a in fixed.AXES])
     hi = np.array([cfg.x_range[a][1] for a in fixed.AXES])
+    pt_ok = np.array(sorted(inv["pt"]), dtype=np.int64)
     for _, a, b in [p for p in pairs if (p[1], p[2]) not in set(skip)][:max_pairs]:
         g = rom[b] - rom[a]                       # D_a - D_b = 2 x.g + |a|^2 - |b|^2
         rhs = int((rom[b] ** 2).sum() - (rom[a] ** 2).sum())
         if rhs % 2:
             continue
         x0 = (rom[a] + rom[b]) // 2
+        if any(v not in inv["pt"] for v in x0[:, 0].tolist()):
+            # coarse pT LSB: snap to the nearest reachable working value (monotonic, so the
+            # descending order is kept); the angles absorb the imbalance below
+            x0[:, 0] = pt_ok[np.abs(pt_ok[None, :] - x0[:, :1]).argmin(axis=1)]
         ang = [(i, c) for i in range(cfg.n_obj) for c in (1, 2) if g[i, c] != 0]
         if not ang:
             continue
@@ -123,6 +130,11 @@ def find_medoid_tie(cfg, rom, rng, max_pairs=200, tries=400, skip=()):
             for i, c in [ang[j] for j in rng.integers(0, len(ang), size=3)]:
                 x[i, c] = np.clip(x[i, c] + rng.integers(-3, 4), lo[c], hi[c])
             r = rhs // 2 - int((x * g).sum())
+            for j in rng.permutation(len(ang))[:-1]:  # greedy: shrink the residual
+                i, c = ang[j]
+                step = int(np.clip(round(r / int(g[i, c])), lo[c] - x[i, c], hi[c] - x[i, c]))
+                x[i, c] += step
+                r -= step * int(g[i, c])
             i, c = ang[int(rng.integers(0, len(ang)))]
             if r % int(g[i, c]):
                 continue
