@@ -54,14 +54,14 @@ def parse(argv=None):
 
 
 def produce(a):
-    from tqdm import tqdm
+    from l1ot.progress import bar as progress_bar
 
     tasks = prod.plan(a.n_bkg, a.n_sig, a.chunk, a.seed)
     jobs = [(p, i, s, n, a.cache) for p, i, s, n in tasks]
     results = {}
     t0 = time.time()
     deadline = t0 + 60 * a.max_minutes if a.max_minutes else None
-    bar = tqdm(total=len(jobs), unit="chunk", desc="chunks", dynamic_ncols=True)
+    bar = progress_bar(total=len(jobs), unit="chunk", desc="chunks", dynamic_ncols=True)
     done_ev = {p: 0 for p in prod.targets(a.n_bkg, a.n_sig)}
     stopped = False
     if a.jobs == 1:

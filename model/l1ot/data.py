@@ -410,9 +410,9 @@ def inspect_file(path, *, chunk_size: int = DEFAULT_CHUNK, n: int | None = None,
     n_read = 0
     it = iter_chunks(path, chunk_size=chunk_size, n=n, on_bad_event="skip", report=report)
     if progress:
-        from tqdm import tqdm
+        from .progress import bar
 
-        it = tqdm(it, total=-(-min(total, n or total) // chunk_size), unit="chunk", desc="inspect")
+        it = bar(it, total=-(-min(total, n or total) // chunk_size), unit="chunk", desc="inspect")
     for _, p in it:
         n_read += p.shape[0]
         for name, m in multiplicities(p).items():

@@ -122,9 +122,9 @@ def assemble_rows(res, n: int, m: int, sym: bool) -> np.ndarray:
 
 def _run_parallel(fn, tasks, n_jobs, progress, desc):
     if progress:
-        from tqdm import tqdm
+        from .progress import bar
 
-        tasks_it = tqdm(tasks, desc=desc, unit="batch", leave=False)
+        tasks_it = bar(tasks, desc=desc, unit="batch", leave=False)
     else:
         tasks_it = tasks
     if n_jobs == 1:

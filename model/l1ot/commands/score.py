@@ -21,7 +21,7 @@ def register(sub):
 
 def run(args) -> int:
     import h5py
-    from tqdm import tqdm
+    from ..progress import bar as progress_bar
 
     model = linot.LinModel.load(args.model)
     total = data.count(args.events) if args.n is None else min(args.n, data.count(args.events))
@@ -33,7 +33,7 @@ def run(args) -> int:
         f.attrs["model"] = os.path.abspath(args.model)
         f.attrs["events"] = os.path.abspath(args.events)
         f.attrs["units"] = "score: min LinW2 over medoids, GeV-equivalent ground units"
-        with tqdm(total=total, unit="ev", desc="score") as bar:
+        with progress_bar(total=total, unit="ev", desc="score") as bar:
             for idx, p in data.iter_chunks(args.events, chunk_size=args.chunk_size, n=args.n,
                                            on_bad_event=args.on_bad_event, report=rep):
                 s, i = model.score(p, return_index=True)

@@ -1,4 +1,4 @@
-"""Paths written into committed reports are relative to the working directory."""
+"""Small helpers: report paths relative to the working directory; log-friendly progress bars."""
 import os
 
 from l1ot import fixed
@@ -18,3 +18,13 @@ def test_config_source_is_relative_from_repo(repo, monkeypatch):
     cfg = fixed.KernelConfig.load()
     assert not os.path.isabs(cfg.source)
     assert cfg.source.endswith("kernel_default.json")
+
+
+def test_progress_bar_is_sparse_off_a_terminal(capsys):
+    from l1ot.progress import bar
+
+    # pytest captures stderr, so this is the "not a terminal" case
+    b = bar(range(1000), desc="t")
+    assert b.mininterval == 30.0
+    assert list(b) == list(range(1000))
+    b.close()
