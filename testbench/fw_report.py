@@ -128,6 +128,14 @@ def markdown(data: dict) -> str:
             s = fc[key]
             L.append(f"| {name} | {s['mean_abs']:.3f} | {s['rms']:.3f} | {s['max_abs']:.3f} | {s['median_rel']:.4f} | "
                      f"{s['p95_rel']:.4f} | {_f(s['pearson'], '{:.5f}')} |")
+        dr = fc.get("drift_vs_float_linw2")
+        if dr:
+            L += ["", "Score drift against float LinW2 (POT), in score LSBs (`l1ot.drift`: exact < 1, "
+                  f"1 LSB < 2, small ≤ {100 * dr['small_rel']:.0f}% of the value, big otherwise):", "",
+                  "| exact | 1 LSB | small | big | saturated | median abs | max abs |", "|---|---|---|---|---|---|---|",
+                  "| " + " | ".join(f"{dr['counts'][b]} ({100 * dr['fractions'][b]:.1f}%)"
+                                   for b in ("exact", "1 LSB", "small", "big"))
+                  + f" | {dr['saturated']} | {dr['median_abs_lsb']:.2f} | {dr['max_abs_lsb']:.1f} |"]
         L += ["", f"Firmware argmin = float LinW2 argmin: {100 * fc['argmin_agreement']:.1f}% of events.", "",
               "| signal | AUC firmware | AUC float LinW2 | AUC exact W2 |", "|---|---|---|---|"]
         for sig, a in fc["auc"].items():

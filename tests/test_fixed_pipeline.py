@@ -68,6 +68,9 @@ def test_fixed_rows_close_to_float(toy_data):
         assert abs(m["delta_auc"][0]) < 0.01
         assert abs(m["auc"][0] - m["float_auc"][0] - m["delta_auc"][0]) < 1e-12
     assert rows["_fixed_meta"]["config_sha256"] == fixed.KernelConfig.load().sha256
+    dr = rows["_fixed_meta"]["drift"]
+    assert set(dr) == {"bkg", "A", "LQ", "all"}
+    assert dr["all"]["n"] == sum(dr[s]["n"] for s in ("bkg", "A", "LQ")) == 3 * 2 * 300
 
 
 def test_compare_detects_a_broken_kernel():

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import fixed, metrics
+from . import drift, fixed, metrics
 
 
 def float_scores(model, sets: dict) -> dict:
@@ -81,11 +81,22 @@ def evaluate_rows(bkg_path: str, data_dir: str, signals=None, splits=None, n_tra
     fx, sat = kernel_scores(model, cfg, sets)
     rows = compare(fx, fl)
     name = f"fixed_{transport}_k{k}"
+    drifts = drift_by_set(fx, fl, cfg)
     if log:
         log(f"  {'fixed-point ' + transport + ' k=' + str(k):<34} AUC  "
             + "  ".join(f"{s} {r['auc'][0]:.4f} (Δ {r['delta_auc'][0]:+.4f})" for s, r in rows.items()))
+        log(f"  {'score drift vs float (all sets)':<34} {drift.format_buckets(drifts['all'])}")
     return {name: rows, "_fixed_meta": {"config": cfg.source, "config_sha256": cfg.sha256,
-                                        "saturations": sat, "float_method": f"linw2_{transport}_k{k}"}}
+                                        "saturations": sat, "float_method": f"linw2_{transport}_k{k}",
+                                        "drift": drifts}}
+
+
+def drift_by_set(fixed_sc: dict, float_sc: dict, cfg) -> dict:
+    """Drift buckets (:func:`l1ot.drift.drift_buckets`) per test set and pooled (``"all"``)."""
+    out = {name: drift.drift_buckets(fixed_sc[name], float_sc[name], cfg) for name in fixed_sc}
+    out["all"] = drift.drift_buckets(np.concatenate([fixed_sc[n].ravel() for n in fixed_sc]),
+                                     np.concatenate([float_sc[n].ravel() for n in fixed_sc]), cfg)
+    return out
 
 
 fixed_rows = evaluate_rows

@@ -83,7 +83,7 @@ def _dev_stats(a: np.ndarray, b: np.ndarray) -> dict:
 def test_float_check():
     data, build, label = tbutil.sample_source()
     from l1ot import data as l1data
-    from l1ot import fixed, linot, metrics
+    from l1ot import drift, fixed, linot, metrics
 
     from test_l1ot_kernel import build_and_run
 
@@ -124,7 +124,8 @@ def test_float_check():
     rep = {"sample": label, "files": {f: sets[f][1] for f in files}, "events": len(words),
            "bitexact_mismatches_vs_fixed": n_mis,
            "vs_float_linw2": _dev_stats(fw_gev, fl["linw2"]), "vs_exact_w2": _dev_stats(fw_gev, fl["w2"]),
-           "argmin_agreement": float(np.mean(out[:, 1] == fl["linw2_idx"])), "auc": {}}
+           "argmin_agreement": float(np.mean(out[:, 1] == fl["linw2_idx"])), "auc": {},
+           "drift_vs_float_linw2": drift.drift_buckets(out[:, 0], fl["linw2"], cfg)}
     o0, n0, _ = sets[BKG]
     for name in files[1:]:
         o, n, _ = sets[name]
