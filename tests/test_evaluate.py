@@ -64,3 +64,18 @@ def test_too_small_background_is_a_clear_error(tmp_path, capsys):
         data.write_events(tmp_path / fname, toy_events(50))
     assert main(["evaluate", "--data", str(tmp_path), "--methods", "met", "--figures", ""]) == 2
     assert "need more than" in capsys.readouterr().err
+
+
+def test_evaluate_fixed_reports_saturations_and_drift(toy_dir, tmp_path, capsys):
+    rep = tmp_path / "evaluation.json"
+    assert main(["evaluate", "--data", str(toy_dir), "--methods", "linw2_sorted_k8", "--fixed",
+                 "--signals", "A,LQ", "--n-sets", "2", "--n-per-set", "50", "--n-calib", "100",
+                 "--n-train", "300", "--jobs", "1", "--report", str(rep), "--figures", ""]) == 0
+    out = capsys.readouterr().out
+    assert "score drift against linw2_sorted_k32" in out and "exact" in out
+    r = json.loads(rep.read_text())
+    fm = r["_meta"]["fixed"]
+    assert set(fm["saturations"]) == {"score", "input"}
+    assert fm["drift"]["all"]["n"] == 3 * 2 * 50
+    assert sum(fm["drift"]["all"]["counts"].values()) == fm["drift"]["all"]["n"]
+    assert "fixed_sorted_k32" in r

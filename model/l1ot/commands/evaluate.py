@@ -62,10 +62,18 @@ def run(args) -> int:
     results.update({k: v for k, v in extra.items() if not k.startswith("_")})
     meta = {"n_sets": splits.n_sets, "n_per_set": splits.n_per_set, "n_ref": args.n_ref,
             "n_train": args.n_train, "background": bkg, "seconds": timing}
+    if "_fixed_meta" in extra:  # config, saturation counts, score drift against float
+        meta["fixed"] = extra["_fixed_meta"]
     ev.update_report(results, args.report, meta=meta)
     table = ev.format_table(results, signals)
     print()
     print(table)
+    if "fixed" in meta:
+        from ..drift import format_buckets
+
+        fm = meta["fixed"]
+        print(f"\nfixed point ({fm['config']}): saturations {fm['saturations']}; score drift against "
+              f"{fm['float_method']}: {format_buckets(fm['drift']['all'])}")
     if args.table:
         with open(args.table, "w") as f:
             f.write(table + "\n")
