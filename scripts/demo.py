@@ -128,6 +128,14 @@ def render(args, log, seconds):
         d = fx.get(s, {}).get("delta_auc")
         L.append(f"| {LABEL[s]} | {cell('3d_ot')} | {cell('linw2_sorted_k32')} | {cell('fixed_sorted_k32')} | "
                  + (f"{d[0]:+.4f} ± {d[1]:.4f}" if d else "–") + " |")
+    fm = ev.get("_meta", {}).get("fixed", {})
+    dr = fm.get("drift", {}).get("all")
+    if dr:
+        L += ["", "Fixed-point score against float LinW2 k=32, all test events, in score LSBs "
+              "(exact < 1, 1 LSB < 2, small ≤ 5 %, big otherwise; `l1ot.drift`):", "",
+              "| exact | 1 LSB | small | big | saturated scores | saturated inputs |", "|---|---|---|---|---|---|",
+              "| " + " | ".join(f"{100 * dr['fractions'][b]:.2f} %" for b in ("exact", "1 LSB", "small", "big"))
+              + f" | {fm.get('saturations', {}).get('score', '–')} | {fm.get('saturations', {}).get('input', '–')} |"]
     L += ["", "## Bit-exactness (integer equality on the golden vectors)", "",
           "| implementation | configurations | vectors | mismatches |", "|---|---|---|---|"]
     try:

@@ -123,6 +123,8 @@ def markdown(data: dict) -> str:
     if fc:
         L += [f"Sample: {fc.get('sample')}; events per file: {fc.get('files')}.", "",
               f"Events: {fc['events']}; firmware vs fixed model mismatches: {fc['bitexact_mismatches_vs_fixed']}.", "",
+              f"Deviations in GeV over unsaturated scores ({fc.get('saturated_scores_excluded', 0)} saturated "
+              "score(s) excluded; they are counted in the drift table below).", "",
               "| vs | mean abs (GeV) | rms | max abs | median rel | p95 rel | Pearson |", "|---|---|---|---|---|---|---|"]
         for key, name in (("vs_float_linw2", "float LinW2 (POT)"), ("vs_exact_w2", "exact W2 to nearest medoid")):
             s = fc[key]

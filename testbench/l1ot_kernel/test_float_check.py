@@ -8,14 +8,17 @@ is converted to GeV-equivalent units, LinW2 ~ L * sqrt(score * 2^shift / 19)
 
 * float LinW2 computed here independently with POT: each event and each medoid
   event is embedded by the optimal plan (``ot.emd``) from the model's pT-axis
-  reference (uniform weights 1/19), barycentric projection T = 19 * G @ X;
+  reference (uniform weights 1/19), T = the points in the order of the plan
+  (equal-pT points in slot order, the contract's tie rule);
   LinW2(a, b) = sqrt(mean_i |T_a,i - T_b,i|^2), minimum over the medoids;
 * exact W2 to the nearest medoid event (``ot.emd2``, squared Euclidean cost).
 
 Reports deviation statistics, the fraction of events whose firmware argmin
 equals the float argmin, and AUC per signal (``l1ot.metrics.auc``) for the
-firmware score and the float LinW2. Tolerances are loose sanity bounds (the
-fixed-point metric is an approximation; the exact figures go to the report).
+firmware score and the float LinW2. The tolerances are bounds on the
+approximation (Pearson > 0.999, argmin agreement > 95 %, < 2 % of events in the
+"big" drift bucket on the bundled sample; loose sanity bounds on the toy
+sample); the exact figures go to the report.
 """
 from __future__ import annotations
 
@@ -37,14 +40,26 @@ N_SIG = int(os.environ.get("L1OT_FLOAT_NSIG", "200"))
 
 
 def _pot_embed(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """(19, 3) point cloud -> (19, 3) LinW2 embedding through ot.emd from the reference."""
+    """(19, 3) point cloud -> (19, 3) LinW2 embedding through ot.emd from the reference.
+
+    Where points share a pT value (e.g. MET equal to the pT of the only visible
+    object), every assignment among them is optimal for a pT-axis reference and
+    POT picks one arbitrarily; the kernel contract (docs/kernel.md) picks the
+    lower slot first. Among POT's optimal plans we take the contract's one, so
+    that the comparison measures quantization, not tie-breaking.
+    """
     import ot
 
     n = len(points)
     w = np.full(n, 1.0 / n)
     cost = ot.dist(reference, points)  # squared Euclidean
     g = ot.emd(w, w, cost)
-    return n * g @ points
+    perm = np.argmax(g, axis=1)  # uniform weights, equal counts: the plan is a permutation / n
+    pt = points[perm, 0]
+    for v in np.unique(pt[1:][pt[1:] == pt[:-1]]):
+        rows = np.flatnonzero(pt == v)  # contiguous: the plan is monotone in pT
+        perm[rows] = np.sort(perm[rows])
+    return points[perm]
 
 
 def float_scores(particles: np.ndarray, model) -> dict:
@@ -119,11 +134,16 @@ def test_float_check():
     n_mis = int(np.sum((out[:, 0] != ref.score) | (out[:, 1] != ref.idx) | (out[:, 2] != ref.trig)))
     L = 2.0 ** -cfg.work_frac_bits
     fw_gev = L * np.sqrt(out[:, 0].astype(np.float64) * 2.0 ** cfg.score_shift / cfg.n_obj)
+    unsat = out[:, 0] < cfg.score_max
     allp = np.concatenate([sets[f][2] for f in files])
     fl = float_scores(allp, model)
     rep = {"sample": label, "files": {f: sets[f][1] for f in files}, "events": len(words),
            "bitexact_mismatches_vs_fixed": n_mis,
-           "vs_float_linw2": _dev_stats(fw_gev, fl["linw2"]), "vs_exact_w2": _dev_stats(fw_gev, fl["w2"]),
+           # deviation statistics over unsaturated scores (a saturated score says only
+           # "beyond the range"); the saturated events are counted
+           "saturated_scores_excluded": int(np.count_nonzero(~unsat)),
+           "vs_float_linw2": _dev_stats(fw_gev[unsat], fl["linw2"][unsat]),
+           "vs_exact_w2": _dev_stats(fw_gev[unsat], fl["w2"][unsat]),
            "argmin_agreement": float(np.mean(out[:, 1] == fl["linw2_idx"])), "auc": {},
            "drift_vs_float_linw2": drift.drift_buckets(out[:, 0], fl["linw2"], cfg)}
     o0, n0, _ = sets[BKG]
@@ -137,5 +157,10 @@ def test_float_check():
     (tbutil.build_dir() / "sim" / "float_check.json").write_text(json.dumps(rep, indent=1))
     print(json.dumps(rep, indent=1))
     assert n_mis == 0
-    assert rep["vs_float_linw2"]["pearson"] > 0.9
-    assert rep["argmin_agreement"] > 0.5
+    if label.startswith("bundled"):  # physics events: the fixed metric tracks the float one closely
+        assert rep["vs_float_linw2"]["pearson"] > 0.999
+        assert rep["argmin_agreement"] > 0.95
+        assert rep["drift_vs_float_linw2"]["fractions"]["big"] < 0.02
+    else:  # random toy events: sanity only
+        assert rep["vs_float_linw2"]["pearson"] > 0.9
+        assert rep["argmin_agreement"] > 0.5
