@@ -677,8 +677,8 @@ def run(words, rom, threshold, cfg: KernelConfig, stages: bool = False, chunk: i
             # axis-major columns [pt_0..pt_18, eta_0.., phi_0..] (ROM permuted alike)
             X = np.empty((m, 3 * n), np.float64)
             X[:, :n] = k >> cfg.tag_bits
-            X[:, n:2 * n] = xe.astype(np.float64).ravel()[flat].reshape(m, n)
-            X[:, 2 * n:] = xf.astype(np.float64).ravel()[flat].reshape(m, n)
+            X[:, n:2 * n] = xe.ravel()[flat].reshape(m, n)  # int64 -> float64 on assignment (exact)
+            X[:, 2 * n:] = xf.ravel()[flat].reshape(m, n)
             # exact: all terms and partial sums are integers < 2^53 (checked by KernelConfig).
             # D = |x|^2 + (|r|^2 - 2 x.r); |x|^2 does not depend on m, so argmin on the rest.
             part = X @ Rm2T
