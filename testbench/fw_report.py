@@ -14,9 +14,13 @@ def load(path=None) -> dict:
     return json.loads(p.read_text()) if p.exists() else {}
 
 
-def collect_cosim(build: Path) -> dict:
+def collect_cosim(build: Path, since: float | None = None) -> dict:
+    """Per-configuration cosim records under ``build/sim``; with ``since`` (a
+    ``time.time()`` value) only those written at or after it, i.e. by this run."""
     out = {}
     for f in sorted((build / "sim").glob("l1ot_kernel_k*_r*/results.json")):
+        if since is not None and f.stat().st_mtime < since:
+            continue
         rec = json.loads(f.read_text())
         m = rec.get("_meta", {})
         v = m.get("variant") or ""

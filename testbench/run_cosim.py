@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,14 +30,16 @@ def main(argv=None) -> int:
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(REPO / "testbench")]
     if args.select:
         cmd += ["-k", args.select]
+    t0 = time.time()
     rc = subprocess.call(cmd, cwd=REPO, env=env)
     import fw_report
 
     data = fw_report.load()
-    # merge: a run of a subset of configurations (-k) keeps the records of the others
-    data["cosim"] = {**data.get("cosim", {}), **fw_report.collect_cosim(build)}
+    # merge: only records written by this run replace the report's; a run of a subset
+    # of configurations (-k) keeps the others as they are (not stale files in BUILD)
+    data["cosim"] = {**data.get("cosim", {}), **fw_report.collect_cosim(build, since=t0)}
     fc = build / "sim" / "float_check.json"
-    if fc.exists():
+    if fc.exists() and fc.stat().st_mtime >= t0:
         data["float_check"] = json.loads(fc.read_text())
     print(fw_report.write(data))
     return rc

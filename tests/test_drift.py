@@ -8,22 +8,17 @@ from l1ot import data, drift, fixed, linot
 from conftest import bundled, requires_bundled
 
 
-def _linw2_of(q, cfg):
-    """Float LinW2 whose real-valued score is q (inverse of drift.linw2_to_score)."""
-    return cfg.lsb_work * np.sqrt(np.asarray(q, float) * 2.0 ** cfg.score_shift / cfg.n_obj)
-
-
 def test_buckets_on_constructed_drifts():
     cfg = fixed.KernelConfig.load()
     q = np.array([10.0, 10.0, 1000.0, 1000.0, 1000.0, 40.0, cfg.score_max * 1.5])
     s = np.array([10.4, 11.5, 1030.0, 1049.0, 1051.0, 43.0, cfg.score_max])
-    b = drift.drift_buckets(s, _linw2_of(q, cfg), cfg)
+    b = drift.drift_buckets(s, cfg.score_to_linw2(q), cfg)
     # 0.4 -> exact; 1.5 -> 1 LSB; 30 and 49 of 1000 -> small (<= 5%); 51 -> big;
     # 3 of 40 (7.5%) -> big; saturated -> big and counted
     assert b["counts"] == {"exact": 1, "1 LSB": 1, "small": 2, "big": 3}
     assert b["saturated"] == 1 and b["n"] == 7
     assert abs(sum(b["fractions"].values()) - 1) < 1e-12
-    np.testing.assert_allclose(drift.linw2_to_score(_linw2_of(q, cfg), cfg), q, rtol=1e-12)
+    np.testing.assert_allclose(cfg.linw2_to_score(cfg.score_to_linw2(q)), q, rtol=1e-12)
 
 
 def test_shape_mismatch_is_an_error():

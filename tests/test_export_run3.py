@@ -9,7 +9,7 @@ from conftest import bundled, requires_bundled
 
 @requires_bundled
 def test_run3_golden_events_fit_the_run3_types(tmp_path):
-    cfg = fixed.KernelConfig.load("model/l1ot/configs/kernel_run3.json")
+    cfg = fixed.KernelConfig.load(fixed.DEFAULT_CONFIG.parent / "kernel_run3.json")
     model = linot.train(data.load(bundled(), n=600), k=8)
     rom = fixed.medoid_rom(model, cfg)
     words, tags, _ = export.golden_events(cfg, rom, data_dir=str(tmp_path), n_total=2000,

@@ -152,3 +152,16 @@ def test_exact_transport_with_barycenter_reference():
     assert np.any(m.reference[:, 1:] != 0)  # off the pT axis
     s = m.score(ev[100:])
     assert np.all(np.isfinite(s)) and np.all(s >= 0)
+
+
+@pytest.mark.parametrize("transport", ["sorted", "species", "exact"])
+def test_score_equals_brute_force_for_every_transport_and_axis_weights(transport):
+    """LinModel.score (chunked, axis-major BLAS path) = brute force on LinModel.embed."""
+    ev = toy_events(300, seed=8)
+    m = linot.train(ev, k=6, transport=transport, weights=(1.0, 0.5, 2.0), seed=1)
+    test = toy_events(250, seed=9)
+    s, idx = m.score(test, return_index=True, chunk=64)  # several chunks, a short last one
+    t = m.embed(test)
+    brute = np.sqrt(((t[:, None] - m.medoid_embeddings[None]) ** 2).sum((2, 3)) / 19)
+    np.testing.assert_allclose(s, brute.min(1), rtol=1e-9, atol=1e-6)
+    np.testing.assert_array_equal(idx, brute.argmin(1))

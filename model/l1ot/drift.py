@@ -21,12 +21,6 @@ import numpy as np
 BUCKETS = ("exact", "1 LSB", "small", "big")
 
 
-def linw2_to_score(linw2, cfg) -> np.ndarray:
-    """Float LinW2 (ground units) -> real-valued score units of ``cfg``; float64, same shape."""
-    v = np.asarray(linw2, dtype=np.float64) / cfg.lsb_work
-    return v * v * cfg.n_obj / 2.0 ** cfg.score_shift
-
-
 def drift_buckets(score, linw2, cfg, small_rel: float = 0.05) -> dict:
     """Bucket the drift of kernel scores against float LinW2.
 
@@ -47,7 +41,7 @@ def drift_buckets(score, linw2, cfg, small_rel: float = 0.05) -> dict:
     median / max of ``|score - q|`` in LSBs.
     """
     s = np.asarray(score, dtype=np.float64).ravel()
-    q = linw2_to_score(linw2, cfg).ravel()
+    q = cfg.linw2_to_score(linw2).ravel()
     if s.shape != q.shape:
         raise ValueError(f"score and linw2 must have the same length, got {s.shape} and {q.shape}")
     d = np.abs(s - q)

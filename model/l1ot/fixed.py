@@ -326,6 +326,11 @@ class KernelConfig:
         s = np.asarray(score, dtype=np.float64)
         return self.lsb_work * np.sqrt(s * 2.0 ** self.score_shift / self.n_obj)
 
+    def linw2_to_score(self, linw2) -> np.ndarray:
+        """Float LinW2 (ground units) -> real-valued score units; inverse of :meth:`score_to_linw2`."""
+        v = np.asarray(linw2, dtype=np.float64) / self.lsb_work
+        return v * v * self.n_obj / 2.0 ** self.score_shift
+
     def derived(self) -> dict:
         """All derived constants as a JSON-friendly dict (for reports and exports)."""
         return {
@@ -363,6 +368,12 @@ class QuantStats:
     @property
     def n_saturated(self) -> int:
         return self.sat_pt + self.sat_eta + self.sat_phi
+
+    def add(self, other: "QuantStats") -> "QuantStats":
+        """Accumulate the counts of ``other`` (e.g. of the next chunk) into this one; returns self."""
+        for k in self.as_dict():
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+        return self
 
     def as_dict(self) -> dict:
         return {"n_events": self.n_events, "n_objects": self.n_objects, "sat_pt": self.sat_pt,

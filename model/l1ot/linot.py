@@ -164,12 +164,18 @@ def nearest(t: np.ndarray, medoids: np.ndarray):
     t : (N, 19, 3) embeddings; medoids : (K, 19, 3). Returns squared LinW2
     (N,) (clipped at 0) and the argmin (N,) (lowest index on ties).
     """
-    a = t.reshape(t.shape[0], -1)
     b = medoids.reshape(medoids.shape[0], -1)
-    d = a @ (-2.0 * b.T)
-    d += np.einsum("ij,ij->i", b, b)[None, :]
+    return _nearest_rows(t.reshape(t.shape[0], -1), np.ascontiguousarray(-2.0 * b.T),
+                         np.einsum("ij,ij->i", b, b))
+
+
+def _nearest_rows(a: np.ndarray, bm2t: np.ndarray, bb: np.ndarray):
+    """:func:`nearest` on flat rows a (N, D), with the medoid terms ``-2 B^T`` (D, K) and
+    ``|b|^2`` (K,) computed once by the caller. Returns squared LinW2 (N,) and argmin (N,)."""
+    d = a @ bm2t
+    d += bb
     idx = np.argmin(d, axis=1)
-    dmin = d[np.arange(d.shape[0]), idx] + np.einsum("ij,ij->i", a, a)
+    dmin = np.take_along_axis(d, idx[:, None], axis=1)[:, 0] + np.einsum("ij,ij->i", a, a)
     return np.maximum(dmin, 0.0) / N_SLOTS, idx
 
 
@@ -226,15 +232,19 @@ class LinModel:
         s = np.empty(n)
         idx = np.empty(n, dtype=np.int64)
         if self.transport == "exact":
+            b = self.medoid_embeddings.reshape(self.k, -1)
+        else:  # axis-major rows [pT_0..18, eta_0..18, phi_0..18], see below
+            b = self.medoid_embeddings.transpose(0, 2, 1).reshape(self.k, -1)
+        bm2t = np.ascontiguousarray(-2.0 * b.T)   # medoid terms, once per call
+        bb = np.einsum("ij,ij->i", b, b)
+        if self.transport == "exact":
             for a in range(0, n, chunk):
-                d2, i = nearest(self.embed(particles[a:a + chunk]), self.medoid_embeddings)
+                t = self.embed(particles[a:a + chunk])
+                d2, i = _nearest_rows(t.reshape(t.shape[0], -1), bm2t, bb)
                 s[a:a + chunk], idx[a:a + chunk] = np.sqrt(d2), i
             return (s, idx) if return_index else s
-        # sort transports: gather straight into axis-major rows [pT_0..18, eta_0..18, phi_0..18]
-        # (the medoid embeddings are permuted alike; the distance does not depend on the order)
-        b = self.medoid_embeddings.transpose(0, 2, 1).reshape(self.k, -1)
-        bm2t = np.ascontiguousarray(-2.0 * b.T)
-        bb = np.einsum("ij,ij->i", b, b)
+        # sort transports: gather straight into axis-major rows (the medoid embeddings are
+        # permuted alike; the distance does not depend on the order of the coordinates)
         sw = np.sqrt(axis_weights("3d", self.axis_weights))
         p = np.asarray(particles)
         perm_fn = sort_permutation if self.transport == "sorted" else species_permutation
@@ -248,12 +258,8 @@ class LinModel:
                 t[:, c * N_SLOTS:(c + 1) * N_SLOTS] = col[flat].reshape(m, N_SLOTS)
                 if sw[c] != 1.0:
                     t[:, c * N_SLOTS:(c + 1) * N_SLOTS] *= sw[c]
-            d = t @ bm2t
-            d += bb
-            i = np.argmin(d, axis=1)
-            d2 = np.take_along_axis(d, i[:, None], axis=1)[:, 0] + np.einsum("ij,ij->i", t, t)
-            s[a:a + chunk] = np.sqrt(np.maximum(d2, 0.0) / N_SLOTS)
-            idx[a:a + chunk] = i
+            d2, i = _nearest_rows(t, bm2t, bb)
+            s[a:a + chunk], idx[a:a + chunk] = np.sqrt(d2), i
         return (s, idx) if return_index else s
 
     def save(self, path) -> None:

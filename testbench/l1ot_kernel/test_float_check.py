@@ -132,8 +132,7 @@ def test_float_check():
     # the fixed model on the same words must agree bit for bit
     ref = fixed.run(np.array(words, dtype=np.uint64), fixed.medoid_rom(model, cfg), int(model.threshold), cfg)
     n_mis = int(np.sum((out[:, 0] != ref.score) | (out[:, 1] != ref.idx) | (out[:, 2] != ref.trig)))
-    L = 2.0 ** -cfg.work_frac_bits
-    fw_gev = L * np.sqrt(out[:, 0].astype(np.float64) * 2.0 ** cfg.score_shift / cfg.n_obj)
+    fw_gev = cfg.score_to_linw2(out[:, 0])
     unsat = out[:, 0] < cfg.score_max
     allp = np.concatenate([sets[f][2] for f in files])
     fl = float_scores(allp, model)

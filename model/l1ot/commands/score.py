@@ -97,8 +97,7 @@ def run(args) -> int:
                                            on_bad_event=args.on_bad_event, report=rep):
                 if args.fixed:
                     res, st = fixed.run_events(p, rom, thr, cfg, source=args.events)
-                    for k in ("n_events", "n_objects", "sat_pt", "sat_eta", "sat_phi", "phi_wrapped"):
-                        setattr(quant, k, getattr(quant, k) + getattr(st, k))
+                    quant.add(st)
                     n_score_sat += res.n_score_sat
                     cols = (("score", res.score), ("index", res.idx), ("trig", res.trig), ("event", idx))
                 else:
