@@ -674,22 +674,41 @@ def run(words, rom, threshold, cfg: KernelConfig, stages: bool = False, chunk: i
     n = cfg.n_obj
     tagv = (n - 1 - np.arange(n, dtype=np.int64))[:, None]
     tmask = (1 << cfg.tag_bits) - 1
-    kdt = np.int32 if cfg.key_bits <= 31 else np.int64
+    # The comparators order {x_pt, tag}; the tag is unique within an event, so bits below it
+    # never decide a comparison. The fast path appends the angles (offset to >= 0) below the
+    # tag and lets the network carry them, instead of gathering them afterwards. This is the
+    # stage-b network of sort_stage() with its payload (checked against it by the tests).
+    (lo_e, hi_e), (lo_f, hi_f) = cfg.x_range["eta"], cfg.x_range["phi"]
+    eb, fb = _unsigned_bits(hi_e - lo_e), _unsigned_bits(hi_f - lo_f)
+    packed_bits = cfg.key_bits + eb + fb
+    packed = cfg.blas_exact and packed_bits <= 63
+    kdt = np.int32 if (packed_bits if packed else cfg.key_bits) <= 31 else np.int64
     for s0 in range(0, N, chunk):
         sl = slice(s0, min(N, s0 + chunk))
         wc = unpack_words(w[sl], cfg, source=source)
         m = wc[0].shape[0]
         xp, xe, xf = (rnd_shift(r * cfg.mult[a], cfg.shift[a]) for a, r in zip(AXES, wc))
-        keys = np.ascontiguousarray(((xp.T << cfg.tag_bits) | tagv).astype(kdt))
-        sortnet.sort_keys(cfg.network, keys)
-        k = keys.T.astype(np.int64)
-        flat = (((n - 1) - (k & tmask)) + n * np.arange(m, dtype=np.int64)[:, None]).ravel()
-        if cfg.blas_exact:
+        if packed:
+            keys = (((xp.T << cfg.tag_bits) | tagv) << (eb + fb)) | ((xe.T - lo_e) << fb) | (xf.T - lo_f)
+            keys = np.ascontiguousarray(keys.astype(kdt))
+            sortnet.sort_keys(cfg.network, keys)
+            k = keys.T  # (m, n) view
             # axis-major columns [pt_0..pt_18, eta_0.., phi_0..] (ROM permuted alike)
             X = np.empty((m, 3 * n), np.float64)
-            X[:, :n] = k >> cfg.tag_bits
-            X[:, n:2 * n] = xe.ravel()[flat].reshape(m, n)  # int64 -> float64 on assignment (exact)
-            X[:, 2 * n:] = xf.ravel()[flat].reshape(m, n)
+            X[:, :n] = k >> (cfg.tag_bits + eb + fb)  # ints -> float64 on assignment (exact)
+            X[:, n:2 * n] = ((k >> fb) & ((1 << eb) - 1)) + lo_e
+            X[:, 2 * n:] = (k & ((1 << fb) - 1)) + lo_f
+        else:
+            keys = np.ascontiguousarray(((xp.T << cfg.tag_bits) | tagv).astype(kdt))
+            sortnet.sort_keys(cfg.network, keys)
+            k = keys.T.astype(np.int64)
+            flat = (((n - 1) - (k & tmask)) + n * np.arange(m, dtype=np.int64)[:, None]).ravel()
+        if cfg.blas_exact:
+            if not packed:
+                X = np.empty((m, 3 * n), np.float64)
+                X[:, :n] = k >> cfg.tag_bits
+                X[:, n:2 * n] = xe.ravel()[flat].reshape(m, n)
+                X[:, 2 * n:] = xf.ravel()[flat].reshape(m, n)
             # exact: all terms and partial sums are integers < 2^53 (checked by KernelConfig).
             # D = |x|^2 + (|r|^2 - 2 x.r); |x|^2 does not depend on m, so argmin on the rest.
             part = X @ Rm2T
