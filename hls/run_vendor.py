@@ -20,7 +20,7 @@ Presets:
 * ``phase2`` (default): Phase-2 object words, ``xcvu13p-flga2577-2-e``,
   480 MHz (2.083 ns), export ``<build>/export/k<K>`` (``l1ot.artifacts.ensure``);
 * ``run3``: Run-3 uGT object scales at 40 MHz (25 ns); export made with
-  ``model/l1ot/configs/kernel_run3.json`` in ``<build>/export/k<K>_run3``
+  ``model/l1ot/kernel/configs/kernel_run3.json`` in ``<build>/export/k<K>_run3``
   (or ``--export-dir``).
 """
 from __future__ import annotations
@@ -85,7 +85,7 @@ def find_export(args, preset_name: str) -> Path:
         if not (d / "parameters.h").is_file():
             raise FlowError(
                 f"{d}/parameters.h not found: export the Run-3 configuration first, e.g. "
-                f"`l1ot export --config model/l1ot/configs/kernel_run3.json --out {d} ...`, "
+                f"`l1ot export --config model/l1ot/kernel/configs/kernel_run3.json --out {d} ...`, "
                 "or pass --export-dir")
     for name in ("parameters.h", "golden.txt"):
         if not (d / name).is_file():

@@ -10,7 +10,7 @@ Sections:
 * exact W2 pairs/s: POT ``ot.emd2`` vs the assignment fast path;
 * exact min-W2 events/s against N = 1,000 reference events (POT, fast);
 * LinW2 float scoring events/s at k = 32;
-* bit-accurate fixed-point model events/s at k = 32 (``l1ot.bench_fixed``);
+* bit-accurate fixed-point model events/s at k = 32 (``l1ot.kernel.bench_fixed``);
 * peak memory of a streamed pass over a 1M-event file (separate process).
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ def median_time(fn, repeats):
 
 
 def events(n, seed, data_dir):
-    from l1ot import data
+    from l1ot.io import data
 
     path = os.path.join(data_dir, "background_for_training.h5")
     if os.path.exists(path):
@@ -58,7 +58,7 @@ def events(n, seed, data_dir):
 def bench_w2_pairs(data_dir, repeats, n_pairs=400):
     from threadpoolctl import threadpool_limits
 
-    from l1ot import spaces, w2
+    from l1ot.ot import spaces, w2
 
     with threadpool_limits(1):
         return _bench_w2_pairs(data_dir, repeats, n_pairs, spaces, w2)
@@ -80,7 +80,7 @@ def _bench_w2_pairs(data_dir, repeats, n_pairs, spaces, w2):
 def bench_min_w2(data_dir, repeats, n_ref=1000):
     from threadpoolctl import threadpool_limits
 
-    from l1ot import w2
+    from l1ot.ot import w2
 
     with threadpool_limits(1):
         return _bench_min_w2(data_dir, repeats, n_ref, w2)
@@ -97,7 +97,7 @@ def _bench_min_w2(data_dir, repeats, n_ref, w2):
     # the same minimum with the assignment solver, all N references
     t = median_time(lambda: w2.pairwise_w2(test[:50], refs, solver="fast").min(axis=1), max(1, repeats // 2))
     out["fast_events_per_s"] = 50 / t
-    # assignment solver + marginal lower-bound pruning (exact, see l1ot.w2.min_w2)
+    # assignment solver + marginal lower-bound pruning (exact, see l1ot.ot.w2.min_w2)
     t = median_time(lambda: w2.min_w2(test, refs, solver="fast"), repeats)
     out["fast_pruned_events_per_s"] = len(test) / t
     out["fast_over_pot"] = out["fast_events_per_s"] / out["pot_events_per_s"]
@@ -108,7 +108,7 @@ def _bench_min_w2(data_dir, repeats, n_ref, w2):
 def bench_linw2(data_dir, repeats, k=32, n=1_000_000):
     from threadpoolctl import threadpool_limits
 
-    from l1ot import linot
+    from l1ot.ot import linot
 
     train, src = events(4000, 4, data_dir)
     model = linot.train(train, k=k)
@@ -123,9 +123,9 @@ def bench_linw2(data_dir, repeats, k=32, n=1_000_000):
 
 def bench_fixed(data_dir, repeats):
     try:
-        from l1ot import bench_fixed as bf
+        from l1ot.kernel import bench_fixed as bf
     except ImportError as exc:
-        return {"skipped": f"l1ot.bench_fixed not available ({exc})"}
+        return {"skipped": f"l1ot.kernel.bench_fixed not available ({exc})"}
     return bf.bench_fixed(repeat=repeats)
 
 
@@ -160,7 +160,7 @@ def bench_stream(data_dir, build, sizes=(200_000, 1_000_000), chunk=100_000):
 
 
 def _stream_one(data_dir, build, n, chunk):
-    from l1ot import data
+    from l1ot.io import data
 
     path = os.path.join(build, "bench", f"stream_{n}.h5")
     if not os.path.exists(path):

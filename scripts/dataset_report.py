@@ -22,8 +22,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "model"))
 
-from l1ot import baselines, metrics  # noqa: E402
-from l1ot.data import load  # noqa: E402
+from l1ot.evaluation import baselines, metrics  # noqa: E402
+from l1ot.io.data import load  # noqa: E402
 
 SIGNALS = {  # key: (file, label)
     "A": ("Ato4l_lepFilter_13TeV.h5", r"$A\to 4\ell$"),

@@ -54,7 +54,10 @@ def python_bitexact(build, data, ks):
     """Re-run the Python fixed model on each golden file: (vectors, mismatches)."""
     import numpy as np
 
-    from l1ot import artifacts, export, fixed, linot
+    from l1ot import artifacts
+    from l1ot.export import golden as export
+    from l1ot.kernel import fixed
+    from l1ot.ot import linot
 
     n = bad = 0
     for k in ks:
@@ -132,7 +135,7 @@ def render(args, log, seconds):
     dr = fm.get("drift", {}).get("all")
     if dr:
         L += ["", "Fixed-point score against float LinW2 k=32, all test events, in score LSBs "
-              "(exact < 1, 1 LSB < 2, small ≤ 5 %, big otherwise; `l1ot.drift`):", "",
+              "(exact < 1, 1 LSB < 2, small ≤ 5 %, big otherwise; `l1ot.kernel.drift`):", "",
               "| exact | 1 LSB | small | big | saturated scores | saturated inputs |", "|---|---|---|---|---|---|",
               "| " + " | ".join(f"{100 * dr['fractions'][b]:.2f} %" for b in ("exact", "1 LSB", "small", "big"))
               + f" | {fm.get('saturations', {}).get('score', '–')} | {fm.get('saturations', {}).get('input', '–')} |"]

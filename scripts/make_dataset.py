@@ -26,8 +26,7 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "model"))
 
 from l1ot.sim import production as prod  # noqa: E402
-from l1ot.sim.processes import (BACKGROUND_FILE, BACKGROUND_SHARES, PROCESS_IDS,  # noqa: E402
-                                SIGNAL_FILES)
+from l1ot.sim.processes import BACKGROUND_FILE, BACKGROUND_SHARES, PROCESS_IDS, SIGNAL_FILES
 
 
 def parse(argv=None):
@@ -114,7 +113,7 @@ def summarize_stats(sts):
 
 
 def write(a, results, wall):
-    from l1ot.data import write_events
+    from l1ot.io.data import write_events
 
     os.makedirs(a.out, exist_ok=True)
     pools = {p: contiguous(results, p) for p in prod.targets(a.n_bkg, a.n_sig)}

@@ -27,8 +27,9 @@ import time
 
 import numpy as np
 
-from l1ot import eval_fixed, fixed
-from l1ot import evaluate as ev
+from l1ot.evaluation import eval_fixed
+from l1ot.kernel import fixed
+from l1ot.evaluation import evaluate as ev
 
 TOL = 0.002
 
@@ -74,8 +75,8 @@ def main(argv=None) -> int:
     signals = [s for s, f in ev.SIGNALS.items() if os.path.isfile(os.path.join(a.data, f))]
     base = fixed.KernelConfig.load(a.config)
     t0 = time.time()
-    from l1ot import data as l1data
-    from l1ot.splits import Splits
+    from l1ot.io import data as l1data
+    from l1ot.io.splits import Splits
     n_sig_min = min(l1data.count(os.path.join(a.data, ev.SIGNALS[s])) for s in signals)
     n_bkg = l1data.count(bkg)
     per = min(a.n_per_set, n_sig_min // a.n_sets, max(1, (n_bkg - a.n_calib - 1000) // a.n_sets))

@@ -136,7 +136,7 @@ def markdown(data: dict) -> str:
                      f"{s['p95_rel']:.4f} | {_f(s['pearson'], '{:.5f}')} |")
         dr = fc.get("drift_vs_float_linw2")
         if dr:
-            L += ["", "Score drift against float LinW2 (POT), in score LSBs (`l1ot.drift`: exact < 1, "
+            L += ["", "Score drift against float LinW2 (POT), in score LSBs (`l1ot.kernel.drift`: exact < 1, "
                   f"1 LSB < 2, small ≤ {100 * dr['small_rel']:.0f}% of the value, big otherwise):", "",
                   "| exact | 1 LSB | small | big | saturated | median abs | max abs |", "|---|---|---|---|---|---|---|",
                   "| " + " | ".join(f"{dr['counts'][b]} ({100 * dr['fractions'][b]:.1f}%)"

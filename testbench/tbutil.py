@@ -5,7 +5,7 @@
 * :func:`rtl_files` reads a ``.f`` file list from ``firmware/rtl``;
 * :func:`export_dir` returns the export folder for K medoids
   (``l1ot.artifacts.ensure``), holding ``l1ot_params_pkg.sv`` and ``golden.txt``;
-* :func:`read_golden` parses golden vectors (``l1ot.export.read_golden``).
+* :func:`read_golden` parses golden vectors (``l1ot.export.golden.read_golden``).
 """
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def _toy_events(n: int, seed: int, pt_scale: float = 30.0):
 
 def toy_data_dir() -> Path:
     """A small random sample in ADC2021 layout (used only when data/ has no bundled sample)."""
-    from l1ot import data
+    from l1ot.io import data
 
     d = build_dir() / "rtl_toy" / "data"
     if not (d / "background_for_training.h5").exists():
@@ -117,8 +117,8 @@ def export_dir(k: int) -> Path:
 
 
 def read_golden(path):
-    """Golden vectors (``l1ot.export.read_golden``) -> (words (N, 19) uint64, score, idx, trig)."""
-    from l1ot.export import read_golden as _rg
+    """Golden vectors (``l1ot.export.golden.read_golden``) -> (words (N, 19) uint64, score, idx, trig)."""
+    from l1ot.export.golden import read_golden as _rg
 
     _header, words, score, idx, trig, _tags = _rg(path)
     return words, score, idx, trig

@@ -7,7 +7,7 @@ SLOT_CLASS = np.array([1] + [2] * 4 + [3] * 4 + [4] * 10)
 
 
 def toy_events(n: int, seed: int = 0, fill: float = 0.5, pt_scale: float = 30.0) -> np.ndarray:
-    """``n`` random events (N, 19, 4) float32 passing l1ot.data validation.
+    """``n`` random events (N, 19, 4) float32 passing l1ot.io.data validation.
 
     Objects occupy the first slots of each block (like real files), pT is
     exponential with mean ``pt_scale`` GeV, eta/phi uniform in range; MET at eta 0.

@@ -1,4 +1,4 @@
-"""The Python ap_fixed helpers (l1ot.fixed.quantize, rnd_shift) against the real
+"""The Python ap_fixed helpers (l1ot.kernel.fixed.quantize, rnd_shift) against the real
 ap_types headers shipped with hls4ml, compiled with g++.
 
 For every (W, I, signedness, rounding, overflow) combination the kernel uses,
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from l1ot import fixed
+from l1ot.kernel import fixed
 
 pytestmark = pytest.mark.hw
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from l1ot import augment as aug
-from l1ot.data import validate
+from l1ot.paper1 import augment as aug
+from l1ot.io.data import validate
 from l1ot.errors import DataError
 
 

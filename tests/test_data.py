@@ -5,7 +5,8 @@ import h5py
 import numpy as np
 import pytest
 
-from l1ot import data, errors
+from l1ot.io import data
+from l1ot import errors
 from l1ot.cli import main
 from fixtures import toy_events
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 h5py = pytest.importorskip("h5py")
-from l1ot import data  # noqa: E402
+from l1ot.io import data  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BKG = "background_for_training.h5"

@@ -1,10 +1,12 @@
-"""Fixed-point score drift against float LinW2, in buckets (l1ot.drift)."""
+"""Fixed-point score drift against float LinW2, in buckets (l1ot.kernel.drift)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from l1ot import data, drift, fixed, linot
+from l1ot.io import data
+from l1ot.kernel import drift, fixed
+from l1ot.ot import linot
 from conftest import bundled, requires_bundled
 
 

@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from l1ot import data, evaluate
+from l1ot.io import data
+from l1ot.evaluation import evaluate
 from l1ot.cli import main
 from fixtures import toy_events
 
@@ -46,8 +47,8 @@ def test_evaluate_cli_writes_report_table_and_figures(toy_dir, tmp_path, capsys)
 
 
 def test_evaluate_metrics_match_direct_computation(toy_dir):
-    from l1ot import baselines, metrics
-    from l1ot.splits import Splits
+    from l1ot.evaluation import baselines, metrics
+    from l1ot.io.splits import Splits
 
     sp = Splits(n_sets=2, n_per_set=50, n_calib=100)
     res, _, _ = evaluate.evaluate(str(toy_dir / evaluate.BACKGROUND), str(toy_dir), ["met"], signals=["h0"],

@@ -10,12 +10,15 @@ import pytest
 from bitstring import Bits
 
 from fixtures import toy_events
-from l1ot import data, export, fixed, linot
+from l1ot.io import data
+from l1ot.export import golden as export
+from l1ot.kernel import fixed
+from l1ot.ot import linot
 from l1ot.cli import main as cli
 from l1ot.commands.calibrate import threshold_for_efficiency
 from l1ot.errors import DataError
 
-N_BKG = 10_400  # > n_calib + n_test of l1ot.splits
+N_BKG = 10_400  # > n_calib + n_test of l1ot.io.splits
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from l1ot import data, export, fixed, linot
+from l1ot.io import data
+from l1ot.export import golden as export
+from l1ot.kernel import fixed
+from l1ot.ot import linot
 from conftest import bundled, requires_bundled
 
 

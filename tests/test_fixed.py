@@ -3,7 +3,7 @@
 ``ref_*`` below is written from docs/kernel.md in plain Python integers
 (fractions for the input rounding, ``sorted`` for the pT order, no network,
 no numpy, unreduced multipliers M = round(sqrt(w) LSB 2^F 2^S) at S =
-mult_shift). It shares nothing with l1ot.fixed except the config JSON.
+mult_shift). It shares nothing with l1ot.kernel.fixed except the config JSON.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from fixtures import toy_events
-from l1ot import fixed
+from l1ot.kernel import fixed
 from l1ot.errors import ConfigError, DataError, ModelError
 
 CONFIGS = Path(fixed.__file__).parent / "configs"

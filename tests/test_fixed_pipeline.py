@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 
 from fixtures import toy_events
-from l1ot import artifacts, data, eval_fixed, fixed
-from l1ot.evaluate import SIGNALS
-from l1ot.splits import Splits
+from l1ot import artifacts
+from l1ot.io import data
+from l1ot.evaluation import eval_fixed
+from l1ot.kernel import fixed
+from l1ot.evaluation.evaluate import SIGNALS
+from l1ot.io.splits import Splits
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +32,7 @@ def test_ensure_rebuilds_only_stale_steps(toy_data, tmp_path):
     assert all(isinstance(v, str) for v in r.values())
     for key in ("model", "golden", "export_json"):
         assert os.path.isfile(r[key]), key
-    from l1ot.export import read_golden
+    from l1ot.export.golden import read_golden
     hdr, words, *_ = read_golden(r["golden"])
     assert hdr["K"] == 4 and len(words) >= 10_000
     # nothing changed: nothing redone

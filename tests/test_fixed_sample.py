@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from conftest import bundled, requires_bundled
-from l1ot import data, fixed, linot
+from l1ot.io import data
+from l1ot.kernel import fixed
+from l1ot.ot import linot
 
 
 @requires_bundled

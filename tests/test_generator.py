@@ -176,7 +176,7 @@ def test_smoke_every_process(tmp_path):
     import sys
     from pathlib import Path
 
-    import l1ot.data as data
+    import l1ot.io.data as data
 
     repo = Path(__file__).resolve().parents[1]
     r = subprocess.run([sys.executable, str(repo / "scripts" / "make_dataset.py"), "--smoke",

@@ -3,9 +3,9 @@
 * ``test_make_csim`` runs ``hls/run_csim.py`` exactly as ``make csim`` does
   (``l1ot.artifacts.ensure`` + all golden vectors for R in {1, 4, 12}).
 * The other tests build a small export from SYNTHETIC medoid events (no
-  training data needed): golden vectors from ``l1ot.export`` / ``l1ot.fixed``
+  training data needed): golden vectors from ``l1ot.export.golden`` / ``l1ot.kernel.fixed``
   (all contract categories: ties, saturation, extremes, medoid ties),
-  ``parameters.h`` from ``l1ot.export_hls``; then they check that the
+  ``parameters.h`` from ``l1ot.export.hls``; then they check that the
   testbench passes for several R and that it detects corrupted, malformed or
   stale golden files.
 """
@@ -48,12 +48,12 @@ def make_synthetic_export(out: Path, k: int = 8, n_golden: int = 1500, seed: int
                           threshold: int = 30, cfg=None, random_words: bool = False) -> Path:
     """parameters.h + golden.txt for K synthetic medoid events (test fixture, not physics).
 
-    Golden events: the contract categories of ``l1ot.export.golden_events``, or
+    Golden events: the contract categories of ``l1ot.export.golden.golden_events``, or
     (``random_words``) the medoids, float events and uniformly random input words.
     """
-    from l1ot import export as gold
-    from l1ot import fixed
-    from l1ot.export_hls import write_parameters_h
+    from l1ot.export import golden as gold
+    from l1ot.kernel import fixed
+    from l1ot.export.hls import write_parameters_h
 
     cfg = cfg or fixed.KernelConfig.load()
     rng = np.random.default_rng(seed)
@@ -108,7 +108,7 @@ def _data_lines(path: Path):
 
 def test_synthetic_export_bit_exact_all_reuse(synth_export, csim_r3, tmp_path):
     """0 mismatches for R = 1 (run_csim) and R = 3 (same golden file, every category)."""
-    from l1ot import export as gold
+    from l1ot.export import golden as gold
 
     header, words, score, idx, trig, tags = gold.read_golden(synth_export / "golden.txt")
     assert len(set(tags)) >= 6  # several categories present
@@ -131,7 +131,7 @@ def test_synthetic_export_bit_exact_all_reuse(synth_export, csim_r3, tmp_path):
 def test_other_configs_bit_exact(variant, tmp_path):
     """Run-3 object scales (25-bit words) and the per-species sorting network."""
     _toolchain_or_skip()
-    from l1ot import fixed
+    from l1ot.kernel import fixed
 
     if variant == "run3":
         cfg = fixed.KernelConfig.load(REPO / "model" / "l1ot" / "configs" / "kernel_run3.json")
@@ -225,7 +225,7 @@ def test_csim_chain_on_toy_sample(tmp_path):
     l1ot.artifacts.ensure trains, calibrates and exports; the kernel matches all vectors."""
     _toolchain_or_skip()
     from fixtures import toy_events
-    from l1ot.data import write_events
+    from l1ot.io.data import write_events
 
     data = tmp_path / "data"
     data.mkdir()

@@ -197,8 +197,8 @@ def test_firmware_source_is_synthesizable(path):
 
 
 def test_generated_parameters_h_is_synthesizable(tmp_path):
-    from l1ot import fixed
-    from l1ot.export_hls import write_parameters_h
+    from l1ot.kernel import fixed
+    from l1ot.export.hls import write_parameters_h
 
     cfg = fixed.KernelConfig.load()
     rng = np.random.default_rng(1)

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
-from l1ot import errors, linot, spaces
+from l1ot import errors
+from l1ot.ot import linot, spaces
 from fixtures import toy_events
 from conftest import bundled, requires_bundled
 
@@ -61,7 +62,7 @@ def test_sorted_equals_exact_random(pt, eta, phi, occ, gaps):
 
 @requires_bundled
 def test_sorted_equals_exact_bundled():
-    from l1ot import data
+    from l1ot.io import data
 
     ev = data.load(bundled(), n=400)
     ref = linot.pt_axis_reference(ev)

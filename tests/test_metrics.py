@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score, roc_curve as sk_roc
 
-from l1ot import metrics
+from l1ot.evaluation import metrics
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -7,10 +7,12 @@ import os
 import numpy as np
 import pytest
 
-from l1ot import distcache, metrics, paper_methods as pm, w2
-from l1ot.data import write_events
-from l1ot.evaluate import BACKGROUND, SIGNALS
-from l1ot.splits import Splits
+from l1ot.ot import distcache, w2
+from l1ot.evaluation import metrics
+from l1ot.paper1 import methods as pm
+from l1ot.io.data import write_events
+from l1ot.evaluation.evaluate import BACKGROUND, SIGNALS
+from l1ot.io.splits import Splits
 
 from test_augment import selected_events
 
@@ -114,7 +116,7 @@ def test_distance_matrix_matches_pot():
 def test_scipy_fallback_agrees():
     a = selected_events(6, seed=3)
     xa = w2.coordinates(a, "3d") if hasattr(w2, "coordinates") else None
-    from l1ot.spaces import coordinates
+    from l1ot.ot.spaces import coordinates
 
     xa = coordinates(a, "3d")
     np.testing.assert_allclose(distcache.w2_squared_matrix(xa, use_c=False),
@@ -122,7 +124,7 @@ def test_scipy_fallback_agrees():
 
 
 def test_linw2_distance():
-    from l1ot import linot
+    from l1ot.ot import linot
 
     a = selected_events(10, seed=4)
     got = distcache.distance_matrix(a, distance="linw2", cache_dir=None)
@@ -224,7 +226,7 @@ def test_linw2_option_names_and_skips_2d(tmp_path):
 
 def test_cli_augment(tmp_path, capsys):
     from l1ot.cli import main
-    from l1ot.data import load
+    from l1ot.io.data import load
 
     src = tmp_path / "bkg.h5"
     write_events(src, selected_events(300, seed=9))

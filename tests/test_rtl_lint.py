@@ -1,5 +1,5 @@
 """RTL static checks: Verilator -Wall lint, elaboration-time parameter checks,
-and the SV package generator (l1ot.export_sv) against its sources of truth."""
+and the SV package generator (l1ot.export.sv) against its sources of truth."""
 from __future__ import annotations
 
 import re
@@ -18,8 +18,8 @@ import tbutil  # noqa: E402
 @pytest.fixture(scope="module")
 def pkg(tmp_path_factory):
     """A package from the default config, the sort19 network and a small ROM."""
-    from l1ot import fixed
-    from l1ot.export_sv import write_package
+    from l1ot.kernel import fixed
+    from l1ot.export.sv import write_package
 
     cfg = fixed.KernelConfig.load()
     rng = np.random.default_rng(0)
@@ -105,7 +105,7 @@ def test_package_contents(pkg):
 
 def test_package_errors(pkg):
     from l1ot.errors import ConfigError, ModelError
-    from l1ot.export_sv import write_package
+    from l1ot.export.sv import write_package
 
     cfg, rom, path = pkg
     with pytest.raises(ModelError, match="threshold"):
@@ -124,6 +124,6 @@ def test_package_errors(pkg):
         layers = [[(0, 1), (1, 2)]]
         comparators = [(0, 1), (1, 2)]
 
-    from l1ot.export_sv import package_text
+    from l1ot.export.sv import package_text
     with pytest.raises(ConfigError, match="wire used twice"):
         package_text(cfg, rom, 1, network=Net())

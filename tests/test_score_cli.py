@@ -5,7 +5,9 @@ import h5py
 import numpy as np
 import pytest
 
-from l1ot import data, fixed, linot
+from l1ot.io import data
+from l1ot.kernel import fixed
+from l1ot.ot import linot
 from l1ot.cli import main
 from l1ot.commands.calibrate import calibrate
 from conftest import bundled, requires_bundled

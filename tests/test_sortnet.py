@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from l1ot import sortnet
+from l1ot.kernel import sortnet
 from l1ot.errors import ConfigError
 
 SPECIES_BLOCKS = [[0], [1, 2, 3, 4], [5, 6, 7, 8], list(range(9, 19))]

@@ -1,7 +1,7 @@
 """Small helpers: report paths relative to the working directory; log-friendly progress bars."""
 import os
 
-from l1ot import fixed
+from l1ot.kernel import fixed
 from l1ot.paths import shown
 
 

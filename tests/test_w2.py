@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
-from l1ot import spaces, w2
+from l1ot.ot import spaces, w2
 from fixtures import toy_events
 from conftest import bundled, requires_bundled
 
@@ -24,7 +24,7 @@ def test_fast_equals_pot_random_points(x, y):
 @requires_bundled
 @pytest.mark.parametrize("space", ["3d", "2d"])
 def test_fast_equals_pot_bundled(space):
-    from l1ot import data
+    from l1ot.io import data
 
     ev = data.load(bundled(), n=120)
     for i in range(60):

@@ -4,7 +4,7 @@
 // in_words[s*WORD_W +: WORD_W]. Fully pipelined, fixed latency, no
 // backpressure: an event may be presented every REUSE cycles (II = REUSE).
 // Constants (widths, multipliers, sorting network, medoid ROM, threshold)
-// come from the generated package l1ot_params_pkg (l1ot.export_sv).
+// come from the generated package l1ot_params_pkg (l1ot.export.sv).
 //
 //   in reg -> stage a (2 regs) -> sort network (reg every SORT_LAYERS_PER_STAGE)
 //   -> issue reg (REUSE groups of P = ceil(K/REUSE) medoids)

@@ -1,7 +1,7 @@
 // l1ot HLS kernel — the scoring stages of docs/kernel.md as templates on a
 // config struct (hls4ml nnet_utils style). The config struct, the named
 // fixed-point types, the sorting network and the medoid ROM are generated into
-// parameters.h by `l1ot export` (model/l1ot/export_hls.py); nothing here holds
+// parameters.h by `l1ot export` (model/l1ot/export/hls.py); nothing here holds
 // a model constant.
 //
 // Stages (docs/kernel.md):

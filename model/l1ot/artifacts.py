@@ -27,7 +27,7 @@ DEFAULT_BKG_EFF = 1e-3
 #: steps redone by the last :func:`ensure` call ("train", "calibrate", "export")
 LAST_REBUILT: list = []
 _PKG = Path(__file__).resolve().parent
-_SOURCES = ("fixed.py", "export.py", "sortnet.py", "export_hls.py", "export_sv.py",
+_SOURCES = ("kernel/fixed.py", "kernel/sortnet.py", "export/golden.py", "export/hls.py", "export/sv.py",
             "commands/export.py", "commands/calibrate.py")
 
 
@@ -54,7 +54,7 @@ def _lock(build: Path):
 
 def _stamp(cfg, model_path: Path, data: Path) -> dict:
     s = {"config_sha256": cfg.sha256, "model_sha256": _sha(model_path),
-         "networks": {n: _sha(_PKG / "networks" / f"{n}.json") for n in sorted(cfg.networks.values())},
+         "networks": {n: _sha(_PKG / "kernel" / "networks" / f"{n}.json") for n in sorted(cfg.networks.values())},
          "sources": {f: _sha(_PKG / f) for f in _SOURCES},
          "sample": {p.name: _sha(p) for p in sorted(data.glob("*.h5"))} if data.is_dir() else {}}
     return s
@@ -90,7 +90,7 @@ def ensure(k: int = 32, build="build", data="data", config=None, bkg_eff: float 
     are absent if their generator module is not available). The steps redone
     are left in :data:`LAST_REBUILT`.
     """
-    from . import fixed
+    from .kernel import fixed
 
     build, data = Path(build), Path(data)
     cfg = fixed.KernelConfig.load(config)

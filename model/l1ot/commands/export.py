@@ -4,36 +4,24 @@ Reads the precision config, the sorting network (named by the config) and the
 calibrated model file, and writes into ``--out``:
 
 * ``golden.txt``          golden vectors (docs/kernel.md), >= 10,000 events;
-* ``parameters.h``        via ``l1ot.export_hls.write_parameters_h`` (if installed);
-* ``l1ot_params_pkg.sv``  via ``l1ot.export_sv.write_package`` (if installed);
+* ``parameters.h``        via ``l1ot.export.hls.write_parameters_h``;
+* ``l1ot_params_pkg.sv``  via ``l1ot.export.sv.write_package``;
 * ``export.json``         derived constants, hashes, category counts.
 """
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 
 from ..errors import ModelError
 
 
-def _optional(module: str, func: str):
-    try:
-        mod = importlib.import_module(f"l1ot.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"l1ot.{module}":
-            return None, f"l1ot.{module} is not available: {Path(module).name} not written"
-        raise
-    fn = getattr(mod, func, None)
-    if fn is None:
-        return None, f"l1ot.{module} has no function {func}()"
-    return fn, None
-
-
 def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024, allow_uncalibrated=False) -> dict:
     """Write all exports; returns a summary dict (also written to ``out/export.json``)."""
-    from .. import export as gold
-    from .. import fixed, linot
+    from ..export import golden as gold
+    from ..export import hls, sv
+    from ..kernel import fixed
+    from ..ot import linot
 
     cfg = fixed.KernelConfig.load(config)
     model = linot.LinModel.load(model_path)
@@ -54,12 +42,8 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
     g = gold.write_golden(out / "golden.txt", cfg, model, rom, words, tags)
     summary = {"config": cfg.source, "model": str(model_path), "golden": g, "golden_info": info,
                "derived": cfg.derived(), "files": {"golden": str(out / "golden.txt")}, "missing": []}
-    for module, func, name, key in (("export_hls", "write_parameters_h", "parameters.h", "parameters_h"),
-                                    ("export_sv", "write_package", "l1ot_params_pkg.sv", "sv_package")):
-        fn, why = _optional(module, func)
-        if fn is None:
-            summary["missing"].append(why)
-            continue
+    for fn, name, key in ((hls.write_parameters_h, "parameters.h", "parameters_h"),
+                          (sv.write_package, "l1ot_params_pkg.sv", "sv_package")):
         fn(cfg, model, rom, out / name)
         summary["files"][key] = str(out / name)
     (out / "export.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")

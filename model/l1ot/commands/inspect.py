@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import data
+from ..io import data
 
 
 def register(sub):

@@ -53,7 +53,7 @@ def register(sub):
         q.add_argument("--n-sets", type=int, default=5, help="test sets (paper: 5)")
         q.add_argument("--n-per-set", type=int, default=1000, help="events per class per test set (paper: 1000)")
         q.add_argument("--svm-n-train", type=int, default=None,
-                       help="one-class SVM training events (paper: 10000; default l1ot.paper_methods.SVM_N_TRAIN)")
+                       help="one-class SVM training events (paper: 10000; default l1ot.paper1.methods.SVM_N_TRAIN)")
         q.add_argument("--planed-lo", type=_window, default="50,100", help="low total-pT window, GeV (default 50,100)")
         q.add_argument("--planed-hi", type=_window, default="500,1000", help="high total-pT window, GeV (default 500,1000)")
         q.add_argument("--cache-dir", default=os.path.join("build", "cache"), help="distance-matrix cache (default build/cache)")
@@ -68,7 +68,8 @@ def register(sub):
 
 
 def run_augment(args) -> int:
-    from .. import augment, data
+    from ..paper1 import augment
+    from ..io import data
 
     ev = data.load(args.input, n=args.n, start=args.start)
     info = augment.write_augmented(args.output, ev, seed=args.seed, source=args.input,
@@ -81,10 +82,10 @@ def run_augment(args) -> int:
 
 
 def run_methods(args) -> int:
-    from .. import evaluate as ev
-    from .. import paper_methods as pm
+    from ..evaluation import evaluate as ev
+    from ..paper1 import methods as pm
     from ..errors import ConfigError
-    from ..splits import Splits
+    from ..io.splits import Splits
 
     signals = [s for s in args.signals.split(",") if s]
     for s in signals:

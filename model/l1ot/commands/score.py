@@ -1,7 +1,7 @@
 """``l1ot score``: stream events through a LinW2 model and write scores to HDF5.
 
 Float (default): the LinW2 score in GeV-equivalent units. ``--fixed``: the
-bit-accurate kernel (:mod:`l1ot.fixed`) that the HLS and RTL implement, i.e.
+bit-accurate kernel (:mod:`l1ot.kernel.fixed`) that the HLS and RTL implement, i.e.
 a firmware emulation of the file: integer score, nearest-medoid index and
 trigger bit per event, with the input and score saturations counted.
 """
@@ -11,7 +11,8 @@ import os
 
 import numpy as np
 
-from .. import data, linot
+from ..io import data
+from ..ot import linot
 from ..errors import ModelError
 
 
@@ -28,7 +29,7 @@ def register(sub):
     p.add_argument("--fixed", action="store_true",
                    help="emulate the firmware: bit-accurate kernel scores, index and trigger bit")
     p.add_argument("--config", default=None, help="kernel precision config for --fixed "
-                                                  "(default model/l1ot/configs/kernel_default.json)")
+                                                  "(default model/l1ot/kernel/configs/kernel_default.json)")
     p.add_argument("--threshold", type=int, default=None,
                    help="trigger threshold in score units for --fixed (default: the model file's, "
                         "set by `l1ot calibrate` for the same config)")
@@ -65,7 +66,7 @@ def run(args) -> int:
     total = data.count(args.events) if args.n is None else min(args.n, data.count(args.events))
     rep = data.ValidationReport()
     if args.fixed:
-        from .. import fixed
+        from ..kernel import fixed
 
         cfg = fixed.KernelConfig.load(args.config)
         if model.transport != cfg.transport:

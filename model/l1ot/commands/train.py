@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 
-from .. import data, linot
-from ..splits import DEFAULT as SPLITS
+from ..io import data
+from ..ot import linot
+from ..io.splits import DEFAULT as SPLITS
 
 
 def register(sub):

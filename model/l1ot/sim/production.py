@@ -17,8 +17,7 @@ import time
 import numpy as np
 
 from . import emulation
-from .processes import (BACKGROUND_FILE, BACKGROUND_SHARES, COMMON, PROCESS_IDS, PROCESSES,
-                        SIGNAL_FILES)
+from .processes import BACKGROUND_FILE, BACKGROUND_SHARES, COMMON, PROCESS_IDS, PROCESSES, SIGNAL_FILES
 
 STATEMENT = ("SIMULATED sample produced by l1ot (scripts/make_dataset.py): Pythia 8 + FastJet with a "
              "parametrised L1-object emulation, in the ADC2021 layout. These are NOT the CMS ADC2021 "

@@ -1,6 +1,6 @@
 """Sorting networks: loading, validation, vectorized application, 0-1 verification.
 
-A network is stored as JSON (SorterHunter style) in ``l1ot/networks/<name>.json``::
+A network is stored as JSON (SorterHunter style) in ``l1ot/kernel/networks/<name>.json``::
 
     {"n": 19, "name": "sort19", "source": "...",
      "blocks": [[0], [1, 2, 3, 4], ...],          # optional: sort only inside blocks
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 NETWORK_DIR = Path(__file__).resolve().parent / "networks"
 

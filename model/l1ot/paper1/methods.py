@@ -2,7 +2,7 @@
 
 * ``3d_ot_anomaly_knn`` (§3.2, Table 1): kNN trained on 1,000 SM background
   events (label 0) and 1,000 statistically independent anomaly-augmented
-  background events (label 1, :mod:`l1ot.augment`); 25 % of the 2,000 held out
+  background events (label 1, :mod:`l1ot.paper1.augment`); 25 % of the 2,000 held out
   for validation; ``k`` scanned over 5, 15, ..., 495 and chosen by validation
   AUC; score = fraction of anomalous neighbours
   (``KNeighborsClassifier(metric="precomputed").predict_proba``).
@@ -26,7 +26,7 @@
   subsampling without replacement). Windows: (50, 100) and (500, 1000) GeV as
   in Table 3 by default. Pools: the whole background and signal files.
 
-Distances come from :func:`l1ot.distcache.distance_matrix` (exact W2 with the
+Distances come from :func:`l1ot.ot.distcache.distance_matrix` (exact W2 with the
 "fast" assignment solver by default, or ``distance="linw2"``: pT-sorted LinW2,
 then method names get the suffix ``_linw2`` and the 2D rows are skipped since
 the sorted LinW2 embedding is a 3D-space construction).
@@ -38,7 +38,7 @@ computed (they enter with zero weight; the matrix passed to scikit-learn has
 zeros there). ``tests/test_paper_methods.py`` checks this gives the same
 predictions as the full kernel.
 
-Event ranges (all from the files, see :mod:`l1ot.splits`): background
+Event ranges (all from the files, see :mod:`l1ot.io.splits`): background
 training events are the first events of the train block (kNN: 1,000 plain +
 the next 1,000 augmented; SVM: the first ``svm_n_train``; classification: the
 first 1,000), SVM validation background is the first 1,000 calib events; the
@@ -54,9 +54,12 @@ import time
 
 import numpy as np
 
-from . import augment, baselines, data, distcache, metrics
-from .errors import ConfigError, DataError
-from .splits import DEFAULT as DEFAULT_SPLITS
+from . import augment
+from ..evaluation import baselines, metrics
+from ..io import data
+from ..ot import distcache
+from ..errors import ConfigError, DataError
+from ..io.splits import DEFAULT as DEFAULT_SPLITS
 
 K_SCAN = tuple(range(5, 500, 10))
 GAMMAS = tuple(float(g) for g in np.round(np.arange(0.05, 0.56, 0.1), 2))
@@ -207,7 +210,7 @@ def classify_cv(d: np.ndarray, y: np.ndarray, n_folds: int = 5, seed: int = 0, k
 # --------------------------------------------------------------------------
 class _Files:
     def __init__(self, bkg_path, data_dir, splits):
-        from .evaluate import SIGNALS
+        from ..evaluation.evaluate import SIGNALS
 
         self.bkg_path, self.data_dir, self.splits = bkg_path, data_dir, splits
         self.signal_files = SIGNALS
@@ -288,7 +291,7 @@ def run_anomaly_knn(files: _Files, signals, *, seed=0, n_jobs=1, distance="w2", 
 def run_ocsvm(files: _Files, signals, *, seed=0, n_jobs=1, distance="w2", cache_dir=distcache.CACHE_DIR,
               progress=True, n_train=SVM_N_TRAIN, n_val_per_class=1000, gammas=GAMMAS, nu=NU, log=print):
     """3D OT + one-class SVM. Returns ({signal: metrics}, info)."""
-    from .evaluate import SIGNALS
+    from ..evaluation.evaluate import SIGNALS
 
     t0 = time.perf_counter()
     dm = dict(distance=distance, space="3d", n_jobs=n_jobs, progress=progress, cache_dir=cache_dir)
@@ -394,8 +397,8 @@ def evaluate_rows(bkg_path, data_dir, signals, splits=DEFAULT_SPLITS, n_train=No
     Parameters
     ----------
     bkg_path, data_dir : background file and folder of the signal files.
-    signals : list of signal keys (``l1ot.evaluate.SIGNALS``).
-    splits : :class:`l1ot.splits.Splits` of the test sets.
+    signals : list of signal keys (``l1ot.evaluation.evaluate.SIGNALS``).
+    splits : :class:`l1ot.io.splits.Splits` of the test sets.
     n_train : accepted for the common evaluation signature; the paper fixes
         the training sizes per method (kNN 1,000 + 1,000, classification
         1,000 + 1,000); the SVM training size is ``svm_n_train``.
@@ -411,7 +414,7 @@ def evaluate_rows(bkg_path, data_dir, signals, splits=DEFAULT_SPLITS, n_train=No
 
     Returns
     -------
-    dict ``{method: {signal: metrics}}`` (metrics as :func:`l1ot.metrics.summarize_sets`)
+    dict ``{method: {signal: metrics}}`` (metrics as :func:`l1ot.evaluation.metrics.summarize_sets`)
     plus ``"_paper_methods"`` with the chosen hyper-parameters and timings.
     """
     methods = list(kw.get("methods") or METHOD_NAMES)
@@ -532,7 +535,7 @@ def _cell(v):
 
 def comparison_table(rows: dict, signals=None) -> str:
     """Markdown: for each method, our values next to paper 1's (Tables 1 and 3)."""
-    from .evaluate import SIGNAL_LABELS, SIGNALS
+    from ..evaluation.evaluate import SIGNAL_LABELS, SIGNALS
 
     signals = signals or list(SIGNALS)
     out = []

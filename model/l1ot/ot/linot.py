@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import __version__
-from .data import BLOCKS, N_SLOTS
-from .errors import ModelError
+from .. import __version__
+from ..io.data import BLOCKS, N_SLOTS
+from ..errors import ModelError
 from .spaces import axis_weights, coordinates
 
 TRANSPORTS = ("sorted", "species", "exact")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import DataError
+from ..errors import DataError
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ def drift_buckets(score, linw2, cfg, small_rel: float = 0.05) -> dict:
     Parameters
     ----------
     score : int array (N,)
-        Kernel scores (:func:`l1ot.fixed.run`).
+        Kernel scores (:func:`l1ot.kernel.fixed.run`).
     linw2 : float array (N,)
         Float LinW2 of the same events against the same medoids (ground units).
     cfg : KernelConfig

@@ -18,9 +18,11 @@ from typing import Callable
 
 import numpy as np
 
-from . import baselines, data, linot, metrics, w2
-from .splits import DEFAULT as DEFAULT_SPLITS
-from .splits import Splits
+from . import baselines, metrics
+from ..io import data
+from ..ot import linot, w2
+from ..io.splits import DEFAULT as DEFAULT_SPLITS
+from ..io.splits import Splits
 
 SIGNALS = {
     "A": "Ato4l_lepFilter_13TeV.h5",

@@ -36,14 +36,14 @@ the selection, or no free slot in its block) get (1) or (3) with equal
 probability; events with all 18 object slots full cannot take (1) either and
 get (3). Within each block objects are kept first and sorted by decreasing pT,
 like the input files. Every output event passes the L1 selection
-(:func:`passes_selection`) and :func:`l1ot.data.validate`.
+(:func:`passes_selection`) and :func:`l1ot.io.data.validate`.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .data import BLOCKS, SLOT_CLASS, validate
-from .errors import DataError
+from ..io.data import BLOCKS, SLOT_CLASS, validate
+from ..errors import DataError
 
 #: object species: (name, first slot, stop slot, class id, pT threshold/GeV, |eta| limit)
 SPECIES = (
@@ -251,7 +251,7 @@ def augment(particles: np.ndarray, seed: int = 0, *, source: str = "<array>"):
 
 def write_augmented(path, particles, seed: int = 0, source: str = "<array>", attrs=None) -> dict:
     """Augment and write an ADC2021-layout file with ``augmentation_kind`` (N,); returns info."""
-    from .data import write_events
+    from ..io.data import write_events
 
     out, info = augment(particles, seed=seed, source=source)
     a = {"content": "anomaly-augmented SM background (paper 1 section 2.1)", "seed": int(seed),

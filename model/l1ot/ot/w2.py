@@ -122,7 +122,7 @@ def assemble_rows(res, n: int, m: int, sym: bool) -> np.ndarray:
 
 def _run_parallel(fn, tasks, n_jobs, progress, desc):
     if progress:
-        from .progress import bar
+        from ..progress import bar
 
         tasks_it = bar(tasks, desc=desc, unit="batch", leave=False)
     else:

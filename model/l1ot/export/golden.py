@@ -8,7 +8,7 @@ Format (docs/kernel.md, "Golden vectors")::
     <w0> ... <w18> <score> <idx> <trig>  # category
 
 :func:`golden_events` builds the input words of every category the contract
-asks for; :func:`write_golden` runs :func:`l1ot.fixed.run` on them and writes
+asks for; :func:`write_golden` runs :func:`l1ot.kernel.fixed.run` on them and writes
 the file; :func:`read_golden` parses it back (and validates it).
 """
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import fixed
-from .errors import DataError, ModelError
+from ..kernel import fixed
+from ..errors import DataError, ModelError
 
 MAGIC = "# l1ot golden vectors v1"
 CATEGORIES = ("empty", "full", "pt_ties", "pt_saturation", "angle_extremes", "medoid",
@@ -185,7 +185,7 @@ def sample_events(data_dir="data", n_per_file=500):
     if not files:
         print(f"warning: no bundled sample under {data_dir}/: golden category 'sample' skipped")
         return None, []
-    from . import data as l1data
+    from ..io import data as l1data
     out, used = [], []
     for f in files:
         n = l1data.count(f)
@@ -305,7 +305,7 @@ def write_golden(path, cfg, model, rom, words, tags=None, threshold=None) -> dic
     path : output file
     cfg : KernelConfig
     model : LinModel (``.threshold``, ``.path``) or path of the model file
-    rom : int64 (K, n_obj, 3), from :func:`l1ot.fixed.medoid_rom`
+    rom : int64 (K, n_obj, 3), from :func:`l1ot.kernel.fixed.medoid_rom`
     words : uint64 (N, n_obj)
     tags : list[str], optional, category of each event
     threshold : int, optional, overrides ``model.threshold``

@@ -3,8 +3,8 @@
 ``evaluate_rows(...)`` (alias ``fixed_rows``) is called by ``l1ot evaluate
 --fixed``. It trains (or reuses) exactly the float model of the
 ``linw2_<transport>_k<k>`` row (same training events and seed, via
-:class:`l1ot.evaluate.EvalContext`), builds the medoid ROM from it, scores the
-same test sets with the bit-accurate kernel (:func:`l1ot.fixed.run`), and
+:class:`l1ot.evaluation.evaluate.EvalContext`), builds the medoid ROM from it, scores the
+same test sets with the bit-accurate kernel (:func:`l1ot.kernel.fixed.run`), and
 returns a row ``fixed_<transport>_k<k>`` with the usual metrics plus, per
 signal, ``delta_auc`` = AUC(fixed) − AUC(float) as [mean, std] over the test
 sets (paired: same events), and ``float_auc``.
@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import drift, fixed, metrics
+from ..kernel import drift, fixed
+from . import metrics
 
 
 def float_scores(model, sets: dict) -> dict:
@@ -68,7 +69,7 @@ def evaluate_rows(bkg_path: str, data_dir: str, signals=None, splits=None, n_tra
     "_fixed_meta": {...}}`` (keys starting with ``_`` are metadata).
     """
     from . import evaluate as ev
-    from .splits import DEFAULT
+    from ..io.splits import DEFAULT
 
     cfg = fixed.KernelConfig.load(config)
     if transport != cfg.transport:
@@ -92,7 +93,7 @@ def evaluate_rows(bkg_path: str, data_dir: str, signals=None, splits=None, n_tra
 
 
 def drift_by_set(fixed_sc: dict, float_sc: dict, cfg) -> dict:
-    """Drift buckets (:func:`l1ot.drift.drift_buckets`) per test set and pooled (``"all"``)."""
+    """Drift buckets (:func:`l1ot.kernel.drift.drift_buckets`) per test set and pooled (``"all"``)."""
     out = {name: drift.drift_buckets(fixed_sc[name], float_sc[name], cfg) for name in fixed_sc}
     out["all"] = drift.drift_buckets(np.concatenate([fixed_sc[n].ravel() for n in fixed_sc]),
                                      np.concatenate([float_sc[n].ravel() for n in fixed_sc]), cfg)

@@ -23,7 +23,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .errors import (
+from ..errors import (
     ClassIdError,
     CorruptFileError,
     DataError,
@@ -410,7 +410,7 @@ def inspect_file(path, *, chunk_size: int = DEFAULT_CHUNK, n: int | None = None,
     n_read = 0
     it = iter_chunks(path, chunk_size=chunk_size, n=n, on_bad_event="skip", report=report)
     if progress:
-        from .progress import bar
+        from ..progress import bar
 
         it = bar(it, total=-(-min(total, n or total) // chunk_size), unit="chunk", desc="inspect")
     for _, p in it:

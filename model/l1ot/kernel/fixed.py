@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from . import sortnet
-from .errors import ConfigError, DataError, ModelError
+from ..errors import ConfigError, DataError, ModelError
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 DEFAULT_CONFIG = CONFIG_DIR / "kernel_default.json"
@@ -298,7 +298,7 @@ class KernelConfig:
         if overrides:
             obj = dict(obj)
             obj.update(overrides)
-        from .paths import shown
+        from ..paths import shown
         return cls(obj, source=shown(p))
 
     def replace(self, **overrides) -> "KernelConfig":

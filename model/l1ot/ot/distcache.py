@@ -6,7 +6,7 @@ matrices of 2-Wasserstein distances between events. This module computes
 * ``distance="w2"``    -- exact W2 (paper 1 eq. 2) in the "3d" or "2d" ground
   space, uniform weights 1/19, empty slots at the origin;
 * ``distance="linw2"`` -- LinW2 with the pT-sorted transport
-  (:func:`l1ot.linot.embed`), a Euclidean distance between embeddings,
+  (:func:`l1ot.ot.linot.embed`), a Euclidean distance between embeddings,
 
 and stores every matrix in ``<cache_dir>/w2_<key>.h5`` (default
 ``build/cache``), where ``key`` hashes the event arrays (SHA-256 of the
@@ -18,7 +18,7 @@ and misses.
 Exact W2 solvers (``solver=``):
 
 * ``"fast"`` -- uniform weights and equal counts make the optimal plan a
-  permutation (see :mod:`l1ot.w2`), so ``W2^2`` is an assignment problem. The
+  permutation (see :mod:`l1ot.ot.w2`), so ``W2^2`` is an assignment problem. The
   zero-padded slots are all at the origin and interchangeable: with ``na`` and
   ``nb`` occupied points, an optimal permutation is found on the reduced
   ``min(na + nb, 19)`` square problem (objects of A plus
@@ -29,7 +29,7 @@ Exact W2 solvers (``solver=``):
   C compiler and loaded with :mod:`ctypes`); without a compiler it falls back
   to :func:`scipy.optimize.linear_sum_assignment` per pair. Both agree with
   POT's ``ot.emd2`` to float precision (``tests/test_paper_methods.py``).
-* ``"pot"`` -- :func:`l1ot.w2.pairwise_w2` with ``ot.emd2`` (slow reference).
+* ``"pot"`` -- :func:`l1ot.ot.w2.pairwise_w2` with ``ot.emd2`` (slow reference).
 
 Units: distances in ground units (GeV-equivalent for "3d"), i.e. the square
 root of the mean squared transport.

@@ -1,0 +1,125 @@
+"""The package layout cannot rot: every l1ot import points downward.
+
+Parses every module of ``model/l1ot`` (including imports inside functions)
+and checks each import of an l1ot module against the layer table below. A
+lower layer importing an upper one (for example ``l1ot.kernel`` importing
+``l1ot.evaluation``, or anything below ``commands`` importing ``l1ot.cli``)
+fails, naming the file and line.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[1] / "model" / "l1ot"
+
+BOTTOM = {"l1ot", "l1ot.errors", "l1ot.progress", "l1ot.paths"}
+#: unit -> the units it may import (besides itself and the bottom layer)
+ALLOWED = {
+    "bottom": set(),
+    "io": set(),
+    "sim": set(),
+    "ot": {"io"},
+    "kernel": {"ot", "io"},
+    "evaluation": {"kernel", "ot", "io"},
+    "paper1": {"evaluation", "kernel", "ot", "io"},
+    "export": {"kernel", "ot", "io"},
+    "commands": {"export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
+    "artifacts": {"cli", "commands", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
+    "cli": {"commands", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
+}
+UPPER = ("commands", "cli", "artifacts")
+
+
+def unit_of(mod: str) -> str:
+    """Layer unit of an absolute module name (``l1ot.kernel.fixed`` -> ``kernel``)."""
+    if mod in BOTTOM or any(mod.startswith(b + ".") for b in BOTTOM - {"l1ot"}):
+        return "bottom"
+    head = mod.split(".")[1]
+    if head not in ALLOWED:
+        raise AssertionError(f"module {mod} is in no layer of tests/test_layout.py: add it to ALLOWED")
+    return head
+
+
+def module_name(path: Path, root: Path = PKG) -> tuple[str, bool]:
+    rel = path.relative_to(root.parent).with_suffix("")
+    parts = list(rel.parts)
+    is_pkg = parts[-1] == "__init__"
+    if is_pkg:
+        parts = parts[:-1]
+    return ".".join(parts), is_pkg
+
+
+def l1ot_imports(path: Path, root: Path = PKG):
+    """Yield (line, absolute module) for every import of an l1ot module in ``path``."""
+    mod, is_pkg = module_name(path, root)
+    pkg = mod if is_pkg else mod.rsplit(".", 1)[0]
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name == "l1ot" or a.name.startswith("l1ot."):
+                    yield node.lineno, a.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = pkg.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                base = f"{base}.{node.module}" if node.module else base
+            elif node.module and (node.module == "l1ot" or node.module.startswith("l1ot.")):
+                base = node.module
+            else:
+                continue
+            for a in node.names:  # `from l1ot.x import y`: y may be a module
+                cand = f"{base}.{a.name}"
+                sub = root.parent / cand.replace(".", "/")
+                yield node.lineno, cand if (sub.with_suffix(".py").is_file() or sub.is_dir()) else base
+
+
+def all_modules():
+    return sorted(p for p in PKG.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def test_every_subpackage_has_a_layer():
+    for p in PKG.iterdir():
+        if p.is_dir() and (p / "__init__.py").is_file():
+            assert p.name in ALLOWED, f"subpackage {p.name} has no layer in tests/test_layout.py"
+
+
+@pytest.mark.parametrize("path", all_modules(), ids=lambda p: str(p.relative_to(PKG)))
+def test_imports_point_downward(path):
+    src_unit = unit_of(module_name(path)[0])
+    bad = []
+    for line, target in l1ot_imports(path):
+        dst = unit_of(target)
+        if dst in (src_unit, "bottom"):
+            continue
+        if dst not in ALLOWED[src_unit]:
+            bad.append(f"{path.relative_to(PKG.parent)}:{line} ({src_unit}) imports {target} ({dst})")
+    assert not bad, "upward or sideways import:\n" + "\n".join(bad)
+
+
+def test_lower_layers_never_import_the_top():
+    offenders = []
+    for path in all_modules():
+        unit = unit_of(module_name(path)[0])
+        if unit in UPPER:
+            continue
+        for line, target in l1ot_imports(path):
+            if unit_of(target) in UPPER:
+                offenders.append(f"{path.relative_to(PKG.parent)}:{line} imports {target}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_checker_sees_an_upward_import(tmp_path):
+    """The checker itself can fail: a planted upward import is reported."""
+    fake = tmp_path / "l1ot" / "kernel"
+    fake.mkdir(parents=True)
+    (tmp_path / "l1ot" / "__init__.py").write_text("")
+    (fake / "__init__.py").write_text("")
+    (fake / "bad.py").write_text("def f():\n    from ..evaluation import metrics\n    from ..cli import main\n")
+    (tmp_path / "l1ot" / "evaluation").mkdir()
+    (tmp_path / "l1ot" / "evaluation" / "metrics.py").write_text("")
+    found = [t for _, t in l1ot_imports(fake / "bad.py", root=tmp_path / "l1ot")]
+    assert found == ["l1ot.evaluation.metrics", "l1ot.cli"]
+    assert {unit_of(t) for t in found} - ALLOWED["kernel"] == {"evaluation", "cli"}
