@@ -59,7 +59,7 @@ def main(argv=None) -> int:
     p.add_argument("--data", default="data")
     p.add_argument("--k", type=int, default=32)
     p.add_argument("--n-train", type=int, default=5000)
-    p.add_argument("--config", default=None, help="base precision config (default configs/kernel_default.json)")
+    p.add_argument("--config", default=None, help="base precision config (default l1ot/kernel/configs/kernel_default.json)")
     p.add_argument("--out", default="reports/precision_scan", help="output stem (.json, .md, .png)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n-sets", type=int, default=5, help="test sets (paper: 5)")

@@ -134,7 +134,7 @@ def test_other_configs_bit_exact(variant, tmp_path):
     from l1ot.kernel import fixed
 
     if variant == "run3":
-        cfg = fixed.KernelConfig.load(REPO / "model" / "l1ot" / "configs" / "kernel_run3.json")
+        cfg = fixed.KernelConfig.load(fixed.CONFIG_DIR / "kernel_run3.json")
     else:
         cfg = fixed.KernelConfig.load(None, transport="species")
     ex = make_synthetic_export(tmp_path / variant, k=5, n_golden=800, cfg=cfg, random_words=True)

@@ -80,7 +80,7 @@ def ensure(k: int = 32, build="build", data="data", config=None, bkg_eff: float 
     ----------
     k : number of medoids
     build, data : directories (relative to the current directory or absolute)
-    config : precision config path (default ``configs/kernel_default.json``)
+    config : precision config path (default ``l1ot/kernel/configs/kernel_default.json``)
     bkg_eff : background efficiency used if the model must be (re)calibrated
 
     Returns

@@ -91,7 +91,7 @@ def register(sub):
     p.add_argument("--bkg-eff", type=float, required=True,
                    help="target background efficiency (fraction of calibration events with score >= threshold)")
     p.add_argument("--data", default=DEFAULT_BKG, help=f"background file (default {DEFAULT_BKG})")
-    p.add_argument("--config", default=None, help="kernel precision config (default configs/kernel_default.json)")
+    p.add_argument("--config", default=None, help="kernel precision config (default l1ot/kernel/configs/kernel_default.json)")
     p.add_argument("--dry-run", action="store_true", help="print the threshold, do not write the model file")
     p.set_defaults(func=run)
 

@@ -52,7 +52,7 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
 
 def register(sub):
     p = sub.add_parser("export", help="golden vectors, HLS parameters.h and SV package")
-    p.add_argument("--config", default=None, help="kernel precision config (default configs/kernel_default.json)")
+    p.add_argument("--config", default=None, help="kernel precision config (default l1ot/kernel/configs/kernel_default.json)")
     p.add_argument("--model", required=True, help="calibrated model file (HDF5)")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--data", default="data", help="directory of the bundled sample (golden category 'sample')")
