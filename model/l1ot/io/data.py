@@ -228,6 +228,8 @@ def iter_chunks(
     events are dropped and counted into ``report`` (if given).
     """
     path = os.fspath(path)
+    if chunk_size < 1 or start < 0 or (n is not None and n < 0):
+        raise ValueError(f"iter_chunks: need chunk_size >= 1, start >= 0, n >= 0; got {chunk_size}, {start}, {n}")
     with _open(path) as f:
         d = _dataset(f, path, dataset)
         total = d.shape[0]
