@@ -185,6 +185,8 @@ def _open(path):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise DataError("file not found", file=path)
+    if os.path.isdir(path):
+        raise DataError("is a folder, not a file", file=path)
     try:
         return h5py.File(path, "r")
     except OSError as exc:
@@ -332,7 +334,7 @@ def write_events(
         validate(p, source=path)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     kw = {}
-    if compression:
+    if compression and p.shape[0]:  # (an empty dataset cannot be chunked)
         kw = dict(compression=compression, compression_opts=compression_opts, shuffle=True)
         kw["chunks"] = (min(max(1, p.shape[0]), 4096), N_SLOTS, N_COLS)
     with h5py.File(path, "w") as f:

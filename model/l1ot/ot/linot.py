@@ -369,7 +369,8 @@ class LinModel:
         if thr is not None:
             t = np.asarray(thr)
             if t.shape != () or t.dtype.kind not in "iu" or int(t) < 0:
-                raise ModelError(f"{where}: attribute 'threshold' must be an integer >= 0, got {thr!r}")
+                raise ModelError(f"{where}: attribute 'threshold' must be an integer >= 0, got "
+                                 f"{t.tolist() if isinstance(t, np.ndarray) else thr!r}")
         meta = {k_: text(v) for k_, v in f.attrs.items()
                 if k_ not in ("format", "transport", "axis_weights", "threshold")}
         return cls(reference=ref, transport=transport, medoid_events=ev, medoid_embeddings=emb,
