@@ -261,6 +261,10 @@ def _cases() -> list[Case]:
         ["bad_event.h5", "event 257", "slot 3", "eta"])
     add("score-fixed-bad-event-midway", c, ["score", "model.h5", "bad_event.h5", "--fixed", "--chunk-size", "100",
                                             "-o", "o.h5"], ["bad_event.h5", "event 257", "slot 3", "eta"])
+    add("score-bad-event-keeps-old-output", c, ["score", "model.h5", "bad_event.h5", "--chunk-size", "100",
+                                                "-o", "notes.txt"], ["bad_event.h5", "event 257"])
+    add("augment-bad-event-keeps-old-output", c, ["methods", "augment", "bad_event.h5", "-n", "300",
+                                                  "-o", "notes.txt"], ["bad_event.h5", "event 257"])
 
     # 4. tampered model files ---------------------------------------------------------
     c = "4 tampered model"

@@ -70,3 +70,41 @@ def test_progress_visible_on_a_terminal_without_size(tmp_path):
     os.close(master)
     assert p.returncode == 0
     assert b"work: 100%" in out and b"3/3" in out, out
+
+
+def test_config_error_in_an_argument_type_is_one_line(monkeypatch, capsys):
+    """A ConfigError raised inside an argparse type function does not escape main."""
+    from l1ot.cli import main
+    from l1ot.commands import _args
+    from l1ot.errors import ConfigError
+
+    def window(text):
+        raise ConfigError(f"window {text!r} refused")
+
+    monkeypatch.setattr(_args, "window", window)
+    assert main(["methods", "knn", "--planed-lo", "5,1"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().count("\n") == 0 and "window '5,1' refused" in err
+
+
+def test_chunk_writer_is_complete_or_absent(tmp_path):
+    import h5py
+    import numpy as np
+
+    from l1ot.io import data
+    from fixtures import toy_events
+
+    p = tmp_path / "w.h5"
+    with data.ChunkWriter(p) as w:
+        w.append(toy_events(20, seed=1))
+        w.append(toy_events(5, seed=2))
+    with h5py.File(p) as f:
+        assert f.attrs["complete"] and f.attrs["n_events"] == 25 == f["Particles"].shape[0]
+    bad = toy_events(5, seed=3)
+    bad[2, 0, 0] = np.nan
+    q = tmp_path / "v.h5"
+    with pytest.raises(Exception, match="event 22"):
+        with data.ChunkWriter(q) as w:
+            w.append(toy_events(20, seed=1))
+            w.append(bad)
+    assert sorted(os.listdir(tmp_path)) == ["w.h5"]
