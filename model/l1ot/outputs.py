@@ -30,6 +30,7 @@ import stat
 import tempfile
 
 from .errors import OutputError
+from .paths import shown
 
 
 def _writable(path: str) -> bool:
@@ -96,9 +97,9 @@ def _check_creatable(folder: str, what: str) -> None:
     while not os.path.exists(parent):
         parent = os.path.dirname(parent)
     if not os.path.isdir(parent):
-        raise OutputError(f"{what} cannot be created: {parent} is a file, not a folder")
+        raise OutputError(f"{what} cannot be created: {shown(parent)} is a file, not a folder")
     if not _writable(parent):
-        raise OutputError(f"{what} cannot be created: folder {parent} is not writable")
+        raise OutputError(f"{what} cannot be created: folder {shown(parent)} is not writable")
 
 
 def check(outputs=(), inputs=(), folders=(), in_place=()) -> None:
