@@ -176,10 +176,12 @@ def _float_events(rng, n, pt_scale=30.0, fill=0.5):
     return p
 
 
-def sample_events(data_dir="data", n_per_file=500):
+def sample_events(data_dir="data", n_per_file=500, reports=None):
     """Events from the bundled sample (``data/*.h5``): background test block and signals.
 
     Returns (events (N, 19, 4), list of file names) or (None, []) with a warning.
+    Bad events are skipped; ``reports`` (a dict, optional) receives a
+    ``ValidationReport`` per file path.
     """
     files = sorted(glob.glob(os.path.join(data_dir, "*.h5")))
     if not files:
@@ -190,7 +192,10 @@ def sample_events(data_dir="data", n_per_file=500):
     for f in files:
         n = l1data.count(f)
         start = max(0, n - n_per_file) if "background" in os.path.basename(f) else 0
-        ev = l1data.load(f, n=min(n_per_file, n - start), start=start, on_bad_event="skip")
+        rep = l1data.ValidationReport()
+        ev = l1data.load(f, n=min(n_per_file, n - start), start=start, on_bad_event="skip", report=rep)
+        if reports is not None:
+            reports[f] = rep
         out.append(ev)
         used.append(os.path.basename(f))
     return np.concatenate(out).astype(np.float64), used

@@ -195,11 +195,21 @@ class KernelConfig:
                 raise ConfigError(f"{where}: field '{name}' must be an integer in {lo}..{hi}, got {v!r}")
             return v
 
-        if raw["format"] != "l1ot-kernel-config-v1":
+        def _enum(name, choices):
+            v = raw[name]
+            if not isinstance(v, str) or v not in choices:
+                raise ConfigError(f"{where}: field '{name}' must be one of "
+                                  f"{', '.join(repr(c) for c in choices)} (a string), got {v!r}")
+            return v
+
+        if not isinstance(raw["phi_wrap"], bool):
+            raise ConfigError(f"{where}: field 'phi_wrap' must be true or false (a JSON boolean), "
+                              f"got {raw['phi_wrap']!r}")
+        if not isinstance(raw["description"], str):
+            raise ConfigError(f"{where}: field 'description' must be a string, got {raw['description']!r}")
+        if not isinstance(raw["format"], str) or raw["format"] != "l1ot-kernel-config-v1":
             raise ConfigError(f"{where}: field 'format' must be 'l1ot-kernel-config-v1', got {raw['format']!r}")
-        self.input_format = raw["input_format"]
-        if self.input_format not in ("phase2", "run3"):
-            raise ConfigError(f"{where}: field 'input_format' must be 'phase2' or 'run3'")
+        self.input_format = _enum("input_format", ("phase2", "run3"))
         self.n_obj = _int("n_obj", 2, 32)
         self.pt_bits = _int("pt_bits", 2, 24)
         self.eta_bits = _int("eta_bits", 2, 24)
@@ -229,14 +239,17 @@ class KernelConfig:
         self.score_bits = _int("score_bits", 1, 48)
         self.score_shift = _int("score_shift", 0, 60)
         self.reuse_factor = _int("reuse_factor", 1, 1024)
-        self.transport = raw["transport"]
+        self.transport = _enum("transport", ("sorted", "species"))
         nets = raw["networks"]
-        if self.transport not in ("sorted", "species"):
-            raise ConfigError(f"{where}: field 'transport' must be 'sorted' or 'species', got {self.transport!r}")
-        if not isinstance(nets, dict) or self.transport not in nets:
-            raise ConfigError(f"{where}: field 'networks' must map '{self.transport}' to a network name")
+        if (not isinstance(nets, dict) or self.transport not in nets
+                or not all(isinstance(v, str) and v for v in nets.values())):
+            raise ConfigError(f"{where}: field 'networks' must map '{self.transport}' to a network name "
+                              f"(strings), got {nets!r}")
         self.networks = dict(nets)
-        self.network = sortnet.load(nets[self.transport])
+        try:
+            self.network = sortnet.load(nets[self.transport])
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: field 'networks': {exc}") from None
         if self.network.n != self.n_obj:
             raise ConfigError(f"{where}: network {self.network.name} has n={self.network.n}, config n_obj={self.n_obj}")
 
@@ -542,7 +555,8 @@ def _medoid_events(model_or_events):
         except OSError as exc:
             raise ModelError(f"model file {p}: cannot read ({exc})") from None
     if hasattr(model_or_events, "medoid_events"):
-        return np.asarray(model_or_events.medoid_events), "model"
+        p = getattr(model_or_events, "path", None)
+        return np.asarray(model_or_events.medoid_events), str(p) if p else "model"
     return np.asarray(model_or_events), "medoid events"
 
 
