@@ -38,7 +38,7 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     words, tags, info = gold.golden_events(cfg, rom, data_dir=data_dir, n_total=n_golden, seed=seed,
-                                           medoid_events=model.medoid_events)
+                                           medoid_events=model.medoid_events, threshold=model.threshold)
     g = gold.write_golden(out / "golden.txt", cfg, model, rom, words, tags)
     summary = {"config": cfg.source, "model": str(model_path), "golden": g, "golden_info": info,
                "derived": cfg.derived(), "files": {"golden": str(out / "golden.txt")}, "missing": []}
