@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from bitstring import Bits
 
-from fixtures import toy_events
+from fixtures import check_boundary_categories, toy_events
 from l1ot.io import data
 from l1ot.export import golden as export
 from l1ot.kernel import fixed
@@ -129,6 +129,48 @@ def test_golden_covers_every_category(built):
         mins = np.flatnonzero(d == d.min())
         assert len(mins) >= 2 and idx[mt[r]] == mins[0]
     assert (tags == "sample").sum() == 1000  # 500 per file from the two files
+
+
+def test_golden_boundary_categories(built):
+    """Score at T-1/T/T+1 and at saturation, ties, equal pT, largest |x - rom|: recomputed by
+    brute force from the words and the medoid events (tests/fixtures.py), not read from the tags."""
+    hdr, words, score, idx, trig, tags = export.read_golden(built["golden"])
+    cfg = fixed.KernelConfig.load()
+    model = linot.LinModel.load(str(built["model"]))
+    med_words, _ = fixed.events_to_words(model.medoid_events, cfg)
+    facts = check_boundary_categories(words, tags, med_words, hdr["threshold"], cfg, n_total=len(words))
+    t = np.array(tags)
+    assert (trig[t == "threshold_below"] == 0).all() and (trig[t == "threshold_at"] == 1).all()
+    assert (trig[t == "threshold_above"] == 1).all()
+    # the file's idx is the lowest of the tied medoids
+    from fixtures import ref_distances
+    sel = np.flatnonzero(np.isin(t, ["argmin_tie2", "argmin_tie3"]))
+    D = ref_distances(words[sel], med_words, cfg)
+    np.testing.assert_array_equal(idx[sel], D.argmin(axis=1))
+    # per-category counts in export.json agree with the file
+    s = json.loads((built["out"] / "export.json").read_text())
+    for cat in facts:
+        assert s["golden"]["counts"][cat] == int((t == cat).sum())
+    assert sum(s["golden"]["counts"].values()) == len(words) >= 10_000
+
+
+def test_boundary_construction_errors_name_the_category():
+    """A model or config that makes a category impossible is refused with the category's name."""
+    from l1ot.errors import ModelError
+
+    cfg = fixed.KernelConfig.load()
+    ev = toy_events(3, seed=4)
+    rom = fixed.medoid_rom(ev, cfg)
+    with pytest.raises(ModelError, match="'threshold_below'.*threshold 0"):
+        export.boundary_events(cfg, rom, 0)
+    with pytest.raises(ModelError, match="'threshold_above'"):
+        export.boundary_events(cfg, rom, cfg.score_max)
+    with pytest.raises(ModelError, match="'argmin_tie3'.*K = 2"):
+        export.boundary_events(cfg, rom[:2], 30)
+    # a score so wide that no input saturates it
+    wide = cfg.replace(score_bits=40)
+    with pytest.raises(ModelError, match="'score_max_unsat'.*largest D"):
+        export.boundary_events(wide, fixed.medoid_rom(ev, wide), 30)
 
 
 def test_export_outputs_and_summary(built):

@@ -282,13 +282,15 @@ def golden_events(cfg, rom, data_dir="data", n_total=10_000, seed=2024, medoid_e
         add(np.array([w for w, _, _ in ties]), "medoid_tie")
     else:
         warnings.warn("could not construct an input equidistant to two medoids", stacklevel=2)
-    # boundaries: score at T - 1, T, T + 1 and at saturation, argmin ties, all pT equal, largest |x - rom|
-    bw, btags, binfo = boundary_events(cfg, rom, threshold, n_total=n_total, seed=seed)
+    ev, used = sample_events(data_dir)
+    # boundaries: score at T - 1, T, T + 1 and at saturation, argmin ties, all pT equal, largest |x - rom|;
+    # the ties are sized for the final file (at least 1000 random vectors follow; boundary vectors < 300)
+    n_final = max(n_total, sum(len(b) for b in blocks) + (0 if ev is None else len(ev)) + 1000 + 300)
+    bw, btags, binfo = boundary_events(cfg, rom, threshold, n_total=n_final, seed=seed)
     blocks.append(bw)
     tags.extend(btags)
     info["boundary"] = binfo
     # bundled sample
-    ev, used = sample_events(data_dir)
     info["sample_files"] = used
     if ev is not None:
         w, st = fixed.events_to_words(ev, cfg)
@@ -300,6 +302,10 @@ def golden_events(cfg, rom, data_dir="data", n_total=10_000, seed=2024, medoid_e
     add(pack(p, e, f), "random")
     w, _ = fixed.events_to_words(_float_events(rng, n_rand - n_rand // 2), cfg)
     add(w, "random")
+    n_tie = sum(t in ("argmin_tie2", "argmin_tie3") for t in tags)
+    if n_tie < TIE_FRACTION * len(tags):
+        raise ModelError(f"golden categories 'argmin_tie2'/'argmin_tie3': {n_tie} ties are fewer than "
+                         f"{TIE_FRACTION:.0%} of {len(tags)} vectors")
     return np.concatenate(blocks), tags, info
 
 
