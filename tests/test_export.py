@@ -62,6 +62,36 @@ def test_calibration_written_to_model(built):
     assert res2.trig.mean() > 0.02
 
 
+def test_model_file_calibration_and_training_attributes(built):
+    """docs/model_file.md: threshold_calibration (JSON) and train_start, recomputed here."""
+    with h5py.File(built["model"], "r") as f:
+        cal = json.loads(f.attrs["threshold_calibration"])
+        thr, start = int(f.attrs["threshold"]), int(f.attrs["train_start"])
+        idx = f["medoid_train_index"][()]
+        med = f["medoid_events"][()]
+    assert set(cal) == {"achieved_bkg_eff", "calib_file", "calib_events", "n_events"}
+    a, b = cal["calib_events"]
+    assert b - a == cal["n_events"] == 5000 and cal["calib_file"] == str(built["bkg"])
+    cfg = fixed.KernelConfig.load()
+    ev = data.load(str(built["bkg"]), n=b - a, start=a)
+    res, _ = fixed.run_events(ev, fixed.medoid_rom(str(built["model"]), cfg), thr, cfg)
+    assert cal["achieved_bkg_eff"] == res.trig.mean()
+    # medoids are the training events train_start + medoid_train_index
+    assert start == 0
+    np.testing.assert_array_equal(med, data.load(str(built["bkg"]), n=300)[start + idx])
+
+
+def test_kernel_uses_the_config_axis_weights_not_the_model_files(built):
+    """The ROM comes from the medoid events with the config's weights; the model's weights do not enter."""
+    model = linot.LinModel.load(str(built["model"]))
+    cfg = fixed.KernelConfig.load()
+    rom = fixed.medoid_rom(model, cfg)
+    model.axis_weights = np.array([4.0, 1.0, 1.0])
+    np.testing.assert_array_equal(fixed.medoid_rom(model, cfg), rom)
+    heavy = fixed.medoid_rom(model, cfg.replace(axis_weights=[4.0, 1.0, 1.0]))
+    assert (heavy[..., 0] != rom[..., 0]).any()
+
+
 def test_golden_round_trip_and_header(built):
     hdr, words, score, idx, trig, tags = export.read_golden(built["golden"])
     cfg = fixed.KernelConfig.load()
