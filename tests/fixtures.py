@@ -86,10 +86,10 @@ def check_boundary_categories(words, tags, medoid_words, threshold, cfg, n_total
         sel = tags == cat
         assert sel.sum() >= 1, cat
         assert (q[sel] == want).all(), (cat, sorted(set(q[sel].tolist())))
+        # both ends of the score step: D = s << shift and D = ((s + 1) << shift) - 1
+        assert (dmin[sel] == want << cfg.score_shift).any(), (cat, "lower end")
+        assert (dmin[sel] == ((want + 1) << cfg.score_shift) - 1).any(), (cat, "upper end")
         facts[cat] = int(sel.sum())
-    # each score step is hit at its lower end (D = s << shift) somewhere
-    assert (dmin == threshold << cfg.score_shift).any()
-    assert (dmin == (smax + 1) << cfg.score_shift).any()
     # ties: 2 or 3 medoids at the minimum, together >= 1 % of the file
     nmin = (D == dmin[:, None]).sum(axis=1)
     for cat, nw in (("argmin_tie2", 2), ("argmin_tie3", 3)):

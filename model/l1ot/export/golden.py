@@ -363,9 +363,9 @@ def find_dmin_window(cfg, rom, d_lo, d_hi, rng, targets, inv=None, tries=60):
     pt_ok = np.array(sorted(inv["pt"]), dtype=np.int64)
     order = np.argsort(-rom[:, 0, 0], kind="stable")  # largest leading pT first: raising it moves away
     out = []
-    for j, target in enumerate(targets):
+    for target in targets:
         for t in range(tries):
-            m = int(order[(j + t) % K]) if t < 2 * K else int(rng.integers(0, K))
+            m = int(order[(t // 3) % K])  # three tries per medoid, largest leading pT first
             x0 = rom[m].copy()
             pts = x0[:, 0]
             vs = pt_ok[pt_ok >= pts[0]]
@@ -380,7 +380,8 @@ def find_dmin_window(cfg, rom, d_lo, d_hi, rng, targets, inv=None, tries=60):
             ok = np.argwhere((rem_all >= 0) & (rem_all <= cap))
             if not len(ok):
                 continue
-            vi, pi = ok[int(rng.integers(0, len(ok)))] if t else ok[np.argmin(rem_all[ok[:, 0], ok[:, 1]])]
+            ok = ok[np.argsort(rem_all[ok[:, 0], ok[:, 1]], kind="stable")]  # smallest angle remainder first
+            vi, pi = ok[0] if t % 3 == 0 else ok[int(rng.integers(0, min(len(ok), 16)))]
             x = x0.copy()
             x[:pi + 1, 0] = vs[vi]
             rem = int(rem_all[vi, pi])
