@@ -303,7 +303,7 @@ def golden_events(cfg, rom, data_dir="data", n_total=10_000, seed=2024, medoid_e
     w, _ = fixed.events_to_words(_float_events(rng, n_rand - n_rand // 2), cfg)
     add(w, "random")
     n_tie = sum(t in ("argmin_tie2", "argmin_tie3") for t in tags)
-    if n_tie < TIE_FRACTION * len(tags):
+    if len(binfo["impossible"]) < 2 and n_tie < TIE_FRACTION * len(tags):
         raise ModelError(f"golden categories 'argmin_tie2'/'argmin_tie3': {n_tie} ties are fewer than "
                          f"{TIE_FRACTION:.0%} of {len(tags)} vectors")
     return np.concatenate(blocks), tags, info
@@ -434,7 +434,46 @@ def _tie_groups(rom, n_way, max_groups=400):
     return [t for _, t in g[:max_groups]]
 
 
-def find_argmin_tie(cfg, rom, group, rng, inv=None, tries=200):
+def tie_lp(cfg, rom, group):
+    """Real-valued point where the medoids of ``group`` tie with the largest margin to the others.
+
+    Linear programme (``scipy.optimize.linprog``, HiGHS): ``D_a = D_g`` for g in the group
+    (linear in x), ``D_c - D_a >= t`` for every other medoid c, x in the working ranges, pT
+    non-increasing over positions; maximise t. Returns (x (n_obj, 3) float, t), or None when
+    no real point exists with t >= 0 (then no integer input can make this group the minimum).
+    """
+    from scipy.optimize import linprog
+
+    rom = np.asarray(rom, dtype=np.int64)
+    K, n = rom.shape[0], cfg.n_obj
+    lo, hi = _x_bounds(cfg)
+    R = rom.reshape(K, -1).astype(np.float64)
+    nn = (R * R).sum(1)
+    a = group[0]
+    nv = 3 * n + 1
+    A_eq = np.array([np.append(2 * (R[g] - R[a]), 0.0) for g in group[1:]])
+    b_eq = np.array([nn[g] - nn[a] for g in group[1:]])
+    rows, b_ub = [], []
+    for c in range(K):
+        if c not in group:
+            rows.append(np.append(-2 * (R[a] - R[c]), 1.0))
+            b_ub.append(nn[c] - nn[a])
+    for i in range(n - 1):  # x_pt[i+1] - x_pt[i] <= 0
+        r = np.zeros(nv)
+        r[3 * (i + 1)], r[3 * i] = 1.0, -1.0
+        rows.append(r)
+        b_ub.append(0.0)
+    bounds = [(float(lo[k]), float(hi[k])) for _ in range(n) for k in range(3)] + [(None, float(nn.max() + 1))]
+    cost = np.zeros(nv)
+    cost[-1] = -1.0
+    res = linprog(cost, A_ub=np.array(rows), b_ub=np.array(b_ub), A_eq=A_eq, b_eq=b_eq, bounds=bounds,
+                  method="highs")
+    if res.status != 0 or -res.fun < 0:
+        return None
+    return res.x[:-1].reshape(n, 3), float(-res.fun)
+
+
+def find_argmin_tie(cfg, rom, group, rng, inv=None, tries=200, x_start=None):
     """An input whose distances to all medoids of ``group`` (2 or 3 of them) are equal and minimal.
 
     ``D_a - D_g`` is linear in x: ``2 x.(r_g - r_a) = |r_g|^2 - |r_a|^2``. Start at
@@ -457,7 +496,10 @@ def find_argmin_tie(cfg, rom, group, rng, inv=None, tries=200):
     if np.any(c2 % 2):
         return None                                                   # 2 x.G is even: no tie exists
     c = c2 // 2
-    x0 = np.floor(np.mean([rom[g] for g in group], axis=0)).astype(np.int64)
+    if x_start is None:
+        x0 = np.floor(np.mean([rom[g] for g in group], axis=0)).astype(np.int64)
+    else:
+        x0 = np.clip(np.rint(x_start), lo, hi).astype(np.int64)  # rounding keeps pT non-increasing
     pt_ok = np.array(sorted(inv["pt"]), dtype=np.int64)
     if any(v not in inv["pt"] for v in x0[:, 0].tolist()):
         x0[:, 0] = pt_ok[np.abs(pt_ok[None, :] - x0[:, :1]).argmin(axis=1)]
@@ -513,10 +555,16 @@ def find_argmin_tie(cfg, rom, group, rng, inv=None, tries=200):
         if len(rest) == 1:
             a1 = A[0]
             cand = np.flatnonzero((a1 != 0) & (r[0] % np.where(a1 == 0, 1, a1) == 0))
-            if not len(cand):
-                continue
-            j = int(cand[rng.integers(0, len(cand))])
-            xv[j] += r[0] // a1[j]
+            if len(cand):
+                j = int(cand[rng.integers(0, len(cand))])
+                xv[j] += r[0] // a1[j]
+            else:  # two coordinates: s_j g_j + s_k g_k = r, solvable when gcd(g_j, g_k) divides r
+                step = _two_coord_step(a1.tolist(), int(r[0]), xv.tolist(), lo_l, hi_l, rng)
+                if step is None:
+                    continue
+                (j, sj), (k, sk) = step
+                xv[j] += sj
+                xv[k] += sk
         else:
             a1, a2 = A[0], A[1]
             det = a1[:, None] * a2[None, :] - a1[None, :] * a2[:, None]      # (J, J), pairs (j, k)
@@ -546,6 +594,38 @@ def find_argmin_tie(cfg, rom, group, rng, inv=None, tries=200):
         d, idx = _checked(w, rom, cfg)
         if all(d[g] == d.min() for g in group) and idx == a:
             return w
+    return None
+
+
+def _ext_gcd(a, b):
+    """(g, u, v) with a*u + b*v = g = gcd(a, b) >= 0."""
+    u0, v0, u1, v1 = 1, 0, 0, 1
+    while b:
+        q = a // b
+        a, b = b, a - q * b
+        u0, u1 = u1, u0 - q * u1
+        v0, v1 = v1, v0 - q * v1
+    return (a, u0, v0) if a >= 0 else (-a, -u0, -v0)
+
+
+def _two_coord_step(g, r, x, lo, hi, rng):
+    """Integer steps on two coordinates with ``s_j g_j + s_k g_k = r`` keeping ``lo <= x + s <= hi``.
+
+    Takes the solution nearest zero along ``(g_k, -g_j) / gcd``; returns ((j, s_j), (k, s_k)) or None.
+    """
+    J = [j for j in range(len(g)) if g[j]]
+    pairs = [(j, k) for ai, j in enumerate(J) for k in J[ai + 1:]]
+    for q in rng.permutation(len(pairs)).tolist():
+        j, k = pairs[q]
+        d, u, v = _ext_gcd(g[j], g[k])
+        if r % d:
+            continue
+        sj, sk = u * (r // d), v * (r // d)
+        tj, tk = g[k] // d, -g[j] // d                   # homogeneous solution
+        t = -round(sj / tj) if abs(tj) >= abs(tk) else -round(sk / tk)
+        sj, sk = sj + t * tj, sk + t * tk
+        if lo[j] <= x[j] + sj <= hi[j] and lo[k] <= x[k] + sk <= hi[k]:
+            return (j, sj), (k, sk)
     return None
 
 
@@ -638,30 +718,60 @@ def boundary_events(cfg, rom, threshold, n_total=10_000, seed=2024):
     window(smax + 1, "score_first_sat", 4)
 
     # --- argmin ties ---------------------------------------------------------------
-    need(K >= 3, "argmin_tie3", f"K = {K} medoids: a three-way tie needs K >= 3")
+    # D_a = D_b needs |r_a|^2 = |r_b|^2 (mod 2) (2 x.(r_b - r_a) is even): a group of medoids
+    # whose squared norms differ in parity can never tie. Categories no group can reach are
+    # provably impossible for this ROM: skipped with a warning and listed in info["impossible"].
+    par = (rom ** 2).sum(axis=(1, 2)) % 2
+    n_par = max(int((par == 0).sum()), int((par == 1).sum()))
+    impossible = {}
+    for nw in (2, 3):
+        if n_par < nw:
+            impossible[f"argmin_tie{nw}"] = (f"K = {K} medoids: no {nw} of them have squared norms |rom|^2 of "
+                                             f"equal parity, so no {nw}-way tie exists")
+    for cat, why in impossible.items():
+        warnings.warn(f"golden category '{cat}' skipped: {why}", stacklevel=2)
     n_ties = max(2, math.ceil(TIE_FRACTION * n_total))
     want3 = max(1, (2 * n_ties) // 5)
     found = {2: [], 3: []}
-    groups = {2: _tie_groups(rom, 2), 3: _tie_groups(rom, 3)}
     for nw, want in ((3, want3), (2, None)):
-        gs, dead, attempts = groups[nw], set(), 0
-        while attempts < 40 * len(gs) and len(dead) < len(gs) and len(found[nw]) < (want or n_ties - len(found[3])):
+        if f"argmin_tie{nw}" in impossible:
+            continue
+        gs = [g for g in _tie_groups(rom, nw) if len({int(par[i]) for i in g}) == 1]
+        dead, proven, lp, attempts = set(), set(), {}, 0
+        while attempts < 40 * len(gs) + 4 * n_ties and len(dead) < len(gs) and len(found[nw]) < (want or n_ties - len(found[3])):
             g = gs[attempts % len(gs)]
             attempts += 1
             if g in dead:
                 continue
-            w = find_argmin_tie(cfg, rom, g, rng, inv=inv, tries=40)
+            # from the group's centroid first; then from the LP point with the largest margin
+            w = find_argmin_tie(cfg, rom, g, rng, inv=inv, tries=20)
             if w is None:
-                dead.add(g)  # no tie found near this group's centre: do not retry it
+                if g not in lp:
+                    lp[g] = tie_lp(cfg, rom, g)
+                if lp[g] is None:
+                    proven.add(g)
+                else:
+                    w = find_argmin_tie(cfg, rom, g, rng, inv=inv, tries=40, x_start=lp[g][0])
+            if w is None:
+                dead.add(g)  # no tie found for this group: do not retry it
             else:
                 found[nw].append((w, g))
-    need(len(found[3]) >= 1, "argmin_tie3", "no three medoids could be put at equal minimal distance")
-    need(len(found[2]) >= 1, "argmin_tie2", "no two medoids could be put at equal minimal distance")
-    need(len(found[2]) + len(found[3]) >= n_ties, "argmin_tie2",
-         f"only {len(found[2]) + len(found[3])} tie vectors, need {n_ties} ({TIE_FRACTION:.0%} of {n_total})")
+        if gs and proven == set(gs):
+            impossible[f"argmin_tie{nw}"] = (f"no {nw} of the K = {K} medoids can be the nearest at equal "
+                                             "distance (parity of |rom|^2 and the tie LP)")
+            warnings.warn(f"golden category 'argmin_tie{nw}' skipped: {impossible[f'argmin_tie{nw}']}",
+                          stacklevel=2)
+    for nw in (3, 2):
+        if f"argmin_tie{nw}" not in impossible:
+            need(len(found[nw]) >= 1, f"argmin_tie{nw}",
+                 f"no {nw} medoids could be put at equal minimal distance")
+    if len(impossible) < 2:
+        need(len(found[2]) + len(found[3]) >= n_ties, "argmin_tie2",
+             f"only {len(found[2]) + len(found[3])} tie vectors, need {n_ties} ({TIE_FRACTION:.0%} of {n_total})")
     add([w for w, _ in found[2]], "argmin_tie2")
     add([w for w, _ in found[3]], "argmin_tie3")
     info["argmin_tie_groups"] = {"2": len({g for _, g in found[2]}), "3": len({g for _, g in found[3]})}
+    info["impossible"] = impossible
 
     # --- all pT equal ----------------------------------------------------------------
     top = cfg.raw_range["pt"][1]
@@ -700,7 +810,7 @@ def boundary_events(cfg, rom, threshold, n_total=10_000, seed=2024):
     if threshold is not None:
         want.update({"threshold_below": T - 1, "threshold_at": T, "threshold_above": T + 1})
     for cat in BOUNDARY_CATEGORIES:
-        if threshold is None and cat.startswith("threshold"):
+        if (threshold is None and cat.startswith("threshold")) or cat in impossible:
             continue
         sel = tg == cat
         need(sel.any(), cat, "no vector constructed")
