@@ -55,7 +55,7 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
     rom = fixed.medoid_rom(model, cfg)
     out = Path(out)
     words, tags, info = gold.golden_events(cfg, rom, data_dir=data_dir, n_total=n_golden, seed=seed,
-                                           medoid_events=model.medoid_events)
+                                           medoid_events=model.medoid_events, threshold=model.threshold)
     reports = {}
     if sample_files:  # the same selection again, to count the bad events it skipped
         gold.sample_events(data_dir, reports=reports)

@@ -292,9 +292,19 @@ class KernelConfig:
         # exactness of the float64 matrix product: |x|,|rom| <= amax, 3*n_obj terms
         amax = max(max(abs(lo), abs(hi)) for lo, hi in self.x_range.values())
         self.blas_exact = 4 * 3 * self.n_obj * amax * amax < 2 ** 53
-        canon = json.dumps({k: v for k, v in raw.items() if k != "description"},
-                           sort_keys=True, separators=(",", ":"))
-        self.sha256 = hashlib.sha256(canon.encode()).hexdigest()
+        self.sha256 = hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+    def canonical_json(self) -> str:
+        """The text behind :attr:`sha256` (docs/kernel.md, "Precision config"): every field with
+        defaults filled in, ``description`` dropped, ``axis_weights`` and numeric LSBs as floats
+        (``[1, 1, 1]`` hashes as ``[1.0, 1.0, 1.0]``), ``pi/N`` strings without spaces; keys sorted,
+        no spaces (``json.dumps(..., sort_keys=True, separators=(",", ":"))``)."""
+        c = {k: v for k, v in self.raw.items() if k != "description"}
+        c["axis_weights"] = [float(v) for v in c["axis_weights"]]
+        for a in AXES:
+            v = c[f"{a}_lsb"]
+            c[f"{a}_lsb"] = v.replace(" ", "") if isinstance(v, str) else float(v)
+        return json.dumps(c, sort_keys=True, separators=(",", ":"))
 
     # -- construction ----------------------------------------------------------
     @classmethod
