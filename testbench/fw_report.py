@@ -149,7 +149,11 @@ def markdown(data: dict) -> str:
           f"{CLOCK_MHZ:.0f} MHz. Est. Fmax from the delay model below; at min(480 MHz, est. Fmax) the latencies are: "
           + ", ".join(f"{r['config']} {r['latency_ns_at_est_clock']} ns" for r in data.get("configs", [])
                       if "latency_ns_at_est_clock" in r) + ".",
-          "", "Golden vectors (Python fixed model, `l1ot export`) built from: " + "; ".join(srcs) + "."]
+          "", "Golden vectors (Python fixed model, `l1ot export`) built from: " + "; ".join(srcs) + ".",
+          "", "Golden vectors streamed back to back per configuration (`tbutil.select_vectors`; `rare:N` = every "
+          "constructed-category vector + N bulk random/sample ones): "
+          + ", ".join(f"{r['config']} {r.get('selection') or 'all'} ({r['golden_vectors_streamed']})"
+                      for r in data.get("configs", []) if "golden_vectors_streamed" in r) + "."]
     L += ["", "Variant `p1`: one comparator layer / adder level / compare level per pipeline stage "
           "(SORT_LAYERS_PER_STAGE = ADD_LEVELS_PER_STAGE = MIN_LEVELS_PER_STAGE = 1); default: 2 each.",
           "", "## Goals", "", "| config | goal | met |", "|---|---|---|"]

