@@ -97,6 +97,8 @@ METHODS: dict[str, Callable] = {
     "multiplicity": _baseline("multiplicity"),
     "2d_ot": _min_w2("2d"),
     "3d_ot": _min_w2("3d"),
+    "2d_ot_nomet": _min_w2("2d_nomet"),
+    "2d_ot_uniform": _min_w2("2d_uniform"),
 }
 for _k in K_SCAN:
     METHODS[f"linw2_sorted_k{_k}"] = _linw2(_k, "sorted")
@@ -106,6 +108,8 @@ METHODS["linw2_exact_bary_k32"] = _linw2(32, "exact")
 METHOD_LABELS = {
     "total_pt": "Total pT", "met": "MET", "multiplicity": "Total multiplicity",
     "2d_ot": "2D OT (min W2, N ref)", "3d_ot": "3D OT (min W2, N ref)",
+    "2d_ot_nomet": "2D OT, MET excluded (not paper 1)",
+    "2d_ot_uniform": "2D OT, 1/19 per slot (not paper 1)",
 }
 
 PRESETS = {
