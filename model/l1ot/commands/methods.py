@@ -45,6 +45,8 @@ def register(sub):
         q = msub.add_parser(name, help=help_)
         q.add_argument("--data", default="data", help="folder with the ADC2021-named files (default data/)")
         q.add_argument("--background", default=None, help="background file (default DATA/background_for_training.h5)")
+        q.add_argument("--signal", action="append", default=[], metavar="NAME=PATH",
+                       help="file of signal NAME (A, h0, hpm, LQ), overriding --data; repeatable")
         q.add_argument("--signals", default="A,h0,hpm,LQ", help="comma list of signals")
         q.add_argument("--distance", choices=("w2", "linw2"), default="w2",
                        help="exact W2 (default) or pT-sorted LinW2 distances")
@@ -91,8 +93,16 @@ def run_methods(args) -> int:
     for s in signals:
         if s not in ev.SIGNALS:
             raise ConfigError(f"unknown signal {s!r}; known: {', '.join(ev.SIGNALS)}")
-    bkg = args.background or os.path.join(args.data, ev.BACKGROUND)
+    from ..io import naming
+    from ..evaluation import report
+
+    files = naming.resolve(args.data, signals, background=args.background,
+                           signal_paths=naming.parse_signal_args(args.signal))
+    bkg = files.background
     splits = Splits(n_sets=args.n_sets, n_per_set=args.n_per_set)
+    settings = report.settings(bkg, files.signals, splits, args.seed)
+    report.check_writable(args.report)
+    report.check_compatible(args.report, settings)  # refuse before the long work
     methods = list(args.methods)
     if args.only:
         only = [m for m in args.only.split(",") if m]
@@ -105,10 +115,17 @@ def run_methods(args) -> int:
               suffix=args.suffix)
     if args.svm_n_train:
         kw["svm_n_train"] = args.svm_n_train
-    rows = pm.evaluate_rows(bkg, args.data, signals, splits=splits, n_train=None, seed=args.seed,
+    rows = pm.evaluate_rows(bkg, files, signals, splits=splits, n_train=None, seed=args.seed,
                             n_jobs=args.jobs, **kw)
     meta = rows.pop("_paper_methods")
-    ev.update_report(rows, args.report)
+    curves = rows.pop("_curves", {})
+    report.write(rows, args.report, settings, command="methods",
+                 seconds={m: v.get("seconds") for m, v in meta.items() if isinstance(v, dict) and "seconds" in v},
+                 row_meta={m: {"distance": meta.get("distance", "w2")} for m in rows})
+    if curves:
+        from ..evaluation import figures
+
+        figures.save_curves(curves, figures.curves_path(args.report))
     # hyper-parameters, timings and counts of each run, keyed by method
     old = {}
     if os.path.exists(META_REPORT):
@@ -118,7 +135,7 @@ def run_methods(args) -> int:
     os.makedirs(os.path.dirname(META_REPORT), exist_ok=True)
     with open(META_REPORT, "w") as f:
         json.dump(old, f, indent=1, sort_keys=True)
-    table = ev.format_table(rows, signals)
+    table = ev.format_tables(rows, signals)
     print()
     print(table)
     # side-by-side with paper 1, merged over runs (methods keyed in the main report)

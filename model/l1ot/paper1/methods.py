@@ -228,7 +228,9 @@ class _Files:
         return data.load(self.bkg_path, n=min(n, b - a), start=a)
 
     def sig_path(self, sig):
-        return os.path.join(self.data_dir, self.signal_files[sig])
+        from ..io.naming import signal_path
+
+        return signal_path(self.data_dir, sig)
 
     def test_sets(self, signals):
         s = self.splits
@@ -282,7 +284,10 @@ def run_anomaly_knn(files: _Files, signals, *, seed=0, n_jobs=1, distance="w2", 
         scores[name] = knn_scores(d_all[np.ix_(tr, tr)], y[tr], d, k)
     n_sets = files.splits.n_sets
     rows = {sig: _per_set(scores["bkg"], scores[sig], n_sets, metrics.summarize) for sig in signals}
-    info = {"k": k, "val_auc": scan, "augmentation_fractions": ainfo["fractions"],
+    curves = {sig: [metrics.roc_curve(b, s)[:2] for b, s in zip(np.array_split(scores["bkg"], n_sets),
+                                                                 np.array_split(scores[sig], n_sets))]
+              for sig in signals}
+    info = {"_curves": curves, "k": k, "val_auc": scan, "augmentation_fractions": ainfo["fractions"],
             "split_possible": float(ainfo["split_possible"].mean()), "n_train": int(tr.size),
             "n_val": int(va.size), "seconds": time.perf_counter() - t0}
     return rows, info
@@ -415,7 +420,9 @@ def evaluate_rows(bkg_path, data_dir, signals, splits=DEFAULT_SPLITS, n_train=No
     Returns
     -------
     dict ``{method: {signal: metrics}}`` (metrics as :func:`l1ot.evaluation.metrics.summarize_sets`)
-    plus ``"_paper_methods"`` with the chosen hyper-parameters and timings.
+    plus ``"_paper_methods"`` with the chosen hyper-parameters and timings, and
+    ``"_curves"`` with per-set ROC curves of the methods that have a score
+    (the anomaly kNN; the SVM is binary).
     """
     methods = list(kw.get("methods") or METHOD_NAMES)
     for m in methods:
@@ -455,6 +462,8 @@ def evaluate_rows(bkg_path, data_dir, signals, splits=DEFAULT_SPLITS, n_train=No
             info = {"window_gev": list(w), "per_signal": info}
         if isinstance(info, dict):
             info.setdefault("seconds", time.perf_counter() - t0)
+            if "_curves" in info:  # per-set ROC curves for the figures (l1ot.evaluation.figures)
+                out.setdefault("_curves", {})[m + suffix] = info.pop("_curves")
         out[m + suffix] = rows
         meta[m + suffix] = info
     out["_paper_methods"] = _jsonable(meta)
