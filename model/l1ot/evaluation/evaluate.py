@@ -110,7 +110,7 @@ PRESETS = {
     "quick": ["total_pt", "met", "multiplicity", "linw2_sorted_k32", "linw2_species_k32"],
     "paper": ["total_pt", "met", "multiplicity", "2d_ot", "3d_ot"],
     "all": list(METHODS),
-    "demo": list(METHODS),
+    "demo": [m for m in METHODS if m not in ("2d_ot_nomet", "2d_ot_uniform")],
 }
 
 
