@@ -31,7 +31,7 @@ import numpy as np
 
 from . import metrics
 
-GRID = np.linspace(0.0, 1.0, 201)
+GRID = np.round(np.linspace(0.0, 1.0, 201), 12)  # the nodes of metrics.roc_band / si_band
 MAX_CURVES = 6
 LABEL = "Simulated sample, not CMS data"
 #: Okabe & Ito (2008) colour-blind-safe palette
