@@ -10,8 +10,8 @@ A report is ``{method: {signal: metrics}, "_meta": {...}}``. ``_meta`` holds
   command that wrote it (``evaluate``, ``evaluate --fixed``, ``methods``).
 
 :func:`write` merges new rows into an existing file only when the settings
-are identical (a setting a command does not use, given as ``None``, matches
-anything and keeps the file's value); otherwise it raises
+are identical (a setting a command does not use, ``None`` on either side,
+matches anything; the file keeps the value that was used); otherwise it raises
 :class:`ReportMismatch` naming the differing settings and the way out (another
 ``--report`` path). A row replaced by a new run takes its new row metadata
 with it. Files are written to a temporary name and renamed on success.
@@ -60,7 +60,7 @@ def _differences(old: dict, new: dict) -> list[str]:
     out = []
     for k in sorted(set(old) | set(new)):
         a, b = old.get(k), new.get(k)
-        if b is None or a == b:
+        if a is None or b is None or a == b:  # a setting one side does not use matches anything
             continue
         if k == "signals" and isinstance(a, dict) and isinstance(b, dict):
             for s in sorted(set(a) & set(b)):  # a run on other signals adds columns, same files only
