@@ -21,7 +21,7 @@ def toy_dir(tmp_path):
     return tmp_path
 
 
-def test_evaluate_cli_writes_report_table_and_figures(toy_dir, tmp_path, capsys):
+def test_evaluate_cli_writes_report_table_and_figures(toy_dir, tmp_path, capsys, caplog):
     rep = tmp_path / "rep" / "evaluation.json"
     code = main(["evaluate", "--data", str(toy_dir), "--methods", "total_pt,met,multiplicity,3d_ot,linw2_sorted_k8",
                  "--n-sets", "2", "--n-per-set", "50", "--n-calib", "100", "--n-ref", "60", "--n-train", "300",
@@ -43,7 +43,7 @@ def test_evaluate_cli_writes_report_table_and_figures(toy_dir, tmp_path, capsys)
             assert (tmp_path / "fig" / f"{kind}_paper1.{ext}").exists()
             assert (tmp_path / "fig" / f"{kind}_linw2.{ext}").exists()
     assert not (tmp_path / "fig" / "auc_vs_k.png").exists()  # one k only: no AUC-vs-k figure
-    assert "No TeX to Unicode" not in out + capsys.readouterr().err
+    assert "No TeX to Unicode" not in out + capsys.readouterr().err + caplog.text  # matplotlib logs it
     # a second run with another method and the same settings extends the same report
     assert main(["evaluate", "--data", str(toy_dir), "--methods", "2d_ot", "--n-sets", "2", "--n-per-set", "50",
                  "--n-calib", "100", "--n-ref", "60", "--n-train", "300", "--jobs", "1", "--report", str(rep),
