@@ -99,7 +99,8 @@ def _plt():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"font.size": 12, "axes.grid": True, "grid.alpha": 0.3, "legend.frameon": False})
+    plt.rcParams.update({"font.size": 12, "axes.grid": True, "grid.alpha": 0.3, "legend.frameon": True,
+                         "legend.framealpha": 0.9, "legend.edgecolor": "#cccccc"})
     return plt
 
 
@@ -158,7 +159,7 @@ def plot_group(curves: dict, results: dict, group: str, out_dir: str, signals=No
                     mu, sd = inv.mean(0), inv.std(0)
                     keep = g >= 0.05
                     g, mu, sd = g[keep], mu[keep], sd[keep]
-                lab = f"{method_label(m)} ({tag})" if tag else method_label(m)
+                lab = f"{method_label(m)}: {tag}" if tag else method_label(m)
                 ax.plot(g, mu, color=colour, ls=ls, lw=2, label=lab)
                 ax.fill_between(g, np.maximum(mu - sd, 1e-3 if kind == "rejection" else -np.inf), mu + sd,
                                 color=colour, alpha=0.2, lw=0)
@@ -173,12 +174,15 @@ def plot_group(curves: dict, results: dict, group: str, out_dir: str, signals=No
                 ax.set_yscale("log")
                 ax.set_ylabel("background rejection 1/εb")
                 ax.set_xlim(0.05, 1)
+                ax.axhline(1000, color="#999999", lw=0.8, ls="--")
+                ax.set_ylim(0.8, 2e4)  # room above the 1-event line for the legend
                 ax.legend(fontsize=9, loc="upper right")
             else:
                 ax.set_ylabel("SI = εs / √εb")
                 ax.set_xlim(0.2, 1)
-                ax.legend(fontsize=9, loc="upper right")
-        fig.suptitle(f"{GROUP_TITLES[group]}: mean ± std over test sets", fontsize=13)
+                ax.legend(fontsize=9, loc="best")
+        note = "; dashed: 1 background event per test set" if kind == "rejection" else ""
+        fig.suptitle(f"{GROUP_TITLES[group]}: mean ± std over test sets{note}", fontsize=13)
         fig.tight_layout(rect=(0, 0.03, 1, 1))
         _label_figure(fig)
         paths += _save(fig, out_dir, f"{kind}_{group}")
@@ -206,12 +210,14 @@ def plot_auc_vs_k(results: dict, out_dir: str, reference_methods=("3d_ot",)) -> 
         for rm in reference_methods:
             if sig in results.get(rm, {}):
                 a = results[rm][sig]["auc"][0]
-                ax.axhline(a, color=OKABE_ITO["blue"], lw=1.5, ls=":", label=f"{method_label(rm)} (AUC {a:.3f})")
+                ax.axhline(a, color=OKABE_ITO["blue"], lw=1.5, ls=":", label=f"{method_label(rm)}: AUC {a:.3f}")
         ax.set_xscale("log", base=2)
+        ax.set_xticks(ks, [str(k) for k in ks])
+        ax.minorticks_off()
         ax.set_xlabel("k (medoids)")
         ax.set_ylabel("AUC")
         ax.set_title(PLOT_LABELS.get(sig, sig))
-        ax.legend(fontsize=9, loc="lower right")
+        ax.legend(fontsize=9, loc="best")
     fig.suptitle("LinW2 AUC versus the number of reference medoids k", fontsize=13)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     _label_figure(fig)
