@@ -103,6 +103,7 @@ METHOD_LABELS = {
     "2d_ot": "2D OT (min W2, N ref)", "3d_ot": "3D OT (min W2, N ref)",
     "2d_ot_nomet": "2D OT, MET excluded (not paper 1)",
     "2d_ot_uniform": "2D OT, 1/19 per slot (not paper 1)",
+    "fixed_sorted_k32": "Fixed point (kernel) sorted k=32",
 }
 
 PRESETS = {
