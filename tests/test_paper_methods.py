@@ -221,7 +221,7 @@ def test_linw2_option_names_and_skips_2d(tmp_path):
     assert set(k for k in rows if not k.startswith("_")) == {"3d_ot_anomaly_knn_linw2", "knn_class_3d_linw2"}
     assert rows["knn_class_3d_linw2"]["hpm"]["auc"][0] > 0.9
     md = pm.comparison_table(rows)
-    assert "paper 1" in md and "0.9198" in md  # paper's 3D classification AUC for h±
+    assert "paper 1" in md and "0.920 ± 0.007" in md  # paper 1 Table 3: 0.9198 ± 0.006547 (3D, h±)
 
 
 def test_cli_augment(tmp_path, capsys):
