@@ -112,3 +112,20 @@ def test_ambiguous_folder_is_one_clear_cli_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "ambiguous for signal" in err
     assert not (tmp_path / "r.json").exists()
+
+
+def test_same_files_under_other_names_extend_the_report(tmp_path, capsys):
+    """The challenge names of the same files are the same input: the report accepts the rows."""
+    bare = _write(tmp_path / "bare", BARE)
+    filt = tmp_path / "filtered"
+    filt.mkdir()
+    for k in BARE:
+        (filt / FILTERED[k]).symlink_to(bare / BARE[k])
+    (filt / "background_for_training.h5").symlink_to(bare / "background_for_training.h5")
+    rep = tmp_path / "rep.json"
+    common = ["--n-sets", "2", "--n-per-set", "50", "--n-calib", "100", "--jobs", "1", "--report", str(rep),
+              "--figures", ""]
+    assert main(["evaluate", "--data", str(bare), "--methods", "total_pt"] + common) == 0
+    assert main(["evaluate", "--data", str(filt), "--methods", "met"] + common) == 0
+    r = json.loads(rep.read_text())
+    assert {"total_pt", "met"} <= set(r)

@@ -3,7 +3,7 @@
 A report is ``{method: {signal: metrics}, "_meta": {...}}``. ``_meta`` holds
 
 * ``settings`` -- what every row of the file was computed with: the input
-  files (path, size and SHA-256), the test-set layout (``n_sets``,
+  files (path, size and SHA-256; the content decides, not the path), the test-set layout (``n_sets``,
   ``n_per_set``, ``n_calib``), ``seed``, and the method parameters ``n_ref``
   (exact min-W2 references) and ``n_train`` (k-medoids training events);
 * ``rows`` -- per row: when it was written, the seconds it took and the
@@ -56,6 +56,11 @@ def settings(background: str, signals: dict, splits, seed: int, n_ref=None, n_tr
             "n_train": None if n_train is None else int(n_train)}
 
 
+def _same_file(a, b) -> bool:
+    """Two file identities name the same content (the path may differ: a copy or a link is the same input)."""
+    return isinstance(a, dict) and isinstance(b, dict) and a.get("sha256") == b.get("sha256")
+
+
 def _differences(old: dict, new: dict) -> list[str]:
     out = []
     for k in sorted(set(old) | set(new)):
@@ -64,11 +69,13 @@ def _differences(old: dict, new: dict) -> list[str]:
             continue
         if k == "signals" and isinstance(a, dict) and isinstance(b, dict):
             for s in sorted(set(a) & set(b)):  # a run on other signals adds columns, same files only
-                if a[s] != b[s]:
+                if not _same_file(a[s], b[s]):
                     out.append(f"signal {s} file {a[s]['path']} ({a[s]['sha256'][:12]}) here, "
                                f"{b[s]['path']} ({b[s]['sha256'][:12]}) now")
             continue
         if isinstance(a, dict) and isinstance(b, dict) and "sha256" in a:
+            if _same_file(a, b):
+                continue
             out.append(f"{k} file {a['path']} ({a['sha256'][:12]}) there, {b['path']} ({b['sha256'][:12]}) now")
             continue
         out.append(f"{k} {a} there, {b} now")
