@@ -40,7 +40,8 @@ def dataset_stats(settings: dict, n_max: int = 100_000) -> dict:
     from ..io import data
 
     files = {"background": settings["background"]["path"]}
-    files.update({k: v["path"] for k, v in settings.get("signals", {}).items()})
+    sig = settings.get("signals", {})
+    files.update({k: sig[k]["path"] for k in SIG_ORDER if k in sig})
     out = {}
     for name, path in files.items():
         ev = data.load(path, n=min(n_max, data.count(path)))
