@@ -104,6 +104,7 @@ METHOD_LABELS = {
     "2d_ot_nomet": "2D OT, MET excluded (not paper 1)",
     "2d_ot_uniform": "2D OT, 1/19 per slot (not paper 1)",
     "fixed_sorted_k32": "Fixed point (kernel) sorted k=32",
+    "3d_ot_anomaly_knn": "3D OT + anomaly kNN",  # rows of l1ot.paper1.methods drawn in the figures
 }
 
 PRESETS = {
