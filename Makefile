@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BUILD ?= build
 K     ?= 32
 
-.PHONY: all venv demo test test-slow bench data model export csim cosim synth hls-synth ip clean help
+.PHONY: all venv demo test test-slow bench data model export csim cosim synth hls-synth ip clean help figures paper1-comparison
 
 help:
 	@echo "make demo      - end-to-end job on the bundled sample (creates .venv)"
@@ -20,6 +20,8 @@ help:
 	@echo "make cosim     - cocotb + Verilator RTL simulation against the golden vectors"
 	@echo "make synth     - Yosys synth_xilinx resource estimate -> reports/firmware.*"
 	@echo "make hls-synth / make ip - Vitis HLS flow (needs vitis_hls; untested here)"
+	@echo "make figures   - redraw the result figures from reports/evaluation.json (PNG + PDF)"
+	@echo "make paper1-comparison - docs/paper1_comparison.md from the report and paper 1's tables"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -34,6 +36,12 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
+
+figures: $(STAMP)
+	$(PY) -m l1ot.evaluation.figures reports/evaluation.json reports
+
+paper1-comparison: $(STAMP)
+	$(PY) -m l1ot.paper1.comparison reports/evaluation.json docs/paper1_comparison.md
 
 bench: $(STAMP)
 	$(PY) scripts/bench.py

@@ -221,7 +221,7 @@ def test_linw2_option_names_and_skips_2d(tmp_path):
     assert set(k for k in rows if not k.startswith("_")) == {"3d_ot_anomaly_knn_linw2", "knn_class_3d_linw2"}
     assert rows["knn_class_3d_linw2"]["hpm"]["auc"][0] > 0.9
     md = pm.comparison_table(rows)
-    assert "paper 1" in md and "0.9198" in md  # paper's 3D classification AUC for h±
+    assert "paper 1" in md and "0.920 ± 0.007" in md  # paper 1 Table 3: 0.9198 ± 0.006547 (3D, h±)
 
 
 def test_cli_augment(tmp_path, capsys):
@@ -237,3 +237,49 @@ def test_cli_augment(tmp_path, capsys):
     # bad input: one clear error line, exit code 2
     assert main(["methods", "augment", str(tmp_path / "missing.h5"), "-o", str(out)]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_paper1_reference_file_columns():
+    from l1ot.paper1 import reference
+
+    cols = reference.columns()
+    assert {(c["table"], c["method"]) for c in cols} >= {("Table 1", "2d_ot"), ("Table 1", "3d_ot"),
+                                                        ("Table 2", "total_pt"), ("Table 3", "knn_class_3d")}
+    v = reference.values()
+    # every reproduced column has the four signals and the five metric keys
+    for m, per in v.items():
+        assert set(per) == {"A", "h0", "hpm", "LQ"}, m
+        for sig in per.values():
+            assert set(sig) == set(reference.METRIC_KEYS)
+            assert 0 < sig["auc"][0] < 1 and sig["auc"][1] >= 0
+    assert v["3d_ot_ocsvm"]["A"]["inv_eb_at_0p3"] is None  # '-' in Table 1
+    assert reference.source("2d_ot") == "Table 1, 2D OT"
+    assert reference.source("linw2_sorted_k32") == ""
+
+
+def test_paper1_comparison_document(tmp_path):
+    import json
+
+    from l1ot.cli import main
+    from l1ot.io import data
+    from l1ot.evaluation import evaluate
+    from l1ot.paper1 import comparison, reference
+    from fixtures import toy_events
+
+    data.write_events(tmp_path / evaluate.BACKGROUND, toy_events(700, seed=1, pt_scale=20))
+    for i, fname in enumerate(evaluate.SIGNALS.values()):
+        data.write_events(tmp_path / fname, toy_events(120, seed=10 + i, pt_scale=20 + 15 * i))
+    rep = tmp_path / "evaluation.json"
+    assert main(["evaluate", "--data", str(tmp_path), "--methods", "total_pt,met,multiplicity,2d_ot,3d_ot",
+                 "--n-sets", "2", "--n-per-set", "50", "--n-calib", "100", "--n-ref", "40", "--jobs", "1",
+                 "--report", str(rep), "--figures", ""]) == 0
+    out = tmp_path / "cmp.md"
+    comparison.generate(str(rep), str(out))
+    md = out.read_text()
+    r = json.loads(rep.read_text())
+    p = reference.values()
+    d = r["3d_ot"]["hpm"]["auc"][0] - p["3d_ot"]["hpm"]["auc"][0]
+    line = next(l for l in md.splitlines() if l.startswith("| `3d_ot` | h±→τν |"))
+    assert f"{d:+.3f}" in line
+    assert "simulated, not CMS data" in md and "Table 1, 2D OT" in md
+    assert "| `2d_ot` | Table 1, 2D OT |" in md and "0.654" in md

@@ -22,7 +22,7 @@ def test_fast_equals_pot_random_points(x, y):
 
 
 @requires_bundled
-@pytest.mark.parametrize("space", ["3d", "2d"])
+@pytest.mark.parametrize("space", ["3d", "2d", "2d_nomet", "2d_uniform"])
 def test_fast_equals_pot_bundled(space):
     from l1ot.io import data
 
@@ -65,7 +65,7 @@ def test_spaces_and_weights():
     assert np.all(xw[..., 2] == 0)
     # in 2D, pT is invisible: two events differing only in pT have W2 = 0
     b = ev[0].copy()
-    b[:, 0] *= 3
+    b[:, 0] *= 4  # a power of two: the float32 pT ratios stay exact
     assert w2.w2(ev[0], b, "2d") == pytest.approx(0.0, abs=1e-12)
     assert w2.w2(ev[0], b, "3d") > 1
     with pytest.raises(ValueError, match="unknown ground space"):
@@ -74,7 +74,7 @@ def test_spaces_and_weights():
         spaces.coordinates(ev, "3d", weights=(1, -1, 1))
 
 
-@pytest.mark.parametrize("space", ["3d", "2d"])
+@pytest.mark.parametrize("space", ["3d", "2d", "2d_nomet", "2d_uniform"])
 def test_min_w2_pruning_is_exact(space):
     test = toy_events(40, seed=4)
     refs = toy_events(150, seed=5)
@@ -97,3 +97,76 @@ def test_marginal_bound_is_a_lower_bound():
     lb = w2.marginal_lower_bound(a, b)
     ex = np.array([[w2.w2_squared_points(a[i], b[j]) for j in range(30)] for i in range(30)])
     assert np.all(lb <= ex + 1e-9)
+
+
+# ------------------------------------------------------------ paper 1's 2D space: pT weights
+def _event(objs, met=(0.0, 0.0)):
+    """(19, 4) event from [(pT, eta, phi), ...] in jet slots 9.. and MET (pT, phi) in slot 0."""
+    e = np.zeros((19, 4), np.float32)
+    e[0] = (met[0], 0.0, met[1], 1)
+    for k, (pt, eta, phi) in enumerate(objs):
+        e[9 + k] = (pt, eta, phi, 4)
+    return e
+
+
+def test_2d_masses_are_normalised_pt():
+    ev = toy_events(50, seed=11)
+    m = spaces.masses(ev, "2d")
+    np.testing.assert_allclose(m.sum(1), 1.0, rtol=1e-12)
+    assert np.all(m[ev[..., 0] == 0] == 0)  # empty slots carry no mass
+    np.testing.assert_allclose(m, ev[..., 0] / ev[..., 0].sum(1, keepdims=True), rtol=1e-6)
+    mn = spaces.masses(ev, "2d_nomet")
+    assert np.all(mn[:, 0] == 0)
+    np.testing.assert_allclose(mn.sum(1), 1.0, rtol=1e-12)
+    assert np.all(spaces.masses(ev, "3d") == 1 / 19) and np.all(spaces.masses(ev, "2d_uniform") == 1 / 19)
+    assert spaces.is_uniform("3d") and not spaces.is_uniform("2d")
+
+
+def test_2d_w2_hand_computed():
+    # 30 GeV at (0, 0) and 10 GeV at (1, 0) against 40 GeV at (0, 0): a quarter of the
+    # mass moves by 1 in eta, so W2^2 = 0.25 (MET 0 carries no mass)
+    a = _event([(30.0, 0.0, 0.0), (10.0, 1.0, 0.0)])
+    b = _event([(40.0, 0.0, 0.0)])
+    assert w2.w2(a, b, "2d") ** 2 == pytest.approx(0.25, rel=1e-12)
+    # MET enters "2d" at (eta 0, phi) with its pT share, not "2d_nomet"
+    am = _event([(30.0, 0.0, 0.0)], met=(30.0, 2.0))
+    bm = _event([(30.0, 0.0, 0.0)], met=(30.0, 0.0))
+    assert w2.w2(am, bm, "2d") ** 2 == pytest.approx(0.5 * 4.0, rel=1e-12)
+    assert w2.w2(am, bm, "2d_nomet") == pytest.approx(0.0, abs=1e-12)
+
+
+def test_2d_is_blind_to_multiplicity_and_total_pt():
+    # splitting an object into two collinear halves and scaling all pT: same 2D
+    # distribution (paper 1 §4: total pT "entirely absent"); the 1/19-slot variant sees both
+    a = _event([(40.0, 0.5, 1.0), (20.0, -1.0, -2.0)], met=(10.0, 0.3))
+    b = _event([(20.0, 0.5, 1.0), (20.0, 0.5, 1.0), (20.0, -1.0, -2.0)], met=(10.0, 0.3))
+    c = a.copy()
+    c[:, 0] *= 4
+    assert w2.w2(a, b, "2d") == pytest.approx(0.0, abs=1e-7)
+    assert w2.w2(a, c, "2d") == pytest.approx(0.0, abs=1e-7)
+    assert w2.w2(a, b, "2d_uniform") > 0.1
+    assert w2.w2(a, c, "3d") > 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000))
+def test_weighted_fast_equals_pot_and_moment_bound(seed):
+    ev = toy_events(6, seed=seed)
+    x = spaces.coordinates(ev, "2d")
+    m = spaces.masses(ev, "2d")
+    z = w2.moment_embedding(x, m)
+    lb = w2.moment_lower_bound(z, z)
+    for i in range(3):
+        for j in range(3, 6):
+            f = w2.w2_squared_weighted(x[i], m[i], x[j], m[j], "fast")
+            p = w2.w2_squared_weighted(x[i], m[i], x[j], m[j], "pot")
+            assert f == pytest.approx(p, rel=1e-9, abs=1e-12)
+            assert lb[i, j] <= f + 1e-12
+
+
+def test_2d_pairwise_matrix_is_a_metric():
+    ev = toy_events(25, seed=12)
+    d = w2.pairwise_w2(ev, space="2d")
+    np.testing.assert_allclose(d, d.T, rtol=1e-12)
+    assert np.all(np.diag(d) == 0)
+    assert np.all(d[:, None, :] <= d[:, :, None] + d[None, :, :].transpose(0, 2, 1) + 1e-9)

@@ -12,8 +12,12 @@ from ..evaluation import evaluate as ev
 
 def register(sub):
     p = sub.add_parser("evaluate", help="score background and signals; paper-1 Table-1 metrics")
-    p.add_argument("--data", default="data", help="folder with the ADC2021-named files (default data/)")
+    p.add_argument("--data", default="data",
+                   help="folder with ADC2021 files under any of their names (*_13TeV.h5, *_PU20.h5, *_filtered.h5; "
+                        "see l1ot.io.naming; default data/)")
     p.add_argument("--background", default=None, help="background file (default DATA/background_for_training.h5)")
+    p.add_argument("--signal", action="append", default=[], metavar="NAME=PATH",
+                   help="file of signal NAME (A, h0, hpm, LQ), overriding --data; repeatable")
     p.add_argument("--methods", type=_args.name_list(ev.METHODS, ev.PRESETS, what="method"), default="quick",
                    help=f"comma list of methods or a preset ({', '.join(ev.PRESETS)}); known methods: "
                         + ", ".join(ev.METHODS))
@@ -33,16 +37,20 @@ def register(sub):
                    help="add paper 1's kNN / one-class SVM rows (l1ot.paper1.methods)")
     p.add_argument("--jobs", type=_args.positive_int, default=2, help="processes for exact W2 (default 2)")
     p.add_argument("--seed", type=_args.nonneg_int, default=0)
-    p.add_argument("--report", default=ev.REPORT, help="JSON report to extend (default reports/evaluation.json)")
-    p.add_argument("--figures", default="reports", help="folder for PNG figures ('' to skip)")
+    p.add_argument("--report", default=ev.REPORT,
+                   help="JSON report to extend when its settings are identical, else refused "
+                        "(default reports/evaluation.json)")
+    p.add_argument("--figures", default="reports",
+                   help="folder for the PNG + PDF figures of the whole report ('' to skip; "
+                        "l1ot.evaluation.figures)")
     p.add_argument("--table", default=None, help="also write the markdown table to this file")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from ..evaluation import figures, report
+    from ..io import data, naming
     from ..io.splits import Splits
-
-    from ..io import data
 
     methods, signals = list(args.methods), list(args.signals)
     ks = {m: int(re.search(r"_k(\d+)$", m).group(1)) for m in methods if re.search(r"_k(\d+)$", m)}
@@ -51,10 +59,12 @@ def run(args) -> int:
     if ks and args.n_train < max(ks.values()):
         m = max(ks, key=ks.get)
         raise UsageError(f"argument --n-train: {args.n_train} is below k = {ks[m]} of {m}")
-    bkg = args.background or os.path.join(args.data, ev.BACKGROUND)
-    sig_files = [os.path.join(args.data, ev.SIGNALS[s]) for s in signals]
-    outputs.check(outputs=[args.report, args.table], inputs=[bkg, args.data] + sig_files,
-                  folders=[args.figures])
+    files = naming.resolve(args.data, signals, background=args.background,
+                           signal_paths=naming.parse_signal_args(args.signal))
+    bkg = files.background
+    curves_file = figures.curves_path(args.report)
+    outputs.check(outputs=[args.report, args.table, curves_file],
+                  inputs=[bkg, args.data] + list(files.signals.values()), folders=[args.figures])
     outputs.check_json(args.report)
     splits = Splits(n_sets=args.n_sets, n_per_set=args.n_per_set, n_calib=args.n_calib)
     a, b = splits.background(data.count(bkg), bkg)["train"]
@@ -62,9 +72,11 @@ def run(args) -> int:
         m = max(ks, key=ks.get)
         raise DataError(f"the train block [{a}, {b}) holds {b - a} events, fewer than k = {ks[m]} of {m}",
                         file=bkg)
+    settings = report.settings(bkg, files.signals, splits, args.seed, n_ref=args.n_ref, n_train=args.n_train)
+    report.check_compatible(args.report, settings)  # refuse before the long work
     print(f"evaluating {len(methods)} methods on {splits.n_sets} test sets x "
           f"({splits.n_per_set} bkg + {splits.n_per_set} sig) per signal")
-    results, curves, timing = ev.evaluate(bkg, args.data, methods, signals=signals, n_ref=args.n_ref,
+    results, curves, timing = ev.evaluate(bkg, files, methods, signals=signals, n_ref=args.n_ref,
                                           n_train=args.n_train, n_jobs=args.jobs, seed=args.seed,
                                           splits=splits)
     extra = {}
@@ -74,29 +86,32 @@ def run(args) -> int:
     for flag, mod in ((args.fixed, eval_fixed), (args.paper_methods, paper_methods)):
         if not flag:
             continue
-        rows = mod.evaluate_rows(bkg_path=bkg, data_dir=args.data, signals=signals, splits=splits,
+        rows = mod.evaluate_rows(bkg_path=bkg, data_dir=files, signals=signals, splits=splits,
                                  n_train=args.n_train, seed=args.seed, n_jobs=args.jobs)
         extra.update(rows)
     results.update({k: v for k, v in extra.items() if not k.startswith("_")})
-    meta = {"n_sets": splits.n_sets, "n_per_set": splits.n_per_set, "n_ref": args.n_ref,
-            "n_train": args.n_train, "background": bkg, "seconds": timing}
+    meta = {}
     if "_fixed_meta" in extra:  # config, saturation counts, score drift against float
         meta["fixed"] = extra["_fixed_meta"]
-    table = ev.format_table(results, signals)
+    curves.update(extra.get("_curves", {}))
+    table = ev.format_tables(results, signals)
+    shown_figs = []
     with outputs.Transaction() as tx:
         rep_tmp = tx.copy(args.report) if os.path.isfile(args.report) else tx.file(args.report)
         if not os.path.isfile(args.report):
-            os.unlink(rep_tmp)  # update_report starts a new report when the file is absent
-        report = ev.update_report(results, rep_tmp, meta=meta)
+            os.unlink(rep_tmp)  # report.write starts a new report when the file is absent
+        report.write(results, rep_tmp, settings, command="evaluate", seconds=timing, extra_meta=meta)
+        cur_tmp = tx.copy(curves_file) if os.path.isfile(curves_file) else tx.file(curves_file)
+        if not os.path.isfile(curves_file):
+            os.unlink(cur_tmp)  # save_curves starts a new store when the file is absent
+        figures.save_curves({m: c for m, c in curves.items() if c}, cur_tmp)
         if args.table:
             with open(tx.file(args.table), "w") as f:
                 f.write(table + "\n")
-        shown_figs = []
         if args.figures:
             tmp_dir = tx.folder(args.figures)
-            paths = ev.plot_rocs({m: c for m, c in curves.items() if c}, tmp_dir)
-            p = ev.plot_auc_vs_k(report, os.path.join(tmp_dir, "auc_vs_k.png"))
-            shown_figs = [os.path.join(args.figures, os.path.basename(q)) for q in paths + ([p] if p else [])]
+            paths = figures.make_all(rep_tmp, tmp_dir, curves_file=cur_tmp)
+            shown_figs = [os.path.join(args.figures, os.path.basename(q)) for q in paths]
     print()
     print(table)
     if "fixed" in meta:

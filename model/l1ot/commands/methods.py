@@ -48,6 +48,8 @@ def register(sub):
         q = msub.add_parser(name, help=help_)
         q.add_argument("--data", default="data", help="folder with the ADC2021-named files (default data/)")
         q.add_argument("--background", default=None, help="background file (default DATA/background_for_training.h5)")
+        q.add_argument("--signal", action="append", default=[], metavar="NAME=PATH",
+                       help="file of signal NAME (A, h0, hpm, LQ), overriding --data; repeatable")
         q.add_argument("--signals", type=_args.name_list(SIGNALS, what="signal"), default="A,h0,hpm,LQ",
                        help="comma list of signals (" + ",".join(SIGNALS) + ")")
         q.add_argument("--distance", choices=("w2", "linw2"), default="w2",
@@ -99,10 +101,14 @@ def run_methods(args) -> int:
     from ..evaluation import evaluate as ev
     from ..paper1 import methods as pm
     from ..errors import UsageError
+    from ..evaluation import report
+    from ..io import naming
     from ..io.splits import Splits
 
     signals = list(args.signals)
-    bkg = args.background or os.path.join(args.data, ev.BACKGROUND)
+    files = naming.resolve(args.data, signals, background=args.background,
+                           signal_paths=naming.parse_signal_args(args.signal))
+    bkg = files.background
     methods = list(args.methods)
     if args.only:
         only = [m for m in args.only.split(",") if m]
@@ -112,26 +118,38 @@ def run_methods(args) -> int:
                              f"({', '.join(methods)})")
         methods = only
     meta_report, comparison = side_reports(args.report)
-    sig_files = [os.path.join(args.data, ev.SIGNALS[s]) for s in signals]
-    outputs.check(outputs=[args.report, meta_report, comparison, args.table],
-                  inputs=[bkg, args.data] + sig_files, folders=[args.cache_dir])
+    from ..evaluation import figures
+
+    outputs.check(outputs=[args.report, meta_report, comparison, args.table, figures.curves_path(args.report)],
+                  inputs=[bkg, args.data] + list(files.signals.values()), folders=[args.cache_dir])
     outputs.check_json(args.report)
     outputs.check_json(meta_report, "details report")
     splits = Splits(n_sets=args.n_sets, n_per_set=args.n_per_set)
+    settings = report.settings(bkg, files.signals, splits, args.seed)
+    report.check_compatible(args.report, settings)  # refuse before the long work
     kw = dict(methods=methods, distance=args.distance, cache_dir=args.cache_dir,
               progress=not args.no_progress, planed_ranges={"lo": args.planed_lo, "hi": args.planed_hi},
               suffix=args.suffix)
     if args.svm_n_train:
         kw["svm_n_train"] = args.svm_n_train
-    rows = pm.evaluate_rows(bkg, args.data, signals, splits=splits, n_train=None, seed=args.seed,
+    rows = pm.evaluate_rows(bkg, files, signals, splits=splits, n_train=None, seed=args.seed,
                             n_jobs=args.jobs, **kw)
     meta = rows.pop("_paper_methods")
-    table = ev.format_table(rows, signals)
+    curves = rows.pop("_curves", {})
+    table = ev.format_tables(rows, signals)
     with outputs.Transaction() as tx:
         rep_tmp = tx.copy(args.report) if os.path.isfile(args.report) else tx.file(args.report)
         if not os.path.isfile(args.report):
-            os.unlink(rep_tmp)  # update_report starts a new report when the file is absent
-        ev.update_report(rows, rep_tmp)
+            os.unlink(rep_tmp)  # report.write starts a new report when the file is absent
+        report.write(rows, rep_tmp, settings, command="methods",
+                     seconds={m: v.get("seconds") for m, v in meta.items() if isinstance(v, dict) and "seconds" in v},
+                     row_meta={m: {"distance": meta.get("distance", "w2")} for m in rows})
+        if curves:
+            cur = figures.curves_path(args.report)
+            cur_tmp = tx.copy(cur) if os.path.isfile(cur) else tx.file(cur)
+            if not os.path.isfile(cur):
+                os.unlink(cur_tmp)  # save_curves starts a new store when the file is absent
+            figures.save_curves(curves, cur_tmp)
         # hyper-parameters, timings and counts of each run, keyed by method
         old = {}
         if os.path.exists(meta_report):

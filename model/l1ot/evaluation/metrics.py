@@ -145,13 +145,14 @@ def roc_band(curves: list[tuple[np.ndarray, np.ndarray]], grid: np.ndarray | Non
     ``curves`` is a list of (eps_b, eps_s). Returns ``grid, mean_rej, std_rej``
     with background rejection ``1 - eps_b`` interpolated at ``grid``.
     """
-    grid = np.linspace(0, 1, 201) if grid is None else grid
+    grid = np.round(np.linspace(0, 1, 201), 12) if grid is None else grid
     rej = np.array([1 - np.interp(grid, es, eb) for eb, es in curves])
     return grid, rej.mean(0), rej.std(0)
 
 
 def si_band(curves, grid=None, n_b: int = 1000):
     """Mean and std of SI(eps_s) curves on an eps_s grid starting at 0.2."""
-    grid = np.linspace(EPS_S_MIN, 1, 161) if grid is None else grid
+    # rounded so that the nodes coincide bit for bit with roc_band's (the figure curve store relies on it)
+    grid = np.round(np.linspace(EPS_S_MIN, 1, 161), 12) if grid is None else grid
     si = np.array([grid / np.sqrt(np.maximum(np.interp(grid, es, eb), 1.0 / n_b)) for eb, es in curves])
     return grid, si.mean(0), si.std(0)

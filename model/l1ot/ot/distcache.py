@@ -3,8 +3,10 @@
 Paper 1's kNN and one-class SVM methods (§3.2, §3.3) work on precomputed
 matrices of 2-Wasserstein distances between events. This module computes
 
-* ``distance="w2"``    -- exact W2 (paper 1 eq. 2) in the "3d" or "2d" ground
-  space, uniform weights 1/19, empty slots at the origin;
+* ``distance="w2"``    -- exact W2 (paper 1 eq. 2) in a ground space of
+  :mod:`l1ot.ot.spaces`: "3d" (uniform weights 1/19, empty slots at the
+  origin), "2d" (paper 1's 2D: pT-normalised weights on the occupied slots),
+  "2d_nomet", "2d_uniform";
 * ``distance="linw2"`` -- LinW2 with the pT-sorted transport
   (:func:`l1ot.ot.linot.embed`), a Euclidean distance between embeddings,
 
@@ -31,6 +33,9 @@ Exact W2 solvers (``solver=``):
   POT's ``ot.emd2`` to float precision (``tests/test_paper_methods.py``).
 * ``"pot"`` -- :func:`l1ot.ot.w2.pairwise_w2` with ``ot.emd2`` (slow reference).
 
+pT-weighted spaces ("2d", "2d_nomet") are not assignment problems; both
+solvers go through :func:`l1ot.ot.w2.pairwise_w2` (POT's network simplex).
+
 Units: distances in ground units (GeV-equivalent for "3d"), i.e. the square
 root of the mean squared transport.
 """
@@ -46,7 +51,7 @@ import tempfile
 
 import numpy as np
 
-from .spaces import N_SLOTS, coordinates
+from .spaces import MASSES, N_SLOTS, coordinates, is_uniform
 from .w2 import _run_parallel, assemble_rows, row_batches
 
 CACHE_DIR = os.path.join("build", "cache")
@@ -250,6 +255,8 @@ def cache_key(a, b=None, *, distance="w2", space="3d", solver="fast", weights=No
         space, solver = "3d", "sorted"  # LinW2 is defined on the 3D space with the sort transport
     spec = {"format": FORMAT, "a": events_hash(a), "b": None if b is None else events_hash(b),
             "distance": distance, "space": space, "solver": solver, "weights": w}
+    if space != "3d":  # the 2D spaces changed meaning: the mass scheme is part of the key
+        spec["masses"] = MASSES[space]
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]
 
 
@@ -263,7 +270,8 @@ def distance_matrix(a: np.ndarray, b: np.ndarray | None = None, *, distance: str
     ----------
     a : (N, 19, 4) events; b : (M, 19, 4) or None for the symmetric ``a`` x ``a``.
     distance : "w2" (exact) or "linw2" (pT-sorted LinW2 embedding, paper 2).
-    space : "3d" (pT/GeV, eta, phi) or "2d" (eta, phi); exact W2 only.
+    space : a key of :data:`l1ot.ot.spaces.SPACES` ("3d": pT/GeV, eta, phi;
+        "2d": eta, phi with pT weights, paper 1); exact W2 only.
     solver : "fast" (assignment) or "pot" (``ot.emd2``), exact W2 only.
     weights : axis weights of the squared ground metric (default ones).
     n_jobs : joblib processes; progress : tqdm bar over row batches.
@@ -318,10 +326,10 @@ def _compute(a, b, distance, space, solver, weights, n_jobs, progress, desc):
         if b is None:
             np.fill_diagonal(d, 0.0)
         return d
-    if solver == "pot":
+    if solver == "pot" or (solver == "fast" and not is_uniform(space)):
         from .w2 import pairwise_w2
 
-        return pairwise_w2(a, b, space=space, weights=weights, solver="pot", n_jobs=n_jobs,
+        return pairwise_w2(a, b, space=space, weights=weights, solver=solver, n_jobs=n_jobs,
                            progress=progress)
     if solver != "fast":
         raise ValueError(f"unknown solver {solver!r}; choose 'fast' or 'pot'")

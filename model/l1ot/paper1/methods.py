@@ -228,7 +228,9 @@ class _Files:
         return data.load(self.bkg_path, n=min(n, b - a), start=a)
 
     def sig_path(self, sig):
-        return os.path.join(self.data_dir, self.signal_files[sig])
+        from ..io.naming import signal_path
+
+        return signal_path(self.data_dir, sig)
 
     def test_sets(self, signals):
         s = self.splits
@@ -282,7 +284,10 @@ def run_anomaly_knn(files: _Files, signals, *, seed=0, n_jobs=1, distance="w2", 
         scores[name] = knn_scores(d_all[np.ix_(tr, tr)], y[tr], d, k)
     n_sets = files.splits.n_sets
     rows = {sig: _per_set(scores["bkg"], scores[sig], n_sets, metrics.summarize) for sig in signals}
-    info = {"k": k, "val_auc": scan, "augmentation_fractions": ainfo["fractions"],
+    curves = {sig: [metrics.roc_curve(b, s)[:2] for b, s in zip(np.array_split(scores["bkg"], n_sets),
+                                                                 np.array_split(scores[sig], n_sets))]
+              for sig in signals}
+    info = {"_curves": curves, "k": k, "val_auc": scan, "augmentation_fractions": ainfo["fractions"],
             "split_possible": float(ainfo["split_possible"].mean()), "n_train": int(tr.size),
             "n_val": int(va.size), "seconds": time.perf_counter() - t0}
     return rows, info
@@ -415,7 +420,9 @@ def evaluate_rows(bkg_path, data_dir, signals, splits=DEFAULT_SPLITS, n_train=No
     Returns
     -------
     dict ``{method: {signal: metrics}}`` (metrics as :func:`l1ot.evaluation.metrics.summarize_sets`)
-    plus ``"_paper_methods"`` with the chosen hyper-parameters and timings.
+    plus ``"_paper_methods"`` with the chosen hyper-parameters and timings, and
+    ``"_curves"`` with per-set ROC curves of the methods that have a score
+    (the anomaly kNN; the SVM is binary).
     """
     methods = list(kw.get("methods") or METHOD_NAMES)
     for m in methods:
@@ -455,6 +462,8 @@ def evaluate_rows(bkg_path, data_dir, signals, splits=DEFAULT_SPLITS, n_train=No
             info = {"window_gev": list(w), "per_signal": info}
         if isinstance(info, dict):
             info.setdefault("seconds", time.perf_counter() - t0)
+            if "_curves" in info:  # per-set ROC curves for the figures (l1ot.evaluation.figures)
+                out.setdefault("_curves", {})[m + suffix] = info.pop("_curves")
         out[m + suffix] = rows
         meta[m + suffix] = info
     out["_paper_methods"] = _jsonable(meta)
@@ -474,68 +483,24 @@ def _jsonable(x):
 
 
 # --------------------------------------------------------------------------
-# paper 1's published values (Tables 1 and 3), for side-by-side comparison
+# side-by-side with paper 1's published values (l1ot.paper1.reference)
 # --------------------------------------------------------------------------
-def _t(auc, ieb, si, f1, msi):
-    return {"auc": list(auc), "inv_eb_at_0p3": list(ieb) if ieb else None,
-            "si_at_0p3": list(si) if si else None, "max_f1": list(f1), "max_si": list(msi)}
-
-
-#: paper 1 (Craig, Howard, Li 2024) Table 1 and Table 3: [mean, std(, eps_s)]
-PAPER1 = {
-    "3d_ot_anomaly_knn": {  # Table 1, k = 15
-        "A": _t((0.8324, 0.005852), (35.44, 5.899), (1.776, 0.1497), (0.7608, 0.007907, 0.80), (1.926, 0.07768, 0.51)),
-        "h0": _t((0.6864, 0.008349), (10.62, 1.754), (0.9741, 0.07812), (0.6806, 0.003511, 0.94), (1.054, 0.02054, 0.71)),
-        "hpm": _t((0.8134, 0.006918), (22.12, 3.928), (1.404, 0.1262), (0.7626, 0.005405, 0.89), (1.492, 0.09023, 0.45)),
-        "LQ": _t((0.7570, 0.007815), (13.38, 0.9646), (1.096, 0.03933), (0.7224, 0.005807, 0.88), (1.253, 0.04667, 0.56)),
-    },
-    "3d_ot_ocsvm": {  # Table 1, nu = 0.2, gamma = 0.35 (binary: one working point)
-        "A": _t((0.7682, 0.00621), None, None, (0.7453, 0.006904, 0.70), (1.703, 0.0216, 0.68)),
-        "h0": _t((0.6622, 0.007407), None, None, (0.6742, 0.008316, 0.72), (1.130, 0.02716, 0.70)),
-        "hpm": _t((0.8096, 0.008206), None, None, (0.7787, 0.009127, 0.70), (2.425, 0.1141, 0.68)),
-        "LQ": _t((0.7386, 0.01378), None, None, (0.7240, 0.01442, 0.71), (1.463, 0.06187, 0.68)),
-    },
-    "knn_class_2d": {  # Table 3, 2D
-        "A": _t((0.6948, 0.01795), (7.923, 1.295), (0.8413, 0.06876), (0.6980, 0.03021, 0.94), (1.102, 0.04632, 0.84)),
-        "h0": _t((0.6698, 0.01178), (8.172, 1.359), (0.8542, 0.07158), (0.6845, 0.01654, 0.92), (1.051, 0.0241, 0.81)),
-        "hpm": _t((0.8103, 0.01673), (17.49, 4.276), (1.245, 0.1467), (0.7679, 0.02457, 0.87), (1.497, 0.1156, 0.75)),
-        "LQ": _t((0.7906, 0.02531), (16.01, 4.558), (1.187, 0.1717), (0.7501, 0.02720, 0.89), (1.402, 0.146, 0.60)),
-    },
-    "knn_class_2d_planed_lo": {  # Table 3, 2D planed total pT in (50, 100) GeV
-        "A": _t((0.7974, 0.008994), (32.51, 6.754), (1.699, 0.1716), (0.7487, 0.01468, 0.86), (1.882, 0.4661, 0.25)),
-        "h0": _t((0.6761, 0.03569), (7.728, 2.137), (0.8266, 0.1075), (0.6883, 0.01781, 0.89), (1.086, 0.08949, 0.69)),
-        "hpm": _t((0.6071, 0.02694), (5.751, 1.537), (0.7138, 0.08855), (0.6676, 0.01645, 0.98), (1.003, 0.005958, 0.98)),
-        "LQ": _t((0.7469, 0.02149), (11.44, 2.975), (1.005, 0.1321), (0.7226, 0.01706, 0.83), (1.256, 0.04621, 0.67)),
-    },
-    "knn_class_2d_planed_hi": {  # Table 3, 2D planed total pT in (500, 1000) GeV
-        "A": _t((0.7989, 0.02231), (27.24, 14.05), (1.513, 0.3905), (0.7425, 0.01830, 0.77), (1.711, 0.4545, 0.40)),
-        "h0": _t((0.5829, 0.02124), (4.955, 0.6116), (0.6663, 0.04145), (0.6689, 0.01104, 0.99), (1.005, 0.01142, 0.99)),
-        "hpm": _t((0.6203, 0.03418), (6.297, 1.55), (0.7468, 0.09285), (0.6728, 0.01939, 0.92), (1.021, 0.03324, 0.90)),
-        "LQ": _t((0.5285, 0.01536), (3.856, 0.5763), (0.5873, 0.04454), (0.6672, 0.01574, 0.99), (1.002, 0.005666, 0.99)),
-    },
-    "knn_class_3d": {  # Table 3, 3D
-        "A": _t((0.9021, 0.01426), (111.8, 44.36), (3.094, 0.5989), (0.8352, 0.01350, 0.84), (3.407, 0.997, 0.25)),
-        "h0": _t((0.7713, 0.01814), (18.25, 1.911), (1.279, 0.06832), (0.7323, 0.01493, 0.94), (1.343, 0.1165, 0.57)),
-        "hpm": _t((0.9198, 0.006547), (102.2, 59.91), (2.884, 0.8718), (0.8569, 0.01173, 0.88), (2.96, 0.6393, 0.46)),
-        "LQ": _t((0.8766, 0.01415), (28.49, 6.938), (1.585, 0.2122), (0.8143, 0.01585, 0.88), (1.957, 0.2496, 0.64)),
-    },
-}
-
 _METRIC_ROWS = (("AUC", "auc"), ("1/εb (εs=0.3)", "inv_eb_at_0p3"), ("SI (εs=0.3)", "si_at_0p3"),
                 ("max F1 (εs)", "max_f1"), ("max SI (εs)", "max_si"))
 
 
 def _cell(v):
-    if v is None:
-        return "–"
-    f = (lambda x: f"{x:.4g}" if np.isfinite(x) else "inf")
-    s = f"{f(v[0])} ± {f(v[1])}"
-    return s + (f" ({v[2]:.2f})" if len(v) > 2 else "")
+    from ..evaluation.tables import fmt_pm
+
+    return fmt_pm(v)
 
 
 def comparison_table(rows: dict, signals=None) -> str:
     """Markdown: for each method, our values next to paper 1's (Tables 1 and 3)."""
     from ..evaluation.evaluate import SIGNAL_LABELS, SIGNALS
+    from . import reference
+
+    paper = reference.values()
 
     signals = signals or list(SIGNALS)
     out = []
@@ -543,7 +508,7 @@ def comparison_table(rows: dict, signals=None) -> str:
         if m.startswith("_") or not res:
             continue
         base = max((n for n in METHOD_NAMES if m.startswith(n)), key=len, default=m)
-        ref = PAPER1.get(base, {})
+        ref = paper.get(base, {})
         note = " (LinW2)" if "_linw2" in m[len(base):] else ""
         out.append(f"### {METHOD_LABELS.get(base, base)}{note} — `{m}`\n")
         out.append("| metric | signal | l1ot (bundled sample) | paper 1 |")
