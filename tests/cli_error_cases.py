@@ -138,6 +138,7 @@ def build_env(root) -> str:
     _write_raw(j("bad_data", SIGNALS["A"]), bad)
     os.makedirs(j("small_data"))
     data.write_events(j("small_data", BACKGROUND), bkg)
+    data.write_events(j("small_data", SIGNALS["A"]), sig)  # a complete folder for --signals A
     for f in (j("ro_model.h5"), j("ro_out.h5"), j("ro_dir", "model.h5")):
         os.chmod(f, 0o444)
     os.chmod(j("ro_dir"), 0o555)

@@ -226,12 +226,13 @@ def plot_auc_vs_k(results: dict, out_dir: str, reference_methods=("3d_ot",)) -> 
     return paths
 
 
-def make_all(report_path: str, out_dir: str) -> list[str]:
-    """Every figure of a report and its curve store. Returns the written paths."""
+def make_all(report_path: str, out_dir: str, curves_file: str | None = None) -> list[str]:
+    """Every figure of a report and its curve store (default :func:`curves_path` of the
+    report). Returns the written paths."""
     from . import report
 
     results = report.read(report_path)
-    curves = load_curves(curves_path(report_path))
+    curves = load_curves(curves_file or curves_path(report_path))
     paths = []
     for g in GROUPS:
         paths += plot_group(curves, results, g, out_dir)

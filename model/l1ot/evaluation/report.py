@@ -160,6 +160,9 @@ def write(rows: dict, path: str, new_settings: dict, *, command: str, seconds: d
     d = os.path.dirname(os.path.abspath(path))
     os.makedirs(d, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".evaluation.", suffix=".tmp", dir=d)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
     try:
         with os.fdopen(fd, "w") as f:
             json.dump(rep, f, indent=1, sort_keys=True)
