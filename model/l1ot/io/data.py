@@ -111,6 +111,61 @@ def _checks(p: np.ndarray):
                "empty slot (class 0) with non-zero pT/eta/phi")
 
 
+_FAST = {}
+
+
+def _fast_check():
+    """Compiled single-pass ``all events valid?`` test (numba), or None without numba.
+
+    True exactly when :func:`_checks` finds nothing: the same comparisons, in the same
+    precision (float32 data against the float32-rounded limits, as numpy compares them).
+    """
+    if "fn" in _FAST:
+        return _FAST["fn"]
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - numba is a dependency
+        _FAST["fn"] = None
+        return None
+
+    @numba.njit(cache=True, nogil=True)
+    def all_valid(p, slot_class, eta_max, phi_max):
+        for e in range(p.shape[0]):
+            for s in range(p.shape[1]):
+                pt, eta, phi, c = p[e, s, 0], p[e, s, 1], p[e, s, 2], p[e, s, 3]
+                if not (np.isfinite(pt) and np.isfinite(eta) and np.isfinite(phi) and np.isfinite(c)):
+                    return False
+                if pt < 0 or abs(eta) > eta_max or abs(phi) > phi_max:
+                    return False
+                if c == 0:
+                    if pt != 0 or eta != 0 or phi != 0:
+                        return False
+                elif c != slot_class[s]:
+                    return False
+        return True
+
+    _FAST["fn"] = all_valid
+    return all_valid
+
+
+_SLOT_CLASS_F = SLOT_CLASS.astype(np.float64)
+
+
+def all_valid(p: np.ndarray) -> bool:
+    """Fast test that every event of ``p`` (N, 19, 4) passes :func:`validate` (no report).
+
+    Compiled for float32 C-contiguous arrays (what :func:`iter_chunks` reads); other
+    arrays, or ``L1OT_NO_JIT=1``, answer False so the caller runs the full checks.
+    """
+    if (p.dtype != np.float32 or not p.flags.c_contiguous or p.shape[1:] != (N_SLOTS, N_COLS)
+            or os.environ.get("L1OT_NO_JIT")):
+        return False
+    fn = _fast_check()
+    if fn is None:
+        return False
+    return bool(fn(p, _SLOT_CLASS_F, np.float32(ETA_MAX + ANGLE_TOL), np.float32(PHI_MAX + ANGLE_TOL)))
+
+
 def validate(
     particles: np.ndarray,
     *,
@@ -145,6 +200,8 @@ def validate(
     p = np.asarray(particles)
     check_shape(p.shape, source=source, dataset=dataset)
     report = ValidationReport(n_events=p.shape[0])
+    if all_valid(p):
+        return np.ones(p.shape[0], dtype=bool), report
     bad_event = np.zeros(p.shape[0], dtype=bool)
     for kind, err_cls, mask, fld, msg in _checks(p):
         if not mask.any():
