@@ -181,7 +181,8 @@ def run(args) -> int:
         desc = "score" + (" (fixed)" if args.fixed else "")
         for res in eng.map(score_range, [(spec, lo, hi) for lo, hi in parts],
                            weights=[hi - lo for lo, hi in parts], total=total, desc=desc,
-                           in_process=not on_dask):
+                           in_process=not on_dask,
+                           labels=[f"events {lo}..{hi - 1} of {args.events}" for lo, hi in parts]):
             rep.add(res["report"])
             if args.fixed:
                 quant.add(res["quant"])

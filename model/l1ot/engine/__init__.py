@@ -148,7 +148,7 @@ class Engine:
     # -- work ------------------------------------------------------------------
     def map(self, fn: Callable, tasks: Sequence[tuple], *, weights: Iterable[int] | None = None,
             desc: str = "", unit: str = "ev", total: int | None = None, in_process: bool | None = None,
-            ahead: int | None = None) -> Iterator:
+            ahead: int | None = None, labels: Sequence[str] | None = None) -> Iterator:
         """Yield ``fn(*task)`` for each task, in task order.
 
         Parameters
@@ -160,10 +160,12 @@ class Engine:
             there is no scheduler and at most one task or one worker
         ahead : tasks submitted ahead of the one being collected (bounds the memory
             of finished results waiting for their turn; default 2 per worker + 2)
+        labels : how errors name each task (default ``task i``), e.g. ``events 0..999 of FILE``
         """
         from ..progress import bar as progress_bar
 
         tasks = list(tasks)
+        labels = [f"task {i}" for i in range(len(tasks))] if labels is None else list(labels)
         weights = [1] * len(tasks) if weights is None else list(weights)
         total = sum(weights) if total is None else total
         here = (not self.distributed or (self.scheduler is None and len(tasks) <= 1)) \
@@ -174,9 +176,9 @@ class Engine:
                     yield fn(*t)
                     bar.update(w)
                 return
-            yield from self._map_dask(fn, tasks, weights, bar, ahead)
+            yield from self._map_dask(fn, tasks, weights, bar, ahead, labels)
 
-    def _map_dask(self, fn, tasks, weights, bar, ahead):
+    def _map_dask(self, fn, tasks, weights, bar, ahead, labels):
         client = self.client()
         ahead = ahead or 2 * self.n_workers() + 2
         futures = {}
@@ -198,19 +200,20 @@ class Engine:
                 except L1otError:
                     raise
                 except Exception as exc:
-                    raise EngineError(self._failure(exc, tasks[i])) from None
+                    raise EngineError(self._failure(exc, labels[i])) from None
                 yield res
                 bar.update(weights[i])
         finally:
             for f in futures.values():
                 f.cancel()
 
-    def _failure(self, exc, task) -> str:
+    def _failure(self, exc, what) -> str:
         name = type(exc).__name__
-        what = f"task {task}"
         if name == "KilledWorker":
-            return (f"{what}: the workers running it died {self._allowed_failures()} times "
-                    f"({self.describe()}); nothing written")
+            n = self._allowed_failures()
+            times = ("once" if n == 0 else f"{n + 1} times") if isinstance(n, int) else "repeatedly"
+            return (f"{what}: a worker died while running it, {times} (distributed.scheduler."
+                    f"allowed-failures = {n}; {self.describe()}); nothing written")
         return f"{what} failed on {self.describe()}: {name}: {exc}"
 
     @staticmethod
