@@ -109,7 +109,8 @@ def score_range(spec: dict, lo: int, hi: int) -> dict:
         quant, n_sat = fixed.QuantStats(), 0
     with threadpool_limits(1, user_api="blas"):
         for idx, p in data.iter_chunks(spec["events"], chunk_size=spec["chunk"], start=lo, n=hi - lo,
-                                       on_bad_event=spec["on_bad_event"], report=rep):
+                                       on_bad_event=spec["on_bad_event"], report=rep,
+                                       reuse_buffer=True):
             if spec["fixed"]:
                 res, st = fixed.run_events(p, rom, spec["threshold"], cfg, source=spec["events"])
                 quant.add(st)

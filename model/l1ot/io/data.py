@@ -114,6 +114,23 @@ def _checks(p: np.ndarray):
 _FAST = {}
 
 
+def numba_module():
+    """``numba`` for l1ot's compiled paths.
+
+    Inside an ``l1ot`` command (the command line sets ``L1OT_CLI=1``, inherited by its
+    local Dask workers) third-party numba extensions are not loaded: l1ot uses none,
+    and packages that register one (vector and awkward, installed with fastjet) cost
+    1-2 s of imports at the first compiled call. Library users keep numba's default.
+    """
+    import numba
+
+    if os.environ.get("L1OT_CLI") == "1":
+        from numba.core import entrypoints
+
+        entrypoints._already_initialized = True
+    return numba
+
+
 def _fast_check():
     """Compiled single-pass ``all events valid?`` test (numba), or None without numba.
 
@@ -123,7 +140,7 @@ def _fast_check():
     if "fn" in _FAST:
         return _FAST["fn"]
     try:
-        import numba
+        numba = numba_module()
     except ImportError:  # pragma: no cover - numba is a dependency
         _FAST["fn"] = None
         return None
@@ -278,6 +295,7 @@ def iter_chunks(
     on_bad_event: str = "fail",
     dataset: str = DATASET,
     report: ValidationReport | None = None,
+    reuse_buffer: bool = False,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Stream validated events from an ADC2021 file.
 
@@ -285,6 +303,10 @@ def iter_chunks(
     in the file and ``particles`` float32 (M, 19, 4). Memory use is bounded by
     ``chunk_size`` whatever the file size. With ``on_bad_event="skip"`` bad
     events are dropped and counted into ``report`` (if given).
+
+    ``reuse_buffer=True`` reads every chunk of a float32 dataset into the same
+    array (no fresh allocation and page faults per chunk): each yielded array is
+    then only valid until the next one is requested.
     """
     path = os.fspath(path)
     if chunk_size < 1 or start < 0 or (n is not None and n < 0):
@@ -293,10 +315,17 @@ def iter_chunks(
         d = _dataset(f, path, dataset)
         total = d.shape[0]
         stop = total if n is None else min(total, start + n)
+        buf = None
+        if reuse_buffer and d.dtype == np.float32 and stop > start:
+            buf = np.empty((min(chunk_size, stop - start), N_SLOTS, N_COLS), dtype=np.float32)
         for lo in range(start, stop, chunk_size):
             hi = min(stop, lo + chunk_size)
             try:
-                block = np.asarray(d[lo:hi], dtype=np.float32)
+                if buf is not None:
+                    block = buf[:hi - lo]
+                    d.read_direct(block, np.s_[lo:hi], np.s_[0:hi - lo])
+                else:
+                    block = np.asarray(d[lo:hi], dtype=np.float32)
             except (OSError, RuntimeError, ValueError) as exc:
                 raise CorruptFileError(
                     f"cannot read events {lo}..{hi - 1}: file truncated or corrupt ({exc})",

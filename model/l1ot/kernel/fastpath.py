@@ -53,12 +53,15 @@ def stage0ab(p, lsb, lim, wrap, period, mult, shift, tag_bits, eb, fb, lo_e, lo_
             v0 = np.float64(p[e, s, 0])
             v1 = np.float64(p[e, s, 1])
             v2 = np.float64(p[e, s, 2])
+            if v0 == 0 and v1 == 0 and v2 == 0:
+                # empty slot: raw fields 0, working coordinates rnd_shift(0) = 0
+                keys[s] = ((n - 1 - s) << (eb + fb)) | ((0 - lo_e) << fb) | (0 - lo_f)
+                continue
             if not (math.isfinite(v0) and math.isfinite(v1) and math.isfinite(v2)) or v0 < 0:
                 if counts[5] == 0:
                     counts[5] = e + 1
                 return
-            if v0 != 0 or v1 != 0 or v2 != 0:
-                counts[0] += 1
+            counts[0] += 1
             # pt: unsigned, pt_bits
             f = _q_rnd(v0 / lsb[0])
             if f > lim[0]:
@@ -121,6 +124,9 @@ class Plan:
     """Constants of :func:`stage0ab` for one :class:`~l1ot.kernel.fixed.KernelConfig`."""
 
     def __init__(self, cfg, eb: int, fb: int):
+        from ..io.data import numba_module
+
+        numba_module()  # (skips third-party numba extensions inside l1ot commands)
         self.cfg = cfg
         self.n = cfg.n_obj
         self.lsb = np.array([cfg.field_lsb[a] for a in ("pt", "eta", "phi")], np.float64)
