@@ -307,10 +307,17 @@ def bench_score_e2e(data_dir, build, repeats, n=4_000_000):
         wall = statistics.median(r["wall_s"] for r in runs)
         peak = max(r["peak_rss_mb"] for r in runs)
         peak_1m = _cli_child(["score", model, small, "-o", out_file, "--workers", "1"] + extra)["peak_rss_mb"]
+        # start-up (imports, model, compiled-code cache) from a 1-event run, paid once per file
+        start = statistics.median(_cli_child(["score", model, small, "-o", out_file, "--workers", "1", "-n", "1"]
+                                             + extra)["cpu_s"] for _ in range(3))
+        steady = n / max(cpu - start, 1e-9)
+        cpu_13m = start + 13e6 / steady
         res[name] = {"cpu_s": cpu, "wall_s": wall, "events_per_s_per_core": n / cpu,
+                     "startup_cpu_s": start, "events_per_s_per_core_after_startup": steady,
                      "events_per_s_wall": n / wall, "peak_rss_mb": peak, "peak_rss_mb_1M": peak_1m,
-                     "cpu_s_13M_extrapolated": cpu * 13e6 / n, "goal_events_per_s_per_core": 1e6,
-                     "goal_met": bool(n / cpu >= 1e6 and peak < 500)}
+                     "cpu_s_13M_extrapolated": cpu_13m, "events_per_s_per_core_13M": 13e6 / cpu_13m,
+                     "goal_events_per_s_per_core": 1e6,
+                     "goal_met": bool(13e6 / cpu_13m >= 1e6 and peak < 500)}
     if os.path.exists(out_file):
         os.unlink(out_file)
     return res
@@ -325,13 +332,17 @@ def bench_dask(data_dir, build, repeats):
     test, _ = events(3000, 3, data_dir)
     out = {"events": src, "load_average_before": os.getloadavg(), "cores": os.cpu_count()}
     walls = {}
+    t0 = time.perf_counter()
+    w2.min_w2(test, refs, n_jobs=1)
+    out["min_w2_in_process_wall_s"] = time.perf_counter() - t0
     for nw in (1, 2):
-        with Engine(workers=nw, progress=False) as eng, eng.joblib(nw) as n_jobs:
-            w2.min_w2(test[:20], refs, n_jobs=n_jobs)  # warm-up: workers import and compile
+        # both on the cluster (joblib Dask backend), 2 jobs per worker
+        with Engine(workers=nw, progress=False) as eng, eng.joblib(nw):
+            w2.min_w2(test[:40], refs, n_jobs=2 * nw)  # warm-up: workers import and compile
             ts = []
             for _ in range(max(1, min(repeats, 3))):
                 t0 = time.perf_counter()
-                w2.min_w2(test, refs, n_jobs=n_jobs)
+                w2.min_w2(test, refs, n_jobs=2 * nw)
                 ts.append(time.perf_counter() - t0)
             walls[nw] = statistics.median(ts)
     out["min_w2_events"] = len(test)
@@ -438,19 +449,26 @@ def render_md(res):
         L += ["## `l1ot score` end to end, one process (`--workers 1`)", "",
               f"{r['events_file']}; child-process CPU time including start-up, HDF5 read, validation, "
               f"quantization, kernel and output write. Load average at start {tuple(round(x, 1) for x in r['load_average'])}.", "",
-              "| mode | CPU s | events/s/core | wall s | peak RSS (4M / 1M) MB | 13M CPU s (extrapolated) | goal ≥ 1M/s/core, < 500 MB |",
-              "|---|---|---|---|---|---|---|"]
+              f"| mode | CPU s ({r['n_events'] / 1e6:.0f}M) | events/s/core | start-up CPU s | events/s/core after start-up "
+              "| wall s | peak RSS (4M / 1M) MB | 13M: CPU s, events/s/core (extrapolated) | goal ≥ 1M/s/core, < 500 MB |",
+              "|---|---|---|---|---|---|---|---|---|"]
         for m in ("float", "fixed"):
             q = r[m]
             L += [f"| {'--fixed' if m == 'fixed' else 'float'} | {q['cpu_s']:.2f} | {q['events_per_s_per_core']:.3g} | "
-                  f"{q['wall_s']:.1f} | {q['peak_rss_mb']:.0f} / {q['peak_rss_mb_1M']:.0f} | {q['cpu_s_13M_extrapolated']:.1f} | "
+                  f"{q.get('startup_cpu_s', float('nan')):.2f} | {q.get('events_per_s_per_core_after_startup', float('nan')):.3g} | "
+                  f"{q['wall_s']:.1f} | {q['peak_rss_mb']:.0f} / {q['peak_rss_mb_1M']:.0f} | "
+                  f"{q['cpu_s_13M_extrapolated']:.1f}, {q.get('events_per_s_per_core_13M', float('nan')):.3g} | "
                   f"{'met' if q['goal_met'] else 'NOT met'} |"]
-        L += [""]
+        L += ["", "13M extrapolation: start-up + 13M / (rate after start-up). CPU time of a busy shared "
+              "machine is inflated by the other jobs on the same cores (caches, SMT); wall time is "
+              "not a per-core figure here.", ""]
     if "dask" in res:
         r = res["dask"]
         L += ["## Dask engine", "",
               f"Exact min-W2 ({r['min_w2_events']} events × {r['min_w2_n_ref']} references, pruned): "
-              f"1 → 2 local workers speed-up **{r['min_w2_scaling_1_to_2']:.2f}×** (wall, cluster up; "
+              f"1 → 2 local Dask workers speed-up **{r['min_w2_scaling_1_to_2']:.2f}×** (wall, cluster up; in process "
+              f"{r.get('min_w2_in_process_wall_s', float('nan')):.2f} s, 1 worker {r['min_w2_wall_s']['1']:.2f} s, "
+              f"2 workers {r['min_w2_wall_s']['2']:.2f} s; "
               f"{r['cores']} cores, load average {tuple(round(x, 1) for x in r['load_average_before'])}).", "",
               f"Overhead on a small file ({r['small_file_events']} events, `score --fixed`): one process "
               f"{r['single_process_wall_s']:.1f} s, embedded 2-worker cluster {r['dask_2_workers_wall_s']:.1f} s "

@@ -118,10 +118,15 @@ class Engine:
                 raise EngineError(f"cannot connect to the Dask scheduler {self.scheduler} "
                                   f"({type(exc).__name__}: {exc})") from None
             return self._client
-        self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                     host="127.0.0.1", dashboard_address=":0",
-                                     silence_logs=logging.ERROR)
-        self._client = Client(self._cluster)
+        try:
+            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                         host="127.0.0.1", dashboard_address=":0",
+                                         silence_logs=logging.ERROR)
+            self._client = Client(self._cluster)
+        except (OSError, TimeoutError, RuntimeError) as exc:
+            self.close()
+            raise EngineError(f"cannot start a local Dask cluster of {self.workers} workers "
+                              f"({type(exc).__name__}: {exc}); --workers 1 runs in this process") from None
         return self._client
 
     def n_workers(self) -> int:
