@@ -7,6 +7,7 @@ trigger bit per event, with the input and score saturations counted.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
@@ -93,7 +94,8 @@ def score_range(spec: dict, lo: int, hi: int) -> dict:
 
     Reads, validates and scores chunk by chunk (``spec["chunk"]`` events, chunk
     boundaries at multiples of it from event 0, whichever engine runs the range)
-    with BLAS on one thread. Returns ``{"cols": {name: array}, "report":
+    with BLAS on one thread (set here unless ``spec["limit_blas"]`` is False: the
+    caller has set it once for many ranges). Returns ``{"cols": {name: array}, "report":
     ValidationReport, "quant": QuantStats | None, "n_sat": int}``.
     """
     from threadpoolctl import threadpool_limits
@@ -107,7 +109,8 @@ def score_range(spec: dict, lo: int, hi: int) -> dict:
         from ..kernel import fixed
 
         quant, n_sat = fixed.QuantStats(), 0
-    with threadpool_limits(1, user_api="blas"):
+    limit = threadpool_limits(1, user_api="blas") if spec.get("limit_blas", True) else contextlib.nullcontext()
+    with limit:
         for idx, p in data.iter_chunks(spec["events"], chunk_size=spec["chunk"], start=lo, n=hi - lo,
                                        on_bad_event=spec["on_bad_event"], report=rep,
                                        reuse_buffer=True):
@@ -162,10 +165,15 @@ def run(args) -> int:
     if eng.scheduler:  # remote workers: absolute paths
         spec.update(model=os.path.abspath(args.model), events=os.path.abspath(args.events),
                     config=os.path.abspath(args.config) if args.config else None)
-    if not on_dask:  # this process: stream chunk by chunk
+    blas = contextlib.nullcontext()
+    if not on_dask:  # this process: stream chunk by chunk, BLAS limited once (not per chunk)
+        from threadpoolctl import threadpool_limits
+
         parts = engine.partitions(0, total, args.chunk_size)
+        spec["limit_blas"] = False
+        blas = threadpool_limits(1, user_api="blas")
     tx = outputs.Transaction()
-    with eng, tx, h5py.File(tx.file(args.output), "w") as f:
+    with eng, blas, tx, h5py.File(tx.file(args.output), "w") as f:
         outputs.mark_incomplete(f)
         ds = {name: f.create_dataset(name, shape=(0,), maxshape=(None,), dtype=dt, chunks=(65536,))
               for name, dt in columns}
