@@ -26,9 +26,10 @@ ALLOWED = {
     "evaluation": {"kernel", "ot", "io"},
     "paper1": {"evaluation", "kernel", "ot", "io"},
     "export": {"kernel", "ot", "io"},
-    "commands": {"export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
-    "artifacts": {"cli", "commands", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
-    "cli": {"commands", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
+    "engine": {"io"},
+    "commands": {"engine", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
+    "artifacts": {"cli", "commands", "engine", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
+    "cli": {"commands", "engine", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
 }
 UPPER = ("commands", "cli", "artifacts")
 

@@ -4,6 +4,7 @@ Layers, each importing only from the ones below it (``tests/test_layout.py``)::
 
     cli.py, artifacts.py        command line; build orchestration for hls/, testbench/, scripts/
     commands/                   one module per sub-command
+    engine/                     execution engines: this process, or a Dask cluster (event-range partitions)
     export/                     golden vectors, HLS parameters.h, SV package
     paper1/                     paper 1's kNN / one-class SVM / classification methods
     evaluation/                 metrics and test-set evaluation, float and fixed point

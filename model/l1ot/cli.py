@@ -51,6 +51,7 @@ def _one_line(text) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ["L1OT_CLI"] = "1"  # see l1ot.io.data.numba_module
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -88,3 +88,20 @@ def name_list(known, presets=None, what: str = "name"):
 
     parse.__name__ = f"{what} list"
     return parse
+
+
+def add_engine_args(p, what: str = "the work") -> None:
+    """``--scheduler`` and ``--workers``: where :mod:`l1ot.engine` runs ``what``."""
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help=f"run {what} on an existing dask.distributed cluster (e.g. tcp://host:8786; "
+                        "docs/scale.md); input files must be visible to the workers at the same path")
+    p.add_argument("--workers", type=positive_int, default=None,
+                   help=f"worker processes of the embedded local Dask cluster for {what} "
+                        "(default: all usable cores; 1 = this process only)")
+
+
+def engine(args, progress: bool = True):
+    """The :class:`l1ot.engine.Engine` of ``--scheduler``/``--workers``."""
+    from ..engine import Engine
+
+    return Engine(scheduler=args.scheduler, workers=args.workers, progress=progress)

@@ -1,6 +1,7 @@
 """``l1ot evaluate``: paper-1 metrics for many methods on the standard test sets."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 
@@ -35,7 +36,10 @@ def register(sub):
                    help="add bit-accurate fixed-point rows (l1ot.evaluation.eval_fixed)")
     p.add_argument("--paper-methods", action="store_true",
                    help="add paper 1's kNN / one-class SVM rows (l1ot.paper1.methods)")
-    p.add_argument("--jobs", type=_args.positive_int, default=2, help="processes for exact W2 (default 2)")
+    p.add_argument("--jobs", type=_args.positive_int, default=2,
+                   help="processes for exact W2 without --scheduler/--workers (default 2)")
+    _args.add_engine_args(p, "the exact-W2 reference scoring (given either, exact W2 runs on Dask; "
+                             "default: --jobs local processes)")
     p.add_argument("--seed", type=_args.nonneg_int, default=0)
     p.add_argument("--report", default=ev.REPORT,
                    help="JSON report to extend when its settings are identical, else refused "
@@ -45,6 +49,18 @@ def register(sub):
                         "l1ot.evaluation.figures)")
     p.add_argument("--table", default=None, help="also write the markdown table to this file")
     p.set_defaults(func=run)
+
+
+@contextlib.contextmanager
+def _engine_jobs(args):
+    """joblib n_jobs for the exact-W2 work: ``--jobs`` local processes, or the Dask engine's
+    workers when ``--scheduler``/``--workers`` is given (joblib's Dask backend)."""
+    if not (args.scheduler or args.workers):
+        yield args.jobs
+        return
+    with _args.engine(args) as eng, eng.joblib(args.jobs) as n_jobs:
+        print(f"exact W2 on {eng.describe()} ({n_jobs} jobs)")
+        yield n_jobs
 
 
 def run(args) -> int:
@@ -76,19 +92,20 @@ def run(args) -> int:
     report.check_compatible(args.report, settings)  # refuse before the long work
     print(f"evaluating {len(methods)} methods on {splits.n_sets} test sets x "
           f"({splits.n_per_set} bkg + {splits.n_per_set} sig) per signal")
-    results, curves, timing = ev.evaluate(bkg, files, methods, signals=signals, n_ref=args.n_ref,
-                                          n_train=args.n_train, n_jobs=args.jobs, seed=args.seed,
-                                          splits=splits)
-    extra = {}
     from ..evaluation import eval_fixed
     from ..paper1 import methods as paper_methods
 
-    for flag, mod in ((args.fixed, eval_fixed), (args.paper_methods, paper_methods)):
-        if not flag:
-            continue
-        rows = mod.evaluate_rows(bkg_path=bkg, data_dir=files, signals=signals, splits=splits,
-                                 n_train=args.n_train, seed=args.seed, n_jobs=args.jobs)
-        extra.update(rows)
+    extra = {}
+    with _engine_jobs(args) as n_jobs:
+        results, curves, timing = ev.evaluate(bkg, files, methods, signals=signals, n_ref=args.n_ref,
+                                              n_train=args.n_train, n_jobs=n_jobs, seed=args.seed,
+                                              splits=splits)
+        for flag, mod in ((args.fixed, eval_fixed), (args.paper_methods, paper_methods)):
+            if not flag:
+                continue
+            rows = mod.evaluate_rows(bkg_path=bkg, data_dir=files, signals=signals, splits=splits,
+                                     n_train=args.n_train, seed=args.seed, n_jobs=n_jobs)
+            extra.update(rows)
     results.update({k: v for k, v in extra.items() if not k.startswith("_")})
     meta = {}
     if "_fixed_meta" in extra:  # config, saturation counts, score drift against float

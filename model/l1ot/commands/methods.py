@@ -54,7 +54,10 @@ def register(sub):
                        help="comma list of signals (" + ",".join(SIGNALS) + ")")
         q.add_argument("--distance", choices=("w2", "linw2"), default="w2",
                        help="exact W2 (default) or pT-sorted LinW2 distances")
-        q.add_argument("--jobs", type=_args.positive_int, default=2, help="processes for the distance matrices (default 2)")
+        q.add_argument("--jobs", type=_args.positive_int, default=2,
+                       help="processes for the distance matrices without --scheduler/--workers (default 2)")
+        _args.add_engine_args(q, "the distance matrices (given either, they run on Dask; "
+                                 "default: --jobs local processes)")
         q.add_argument("--seed", type=_args.nonneg_int, default=0)
         q.add_argument("--n-sets", type=_args.positive_int, default=5, help="test sets (paper: 5)")
         q.add_argument("--n-per-set", type=_args.positive_int, default=1000,
@@ -132,8 +135,11 @@ def run_methods(args) -> int:
               suffix=args.suffix)
     if args.svm_n_train:
         kw["svm_n_train"] = args.svm_n_train
-    rows = pm.evaluate_rows(bkg, files, signals, splits=splits, n_train=None, seed=args.seed,
-                            n_jobs=args.jobs, **kw)
+    from .evaluate import _engine_jobs
+
+    with _engine_jobs(args) as n_jobs:
+        rows = pm.evaluate_rows(bkg, files, signals, splits=splits, n_train=None, seed=args.seed,
+                                n_jobs=n_jobs, **kw)
     meta = rows.pop("_paper_methods")
     curves = rows.pop("_curves", {})
     table = ev.format_tables(rows, signals)

@@ -7,12 +7,13 @@ trigger bit per event, with the input and score saturations counted.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
 
 from . import _args
-from .. import outputs
+from .. import engine, outputs
 from ..io import data
 from ..ot import linot
 from ..errors import ModelError, UsageError
@@ -37,6 +38,10 @@ def register(sub):
     p.add_argument("--threshold", type=_args.nonneg_int, default=None,
                    help="trigger threshold in score units for --fixed (default: the model file's, "
                         "set by `l1ot calibrate` for the same config)")
+    _args.add_engine_args(p, "the scoring")
+    p.add_argument("--partition-size", type=_args.positive_int, default=engine.DEFAULT_PARTITION,
+                   help="events per Dask partition, rounded up to a multiple of --chunk-size "
+                        f"(default {engine.DEFAULT_PARTITION}); a file of one partition is scored here")
     p.set_defaults(func=run)
 
 
@@ -65,9 +70,67 @@ def _fixed_threshold(args, cfg):
     return int(thr), f"model file (config sha256 {cfg.sha256[:12]}...)"
 
 
+_SETUP = {}
+
+
+def _setup(spec):
+    """(model, cfg, rom) of a job spec, loaded once per process (here or on a worker)."""
+    key = (spec["model"], spec["model_stamp"], spec["fixed"], spec["config"])
+    if key not in _SETUP:
+        _SETUP.clear()
+        model = linot.LinModel.load(spec["model"])
+        cfg = rom = None
+        if spec["fixed"]:
+            from ..kernel import fixed
+
+            cfg = fixed.KernelConfig.load(spec["config"])
+            rom = fixed.medoid_rom(model, cfg)
+        _SETUP[key] = (model, cfg, rom)
+    return _SETUP[key]
+
+
+def score_range(spec: dict, lo: int, hi: int) -> dict:
+    """Score events ``[lo, hi)`` of ``spec["events"]``: the unit of work of every engine.
+
+    Reads, validates and scores chunk by chunk (``spec["chunk"]`` events, chunk
+    boundaries at multiples of it from event 0, whichever engine runs the range)
+    with BLAS on one thread (set here unless ``spec["limit_blas"]`` is False: the
+    caller has set it once for many ranges). Returns ``{"cols": {name: array}, "report":
+    ValidationReport, "quant": QuantStats | None, "n_sat": int}``.
+    """
+    from threadpoolctl import threadpool_limits
+
+    model, cfg, rom = _setup(spec)
+    rep = data.ValidationReport()
+    names = [n for n, _ in spec["columns"]]
+    parts = {n: [] for n in names}
+    quant = n_sat = None
+    if spec["fixed"]:
+        from ..kernel import fixed
+
+        quant, n_sat = fixed.QuantStats(), 0
+    limit = threadpool_limits(1, user_api="blas") if spec.get("limit_blas", True) else contextlib.nullcontext()
+    with limit:
+        for idx, p in data.iter_chunks(spec["events"], chunk_size=spec["chunk"], start=lo, n=hi - lo,
+                                       on_bad_event=spec["on_bad_event"], report=rep,
+                                       reuse_buffer=True):
+            if spec["fixed"]:
+                res, st = fixed.run_events(p, rom, spec["threshold"], cfg, source=spec["events"])
+                quant.add(st)
+                n_sat += res.n_score_sat
+                cols = {"score": res.score, "index": res.idx, "trig": res.trig, "event": idx}
+            else:
+                s, i = model.score(p, return_index=True)
+                cols = {"score": s, "index": i, "event": idx}
+            for n in names:
+                parts[n].append(cols[n])
+    dt = dict(spec["columns"])
+    out = {n: (np.concatenate(v) if v else np.zeros(0)).astype(dt[n], copy=False) for n, v in parts.items()}
+    return {"cols": out, "report": rep, "quant": quant, "n_sat": n_sat}
+
+
 def run(args) -> int:
     import h5py
-    from ..progress import bar as progress_bar
 
     if args.config and not args.fixed:
         raise UsageError("argument --config: only used with --fixed")
@@ -77,6 +140,7 @@ def run(args) -> int:
     model = linot.LinModel.load(args.model)
     total = data.count(args.events) if args.n is None else min(args.n, data.count(args.events))
     rep = data.ValidationReport()
+    thr = None
     if args.fixed:
         from ..kernel import fixed
 
@@ -84,15 +148,32 @@ def run(args) -> int:
         if model.transport != cfg.transport:
             raise ModelError(f"model file {args.model} has transport '{model.transport}', config "
                              f"{cfg.source} has '{cfg.transport}'")
-        rom = fixed.medoid_rom(model, cfg)
+        fixed.medoid_rom(model, cfg)  # model/config errors here, before any work
         thr, thr_src = _fixed_threshold(args, cfg)
         columns = (("score", "u4"), ("index", "u2"), ("trig", "u1"), ("event", "i8"))
         quant = fixed.QuantStats()
         n_score_sat = 0
     else:
         columns = (("score", "f8"), ("index", "i4"), ("event", "i8"))
+    eng = _args.engine(args)
+    st = os.stat(args.model)
+    spec = {"model": args.model, "model_stamp": (st.st_mtime_ns, st.st_size), "events": args.events,
+            "chunk": args.chunk_size, "on_bad_event": args.on_bad_event, "fixed": bool(args.fixed),
+            "config": args.config, "threshold": thr, "columns": columns}
+    parts = engine.partitions(0, total, args.partition_size, align=args.chunk_size)
+    on_dask = bool(eng.scheduler) or (eng.distributed and len(parts) > 1)
+    if eng.scheduler:  # remote workers: absolute paths
+        spec.update(model=os.path.abspath(args.model), events=os.path.abspath(args.events),
+                    config=os.path.abspath(args.config) if args.config else None)
+    blas = contextlib.nullcontext()
+    if not on_dask:  # this process: stream chunk by chunk, BLAS limited once (not per chunk)
+        from threadpoolctl import threadpool_limits
+
+        parts = engine.partitions(0, total, args.chunk_size)
+        spec["limit_blas"] = False
+        blas = threadpool_limits(1, user_api="blas")
     tx = outputs.Transaction()
-    with tx, h5py.File(tx.file(args.output), "w") as f:
+    with eng, blas, tx, h5py.File(tx.file(args.output), "w") as f:
         outputs.mark_incomplete(f)
         ds = {name: f.create_dataset(name, shape=(0,), maxshape=(None,), dtype=dt, chunks=(65536,))
               for name, dt in columns}
@@ -106,22 +187,19 @@ def run(args) -> int:
             f.attrs["threshold"] = -1 if thr is None else thr
         else:
             f.attrs["units"] = "score: min LinW2 over medoids, GeV-equivalent ground units"
-        with progress_bar(total=total, unit="ev", desc="score" + (" (fixed)" if args.fixed else "")) as bar:
-            for idx, p in data.iter_chunks(args.events, chunk_size=args.chunk_size, n=args.n,
-                                           on_bad_event=args.on_bad_event, report=rep):
-                if args.fixed:
-                    res, st = fixed.run_events(p, rom, thr, cfg, source=args.events)
-                    quant.add(st)
-                    n_score_sat += res.n_score_sat
-                    cols = (("score", res.score), ("index", res.idx), ("trig", res.trig), ("event", idx))
-                else:
-                    s, i = model.score(p, return_index=True)
-                    cols = (("score", s), ("index", i), ("event", idx))
-                n0 = ds["score"].shape[0]
-                for name, v in cols:
-                    ds[name].resize(n0 + len(v), axis=0)
-                    ds[name][n0:] = v
-                bar.update(len(idx) if rep.ok else idx[-1] + 1 - bar.n if len(idx) else 0)
+        desc = "score" + (" (fixed)" if args.fixed else "")
+        for res in eng.map(score_range, [(spec, lo, hi) for lo, hi in parts],
+                           weights=[hi - lo for lo, hi in parts], total=total, desc=desc,
+                           in_process=not on_dask,
+                           labels=[f"events {lo}..{hi - 1} of {args.events}" for lo, hi in parts]):
+            rep.add(res["report"])
+            if args.fixed:
+                quant.add(res["quant"])
+                n_score_sat += res["n_sat"]
+            n0 = ds["score"].shape[0]
+            for name, v in res["cols"].items():
+                ds[name].resize(n0 + len(v), axis=0)
+                ds[name][n0:] = v
         n_scored = int(ds["score"].shape[0])
         f.attrs["skipped_events"] = rep.n_bad
         if args.fixed:

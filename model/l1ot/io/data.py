@@ -111,6 +111,78 @@ def _checks(p: np.ndarray):
                "empty slot (class 0) with non-zero pT/eta/phi")
 
 
+_FAST = {}
+
+
+def numba_module():
+    """``numba`` for l1ot's compiled paths.
+
+    Inside an ``l1ot`` command (the command line sets ``L1OT_CLI=1``, inherited by its
+    local Dask workers) third-party numba extensions are not loaded: l1ot uses none,
+    and packages that register one (vector and awkward, installed with fastjet) cost
+    1-2 s of imports at the first compiled call. Library users keep numba's default.
+    """
+    import numba
+
+    if os.environ.get("L1OT_CLI") == "1":
+        from numba.core import entrypoints
+
+        entrypoints._already_initialized = True
+    return numba
+
+
+def _fast_check():
+    """Compiled single-pass ``all events valid?`` test (numba), or None without numba.
+
+    True exactly when :func:`_checks` finds nothing: the same comparisons, in the same
+    precision (float32 data against the float32-rounded limits, as numpy compares them).
+    """
+    if "fn" in _FAST:
+        return _FAST["fn"]
+    try:
+        numba = numba_module()
+    except ImportError:  # pragma: no cover - numba is a dependency
+        _FAST["fn"] = None
+        return None
+
+    @numba.njit(cache=True, nogil=True)
+    def all_valid(p, slot_class, eta_max, phi_max):
+        for e in range(p.shape[0]):
+            for s in range(p.shape[1]):
+                pt, eta, phi, c = p[e, s, 0], p[e, s, 1], p[e, s, 2], p[e, s, 3]
+                if not (np.isfinite(pt) and np.isfinite(eta) and np.isfinite(phi) and np.isfinite(c)):
+                    return False
+                if pt < 0 or abs(eta) > eta_max or abs(phi) > phi_max:
+                    return False
+                if c == 0:
+                    if pt != 0 or eta != 0 or phi != 0:
+                        return False
+                elif c != slot_class[s]:
+                    return False
+        return True
+
+    _FAST["fn"] = all_valid
+    return all_valid
+
+
+_SLOT_CLASS_F = SLOT_CLASS.astype(np.float64)
+
+
+def all_valid(p: np.ndarray) -> bool:
+    """Fast test that every event of ``p`` (N, 19, 4) passes :func:`validate` (no report).
+
+    Compiled for float32 C-contiguous arrays (what :func:`iter_chunks` reads); other
+    arrays, or ``L1OT_NO_JIT=1``, answer False so the caller runs the full checks.
+    """
+    if (p.dtype != np.float32 or not p.flags.c_contiguous or p.shape[1:] != (N_SLOTS, N_COLS)
+            or os.environ.get("L1OT_NO_JIT")):
+        return False
+    fn = _fast_check()
+    if fn is None:
+        return False
+    return bool(fn(p, _SLOT_CLASS_F, np.float32(ETA_MAX + ANGLE_TOL), np.float32(PHI_MAX + ANGLE_TOL)))
+
+
 def validate(
     particles: np.ndarray,
     *,
@@ -145,6 +217,8 @@ def validate(
     p = np.asarray(particles)
     check_shape(p.shape, source=source, dataset=dataset)
     report = ValidationReport(n_events=p.shape[0])
+    if all_valid(p):
+        return np.ones(p.shape[0], dtype=bool), report
     bad_event = np.zeros(p.shape[0], dtype=bool)
     for kind, err_cls, mask, fld, msg in _checks(p):
         if not mask.any():
@@ -221,6 +295,7 @@ def iter_chunks(
     on_bad_event: str = "fail",
     dataset: str = DATASET,
     report: ValidationReport | None = None,
+    reuse_buffer: bool = False,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Stream validated events from an ADC2021 file.
 
@@ -228,6 +303,10 @@ def iter_chunks(
     in the file and ``particles`` float32 (M, 19, 4). Memory use is bounded by
     ``chunk_size`` whatever the file size. With ``on_bad_event="skip"`` bad
     events are dropped and counted into ``report`` (if given).
+
+    ``reuse_buffer=True`` reads every chunk of a float32 dataset into the same
+    array (no fresh allocation and page faults per chunk): each yielded array is
+    then only valid until the next one is requested.
     """
     path = os.fspath(path)
     if chunk_size < 1 or start < 0 or (n is not None and n < 0):
@@ -236,10 +315,17 @@ def iter_chunks(
         d = _dataset(f, path, dataset)
         total = d.shape[0]
         stop = total if n is None else min(total, start + n)
+        buf = None
+        if reuse_buffer and d.dtype == np.float32 and stop > start:
+            buf = np.empty((min(chunk_size, stop - start), N_SLOTS, N_COLS), dtype=np.float32)
         for lo in range(start, stop, chunk_size):
             hi = min(stop, lo + chunk_size)
             try:
-                block = np.asarray(d[lo:hi], dtype=np.float32)
+                if buf is not None:
+                    block = buf[:hi - lo]
+                    d.read_direct(block, np.s_[lo:hi], np.s_[0:hi - lo])
+                else:
+                    block = np.asarray(d[lo:hi], dtype=np.float32)
             except (OSError, RuntimeError, ValueError) as exc:
                 raise CorruptFileError(
                     f"cannot read events {lo}..{hi - 1}: file truncated or corrupt ({exc})",

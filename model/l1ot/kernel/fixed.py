@@ -733,16 +733,7 @@ def run(words, rom, threshold, cfg: KernelConfig, stages: bool = False, chunk: i
                 X[:, :n] = k >> cfg.tag_bits
                 X[:, n:2 * n] = xe.ravel()[flat].reshape(m, n)
                 X[:, 2 * n:] = xf.ravel()[flat].reshape(m, n)
-            # exact: all terms and partial sums are integers < 2^53 (checked by KernelConfig).
-            # D = |x|^2 + (|r|^2 - 2 x.r); |x|^2 does not depend on m, so argmin on the rest.
-            part = X @ Rm2T
-            part += rr
-            ix = np.argmin(part, axis=1)
-            dmin = (np.take_along_axis(part, ix[:, None], axis=1)[:, 0]
-                    + np.einsum("ij,ij->i", X, X)).astype(np.int64)
-            q = dmin >> cfg.score_shift
-            n_sat += int(np.count_nonzero(q > cfg.score_max))
-            score[sl], idx[sl] = np.minimum(q, cfg.score_max), ix
+            n_sat += _exact_tail(X, Rm2T, rr, cfg, score[sl], idx[sl])
             continue
         else:
             xs = np.stack([k >> cfg.tag_bits, xe.ravel()[flat].reshape(m, n),
@@ -752,6 +743,23 @@ def run(words, rom, threshold, cfg: KernelConfig, stages: bool = False, chunk: i
         score[sl], idx[sl] = sc, ix
         n_sat += ns
     return KernelResult(score=score, idx=idx, n_score_sat=n_sat, trig=_trig(score, thr))
+
+
+def _exact_tail(X, Rm2T, rr, cfg, score_out, idx_out) -> int:
+    """Stages c..e on axis-major rows X float64 (m, 3 n_obj); returns the saturation count.
+
+    Exact: all terms and partial sums are integers < 2^53 (checked by KernelConfig).
+    D = |x|^2 + (|r|^2 - 2 x.r); |x|^2 does not depend on m, so argmin on the rest.
+    """
+    part = X @ Rm2T
+    part += rr
+    ix = np.argmin(part, axis=1)
+    dmin = (np.take_along_axis(part, ix[:, None], axis=1)[:, 0]
+            + np.einsum("ij,ij->i", X, X)).astype(np.int64)
+    q = dmin >> cfg.score_shift
+    score_out[:] = np.minimum(q, cfg.score_max)
+    idx_out[:] = ix
+    return int(np.count_nonzero(q > cfg.score_max))
 
 
 def _score(d, cfg):
@@ -769,7 +777,58 @@ def _trig(score, thr):
     return (score >= thr).astype(np.uint8)
 
 
-def run_events(particles, rom, threshold, cfg: KernelConfig, source=None):
-    """Float events (N, n_obj, 4) -> (KernelResult, QuantStats): quantize, pack, run."""
-    words, st = events_to_words(particles, cfg, source=source)
-    return run(words, rom, threshold, cfg, source=source), st
+def _packed_layout(cfg: KernelConfig):
+    """(eb, fb, packed): angle payload widths of run()'s packed sort keys, and whether they fit."""
+    (lo_e, hi_e), (lo_f, hi_f) = cfg.x_range["eta"], cfg.x_range["phi"]
+    eb, fb = _unsigned_bits(hi_e - lo_e), _unsigned_bits(hi_f - lo_f)
+    return eb, fb, cfg.blas_exact and cfg.key_bits + eb + fb <= 63
+
+
+def _fast_plan(cfg: KernelConfig):
+    """The compiled stage 0/a/b plan for ``cfg`` (:mod:`l1ot.kernel.fastpath`), or None."""
+    import os
+
+    if os.environ.get("L1OT_NO_JIT"):
+        return None
+    plan = getattr(cfg, "_fast_plan", False)
+    if plan is False:
+        from . import fastpath
+
+        eb, fb, packed = _packed_layout(cfg)
+        plan = fastpath.Plan(cfg, eb, fb) if packed else None
+        cfg._fast_plan = plan
+    return plan
+
+
+def run_events(particles, rom, threshold, cfg: KernelConfig, source=None, chunk: int = 8192):
+    """Float events (N, n_obj, 4) -> (KernelResult, QuantStats): quantize, pack, run.
+
+    Uses the fused compiled stages 0/a/b of :mod:`l1ot.kernel.fastpath` when the config
+    allows it (identical results; ``L1OT_NO_JIT=1`` forces the numpy reference).
+    """
+    p = np.asarray(particles)
+    plan = _fast_plan(cfg)
+    if (plan is None or p.ndim != 3 or p.shape[1] != cfg.n_obj or p.shape[2] < 3
+            or p.dtype not in (np.float32, np.float64)):
+        words, st = events_to_words(particles, cfg, source=source)
+        return run(words, rom, threshold, cfg, source=source), st
+    rom = check_rom(rom, cfg)
+    thr = _check_threshold(threshold, cfg)
+    N = p.shape[0]
+    score = np.empty(N, np.int64)
+    idx = np.empty(N, np.int64)
+    Rf = rom.transpose(0, 2, 1).reshape(rom.shape[0], -1).astype(np.float64)  # axis-major
+    rr = (Rf * Rf).sum(1)
+    Rm2T = np.ascontiguousarray(-2.0 * Rf.T)
+    counts = np.zeros(6, np.int64)
+    n_sat = 0
+    for s0 in range(0, N, chunk):
+        sl = slice(s0, min(N, s0 + chunk))
+        X, ok = plan.rows(p[sl], counts)
+        if not ok:  # non-finite or negative pT: the reference raises the one-line error
+            words, st = events_to_words(particles, cfg, source=source)
+            return run(words, rom, threshold, cfg, source=source), st
+        n_sat += _exact_tail(X, Rm2T, rr, cfg, score[sl], idx[sl])
+    st = QuantStats(n_events=N, n_objects=int(counts[0]), sat_pt=int(counts[1]), sat_eta=int(counts[2]),
+                    sat_phi=int(counts[3]), phi_wrapped=int(counts[4]))
+    return KernelResult(score=score, idx=idx, n_score_sat=n_sat, trig=_trig(score, thr)), st
