@@ -227,35 +227,64 @@ async def run_random_gaps(dut):
 
 @cocotb.test()
 async def run_reset_midstream(dut):
-    """Reset with events in flight; afterwards results are clean."""
+    """Reset with events in flight; afterwards results are clean.
+
+    The reset is repeated LATENCY - 2 times, starting 0..LATENCY-3 cycles after
+    the last event before it, so that event is caught at every pipeline register
+    in some round (with REUSE > 1 an event occupies only part of the pipeline at a
+    time). Events keep
+    the spacing REUSE, so err_overrun must stay low (an event that survived the
+    reset would otherwise be dropped silently by the next one).
+    """
     words, score, idx, trig, where = _load()
     reuse = int(os.environ["L1OT_REUSE"])
+    declared = _declared_latency(dut)
     rng = random.Random(7)
-    n1, n2 = 40, 60
-    sel1 = [rng.randrange(len(words)) for _ in range(n1)]
-    sel2 = [rng.randrange(len(words)) for _ in range(n2)]
+    n1, n2 = (40, 60) if reuse == 1 else (8, 12)
     tb = KernelTB(dut)
     await tb.reset()
-    await tb.send_stream([words[k] for k in sel1], sel1, [reuse] * n1)
-    n_before = len(tb.outputs)
-    await tb.reset(3)
-    rs, re_ = tb.resets[-3], tb.resets[-1]
-    await tb.idle(2)
-    await tb.send_stream([words[k] for k in sel2], sel2, [reuse] * n2)
-    await tb.drain(n_before + n2, timeout=4000)
-    pre = [o for o in tb.outputs if o[0] <= rs]
-    during = [o for o in tb.outputs if rs < o[0] <= re_ + 1]
-    post = [o for o in tb.outputs if o[0] > re_ + 1]
-    bad_pre = _compare(pre, sel1[:len(pre)], score, idx, trig, where)
-    bad_post = _compare(post, sel2, score, idx, trig, where)
-    _record("reset_midstream", pre_outputs=len(pre), dropped_in_flight=n1 - len(pre),
-            outputs_during_reset=len(during), post_outputs=len(post), post_expected=n2,
-            mismatches=len(bad_pre) + len(bad_post) + abs(len(post) - n2),
-            first_mismatches=(bad_pre + bad_post)[:5])
-    assert n1 - len(pre) > 0, "no event was in flight at reset: test did not exercise it"
-    assert not during, f"outputs during reset: {during[:3]}"
-    assert len(post) == n2, f"{len(post)} outputs after reset for {n2} events"
-    assert not bad_pre and not bad_post
+    tot = {"pre": 0, "dropped": 0, "during": 0, "post": 0, "mis": 0}
+    bad_all, problems = [], []
+    # the reset is seen phase + 2 cycles after the last event, whose result is
+    # due LATENCY cycles after it: phases 0..LATENCY-3 catch it in flight
+    rounds = range(max(1, declared - 2))
+    for phase in rounds:
+        sel1 = [rng.randrange(len(words)) for _ in range(n1)]
+        sel2 = [rng.randrange(len(words)) for _ in range(n2)]
+        o0, v0 = len(tb.outputs), len(tb.overruns)
+        await tb.send_stream([words[k] for k in sel1], sel1, [reuse] * (n1 - 1) + [1])
+        await tb.idle(phase)
+        await tb.reset(3)
+        rs, re_ = tb.resets[-3], tb.resets[-1]
+        await tb.idle(2)
+        await tb.send_stream([words[k] for k in sel2], sel2, [reuse] * n2)
+        await tb.idle(declared + 2 * reuse + 8)   # every output of this round is out
+        outs = tb.outputs[o0:]
+        pre = [o for o in outs if o[0] <= rs]
+        during = [o for o in outs if rs < o[0] <= re_ + 1]
+        post = [o for o in outs if o[0] > re_ + 1]
+        bad = _compare(pre, sel1[:len(pre)], score, idx, trig, where) + _compare(post, sel2, score, idx, trig, where)
+        tot["pre"] += len(pre)
+        tot["dropped"] += n1 - len(pre)
+        tot["during"] += len(during)
+        tot["post"] += len(post)
+        tot["mis"] += len(bad) + abs(len(post) - n2)
+        bad_all += bad
+        if n1 - len(pre) <= 0:
+            problems.append(f"phase {phase}: no event was in flight at reset (test did not exercise it)")
+        if during:
+            problems.append(f"phase {phase}: outputs during reset: {during[:3]}")
+        if len(post) != n2:
+            problems.append(f"phase {phase}: {len(post)} outputs after reset for {n2} events")
+        # spacing is REUSE on both sides of the reset: an overrun means an event
+        # survived the reset (and was then dropped by the next one)
+        if len(tb.overruns) > v0:
+            problems.append(f"phase {phase}: err_overrun at cycles {tb.overruns[v0:][:3]} (reset at {rs}..{re_})")
+    _record("reset_midstream", rounds=len(rounds), pre_outputs=tot["pre"], dropped_in_flight=tot["dropped"],
+            outputs_during_reset=tot["during"], post_outputs=tot["post"], post_expected=n2 * len(rounds),
+            mismatches=tot["mis"], first_mismatches=bad_all[:5], problems=problems[:5])
+    assert not problems, "; ".join(problems[:3])
+    assert not bad_all, f"{len(bad_all)} mismatches, first: {bad_all[:3]}"
 
 
 @cocotb.test()
