@@ -181,9 +181,12 @@ def synthetic_export(out: Path, config: str | Path, k: int = 8, seed: int = 11, 
     ev[..., 3] = np.where(occ, 4, 0)
     rom = fixed.medoid_rom(ev, cfg)
     data = REPO / "data"
-    words, tags, _info = gold.golden_events(cfg, rom, data_dir=str(data), n_total=n_total, seed=seed,
-                                            medoid_events=ev)
+    words, _, _ = gold.golden_events(cfg, rom, data_dir=str(data), n_total=n_total, seed=seed,
+                                     medoid_events=ev)
     threshold = int(np.median(fixed.run(words, rom, 0, cfg).score))
+    # again with the threshold, so the T-1 / T / T+1 categories are in the file
+    words, tags, _info = gold.golden_events(cfg, rom, data_dir=str(data), n_total=n_total, seed=seed,
+                                            medoid_events=ev, threshold=threshold)
 
     class _Model:   # the fields write_golden / write_package read
         path, sha256, medoid_events = None, None, ev

@@ -29,3 +29,17 @@ def test_all_and_first_and_bad_spec():
     assert tbutil.select_vectors(tags, "first:3") == [0, 1, 2]
     with pytest.raises(ValueError, match="expected all, first:N or rare:N"):
         tbutil.select_vectors(tags, "some")
+
+
+def test_synthetic_species_export_has_threshold_boundaries(tmp_path):
+    """The species-class export (no trained model) also carries scores at T-1, T and T+1."""
+    import numpy as np
+    from l1ot.export.golden import read_golden
+    from l1ot.kernel import fixed
+
+    out = tbutil.synthetic_export(tmp_path, fixed.CONFIG_DIR / "kernel_species.json", k=8, n_total=1500)
+    hdr, words, score, idx, trig, tags = read_golden(out / "golden.txt")
+    t = int(hdr["threshold"])
+    for s in (t - 1, t, t + 1):
+        assert np.count_nonzero(score == s) >= 1, f"no vector with score {s} (threshold {t})"
+    assert set(np.asarray(trig)[score >= t]) == {1} and set(np.asarray(trig)[score < t]) == {0}
