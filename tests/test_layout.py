@@ -25,10 +25,11 @@ ALLOWED = {
     "kernel": {"ot", "io"},
     "evaluation": {"kernel", "ot", "io"},
     "paper1": {"evaluation", "kernel", "ot", "io"},
+    "ae": {"evaluation", "io"},
     "export": {"kernel", "ot", "io"},
-    "commands": {"export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
-    "artifacts": {"cli", "commands", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
-    "cli": {"commands", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
+    "commands": {"ae", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
+    "artifacts": {"cli", "commands", "ae", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
+    "cli": {"commands", "ae", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
 }
 UPPER = ("commands", "cli", "artifacts")
 
