@@ -73,6 +73,33 @@ def synth(vdir: Path, top: str) -> dict:
     return res
 
 
+def rtl_check(scorer, vdir: Path, hls_dir: Path, meta: dict) -> dict:
+    """Verilator simulation of the da4ml Verilog vs hls4ml predict on all test-set events."""
+    sys.path.insert(0, str(REPO / "testbench"))
+    import numpy as np
+    import tbutil
+    from da4ml.codegen import VerilogModel
+
+    from l1ot.ae import evaluate as aev
+    from l1ot.ae import firmware
+
+    tbutil.verilator_env()
+    sol = firmware.da4ml_logic(scorer, meta["inputs_kif"])
+    vm = VerilogModel(sol, meta["top"] + "_sim", vdir.parent / "verilog_sim", latency_cutoff=meta["latency_cutoff"],
+                      clock_period=round(1000.0 / firmware.CLOCK_MHZ, 4))
+    t0 = time.time()
+    vm.compile(nproc=2)
+    x = np.concatenate([v.reshape(-1, 57) for v in aev.test_inputs("data/background_for_training.h5", "data").values()])
+    xq = firmware.to_input_grid(x, hls_dir)
+    hm = firmware.convert(scorer, hls_dir)
+    rtl = np.asarray(vm.predict(xq), dtype=np.float64).reshape(-1)
+    pred = firmware.predict(hm, xq)
+    res = {"events": int(len(x)), "mismatches": int(np.count_nonzero(rtl != pred)), "seconds": round(time.time() - t0),
+           "compared": "Verilator (da4ml Verilog) vs hls4ml predict, inputs on the input-port grid"}
+    print(f"[ae] RTL check: {res['mismatches']} mismatches in {res['events']} events", flush=True)
+    return res
+
+
 def fmt(m, key="auc", nd=4):
     v = m[key]
     return f"{v[0]:.{nd}f} ± {v[1]:.{nd}f}"
@@ -131,6 +158,8 @@ def main(argv=None) -> int:
     ap.add_argument("--latency-cutoff", type=float, default=2.0,
                     help="da4ml combinational delay budget per pipeline stage")
     ap.add_argument("--report", default="reports/ae.json")
+    ap.add_argument("--rtl-check", action="store_true",
+                    help="verilate the da4ml Verilog and compare it with hls4ml predict on the test sets (slow)")
     args = ap.parse_args(argv)
     os.chdir(REPO)
     bd = Path(args.build) / "ae"
@@ -144,13 +173,23 @@ def main(argv=None) -> int:
     sh([l1ot, "ae", "evaluate", "--float-model", str(fl), "--fixed-model", str(fx),
         "--hls-dir", str(bd / "hls"), "-o", args.report])
     rep = json.loads(Path(args.report).read_text())
-    if not args.no_synth:
-        from l1ot.ae import firmware, model
+    from l1ot.ae import firmware, model
 
-        vdir = bd / "verilog"
-        meta = firmware.write_verilog(model.load(fx).scorer, vdir, latency_cutoff=args.latency_cutoff)
-        rep["da4ml"] = meta
-        print(f"[ae] da4ml: {meta['stages']} pipeline stages; Yosys synth_xilinx ...", flush=True)
+    hls_dir = bd / "hls"
+    vdir = bd / "verilog"
+    scorer = model.load(fx).scorer
+    meta = firmware.write_verilog(scorer, vdir, latency_cutoff=args.latency_cutoff,
+                                  inputs_kif=firmware.project_input_kif(hls_dir))
+    dmeta = json.loads((vdir / "metadata.json").read_text())
+    meta["da4ml_estimate"] = {k: dmeta.get(k) for k in ("cost", "latency", "reg_bits")}
+    meta["da4ml_estimate"]["note"] = ("da4ml's own cost model (cost ~ LUT-equivalent adder bits); "
+                                      "not comparable with the Yosys figures")
+    rep["da4ml"] = meta
+    print(f"[ae] da4ml: {meta['stages']} pipeline stages", flush=True)
+    if args.rtl_check:
+        rep["rtl_check"] = rtl_check(scorer, vdir, hls_dir, meta)
+    if not args.no_synth:
+        print("[ae] Yosys synth_xilinx ...", flush=True)
         rep["synth"] = synth(vdir, meta["top"])
         rep["synth"]["flow"] = ("da4ml standalone Verilog, Yosys synth_xilinx -family xcup and the delay model "
                                 "of firmware/synth/run_yosys.py (same as the OT kernel); not a Vivado result")

@@ -111,6 +111,28 @@ def test_hls_predict_equals_the_written_project_csim_bit_for_bit(tiny, real_inpu
     assert np.array_equal(model.score(res.scorer, x), pred)
 
 
+def test_da4ml_logic_equals_hls_predict_on_the_input_grid(tiny, real_inputs):
+    """The logic da4ml emits as Verilog (its interpreter) == hls4ml predict, 0 mismatches,
+    with the hls4ml project's input port (inputs converted to its type first)."""
+    res, hm, prj = tiny
+    x = firmware.to_input_grid(np.vstack([real_inputs, _edge_inputs(prj, np.random.default_rng(7))]), prj)
+    sol = firmware.da4ml_logic(res.scorer, firmware.project_input_kif(prj))
+    da = np.asarray(sol.predict(x), dtype=np.float64).reshape(-1)
+    pred = firmware.predict(hm, x)
+    assert int(np.count_nonzero(da != pred)) == 0
+    assert len(np.unique(pred)) > 50
+
+
+def test_input_grid_conversion(tmp_path):
+    fw = tmp_path / "firmware"
+    fw.mkdir()
+    (fw / "defines.h").write_text("typedef ap_fixed<6,3,AP_RND,AP_SAT,0> x_t;\ntypedef ap_fixed<9,3> y_t;\n")
+    assert firmware.input_range(tmp_path) == (-4.0, 3.875, 0.125)
+    assert firmware.project_input_kif(tmp_path) == (1, 2, 3)
+    got = firmware.to_input_grid(np.array([0.0625, 0.06, -0.0625, 5.0, -9.0, 1.3]), tmp_path)
+    assert got.tolist() == [0.125, 0.0, 0.0, 3.875, -4.0, 1.25]
+
+
 def test_csim_sees_a_changed_weight(tiny, real_inputs, tmp_path):
     """The C simulation really runs the written sources: a changed weight file changes its scores."""
     if shutil.which("g++") is None:

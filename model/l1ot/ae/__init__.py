@@ -1,10 +1,9 @@
 """AXOL1TL-style autoencoder beside the OT kernel (``docs/autoencoder.md``).
 
-A variational autoencoder on the same 57 inputs as the OT score (19 objects x
-pT, eta, phi), ADC2021-baseline shape 57-32-16-3-16-32-57, trained on the
-background training block of :mod:`l1ot.io.splits`. The trigger score is
-AXOL1TL's latent score ``sum(mu**2)`` of the encoder means; only the encoder
-and the square-sum go to firmware.
+An autoencoder on the same 57 inputs as the OT score (19 objects x pT, eta,
+phi), ADC2021-baseline shape 57-32-16-3-16-32-57, trained on the background
+training block of :mod:`l1ot.io.splits`. The trigger score is the
+reconstruction loss ``sum((x - x_hat)**2)``, computed inside the network.
 
 * :mod:`.model`    features, the Keras 3 / HGQ2 model, training, scoring, files
 * :mod:`.firmware` hls4ml conversion (Vitis, io_parallel), C simulation of the

@@ -66,7 +66,7 @@ def evaluate(bkg_path: str, data_dir: str, float_model: str, fixed_model: str, h
     """
     inputs = test_inputs(bkg_path, data_dir, signals, splits)
     fl, fx = model.load(float_model), model.load(fixed_model)
-    rep = {"data": model.LABEL, "score": "AXOL1TL latent score sum(mu**2) of the encoder means",
+    rep = {"data": model.LABEL, "score": "reconstruction loss sum((x - x_hat)**2) over the 57 inputs",
            "background": os.path.basename(bkg_path), "splits": {"n_sets": splits.n_sets,
                                                                  "n_per_set": splits.n_per_set},
            "training": {"ae_float": fl.meta, "ae_fixed": fx.meta}, "rows": {}}

@@ -121,26 +121,49 @@ def input_range(project_dir) -> tuple[float, float, float]:
 
 
 def write_verilog(scorer, out_dir, clock_mhz: float = CLOCK_MHZ, latency_cutoff: float = 2.0,
-                  name: str = "l1ot_ae") -> dict:
+                  name: str = "l1ot_ae", inputs_kif: tuple[int, int, int] | None = None) -> dict:
     """Standalone pipelined Verilog of the scorer with da4ml; returns its metadata.
 
     ``latency_cutoff`` is da4ml's per-stage combinational delay budget (its own
-    delay units) at which a register stage is inserted.
+    delay units) at which a register stage is inserted. ``inputs_kif`` is the
+    input word (default :func:`input_kif`; pass :func:`project_input_kif` to get
+    the same input port as the hls4ml project).
     """
     from da4ml.codegen import VerilogModel
-    from da4ml.converter import trace_model
-    from da4ml.trace import comb_trace
 
-    inp, out = trace_model(scorer, inputs_kif=input_kif(scorer))
-    sol = comb_trace(inp, out)
+    kif = tuple(inputs_kif) if inputs_kif is not None else input_kif(scorer)
+    sol = da4ml_logic(scorer, kif)
     out_dir = Path(out_dir)
     vm = VerilogModel(sol, name, out_dir, latency_cutoff=latency_cutoff, clock_period=round(1000.0 / clock_mhz, 4))
     vm.write()
-    meta = {"top": name, "latency_cutoff": latency_cutoff,
+    meta = {"top": name, "latency_cutoff": latency_cutoff, "inputs_kif": list(kif),
             "stages": len(vm._pipe.solutions) if vm._pipe is not None else 0,
             "sources": sorted(str(p.relative_to(out_dir)) for p in (out_dir / "src").rglob("*.v"))}
     (out_dir / "l1ot_meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     return meta
+
+
+def project_input_kif(project_dir) -> tuple[int, int, int]:
+    """(keep-sign, integer, fraction) bits of the hls4ml project's input type (the top-level port)."""
+    t = next(iter(precisions(project_dir).values()))
+    m = re.match(r"ap_(u?)fixed<\s*(\d+)\s*,\s*(-?\d+)", t)
+    if not m:
+        raise L1otError(f"cannot parse input type {t}")
+    k = 0 if m.group(1) == "u" else 1
+    w, i = int(m.group(2)), int(m.group(3))
+    return k, i - k, w - i
+
+
+def to_input_grid(x: np.ndarray, project_dir) -> np.ndarray:
+    """``x`` converted to the project's input type as the test bench does (float -> ap_fixed with
+    the type's rounding and overflow modes): the words a firmware input port carries."""
+    t = next(iter(precisions(project_dir).values()))
+    lo, hi, lsb = input_range(project_dir)
+    v = np.asarray(x, dtype=np.float64) / lsb
+    v = np.floor(v + 0.5) if "AP_RND" in t else np.floor(v)
+    if "AP_SAT" not in t:
+        raise L1otError(f"input type {t} wraps on overflow; only saturating inputs are supported")
+    return np.clip(v * lsb, lo, hi).astype(np.float32)
 
 
 def input_kif(scorer) -> tuple[int, int, int]:
@@ -151,10 +174,20 @@ def input_kif(scorer) -> tuple[int, int, int]:
     return k, i, f
 
 
+def da4ml_logic(scorer, inputs_kif: tuple[int, int, int]):
+    """The scorer traced by da4ml into combinational logic (``CombLogic``): the netlist that
+    :func:`write_verilog` pipelines. ``.predict(x)`` runs da4ml's C++ interpreter of it."""
+    from da4ml.converter import trace_model
+    from da4ml.trace import comb_trace
+
+    inp, out = trace_model(scorer, inputs_kif=tuple(inputs_kif))
+    return comb_trace(inp, out)
+
+
 def saturation_count(x: np.ndarray, lo: float, hi: float) -> int:
     """Input values outside [lo, hi] (they saturate in the input quantiser)."""
     return int(np.count_nonzero((x < lo) | (x > hi)))
 
 
-__all__ = ["convert", "predict", "csim", "precisions", "input_range", "input_kif", "write_verilog", "saturation_count",
+__all__ = ["convert", "predict", "csim", "precisions", "input_range", "input_kif", "project_input_kif", "to_input_grid", "write_verilog", "da4ml_logic", "saturation_count",
            "PART", "CLOCK_MHZ", "STRATEGIES"]
