@@ -40,7 +40,7 @@ def sh(cmd):
     subprocess.run(cmd, check=True, cwd=REPO)
 
 
-def synth(vdir: Path, top: str) -> dict:
+def synth(vdir: Path, top: str, reuse: bool = False) -> dict:
     """Yosys synth_xilinx of the da4ml Verilog with the OT kernel's flow and delay model."""
     import run_yosys as ry
 
@@ -59,9 +59,14 @@ def synth(vdir: Path, top: str) -> dict:
     ]) + "\n"
     (out / "synth.ys").write_text(script)
     t0 = time.time()
-    with open(out / "synth.log", "w") as log:
-        r = subprocess.run([ry.yosys_bin(), "-q", "-s", "synth/synth.ys"], cwd=vdir, stdout=log,
-                           stderr=subprocess.STDOUT)
+    fresh = (out / "netlist.json").exists() and all(
+        (out / "netlist.json").stat().st_mtime > p.stat().st_mtime for p in (vdir / "src").rglob("*.v"))
+    if reuse and fresh:
+        r = subprocess.CompletedProcess([], 0)
+    else:
+        with open(out / "synth.log", "w") as log:
+            r = subprocess.run([ry.yosys_bin(), "-q", "-s", "synth/synth.ys"], cwd=vdir, stdout=log,
+                               stderr=subprocess.STDOUT)
     if r.returncode != 0:
         tail = (out / "synth.log").read_text().strip().splitlines()[-3:]
         raise SystemExit(f"ae_results: Yosys failed on {vdir}: {' | '.join(tail)}")
@@ -158,6 +163,10 @@ def main(argv=None) -> int:
     ap.add_argument("--latency-cutoff", type=float, default=2.0,
                     help="da4ml combinational delay budget per pipeline stage")
     ap.add_argument("--report", default="reports/ae.json")
+    ap.add_argument("--reuse-synth", action="store_true",
+                    help="reuse BUILD/ae/verilog/synth/netlist.json when newer than the Verilog")
+    ap.add_argument("--reuse-verilog", action="store_true",
+                    help="keep BUILD/ae/verilog when it exists (same model file)")
     ap.add_argument("--rtl-check", action="store_true",
                     help="verilate the da4ml Verilog and compare it with hls4ml predict on the test sets (slow)")
     args = ap.parse_args(argv)
@@ -178,8 +187,11 @@ def main(argv=None) -> int:
     hls_dir = bd / "hls"
     vdir = bd / "verilog"
     scorer = model.load(fx).scorer
-    meta = firmware.write_verilog(scorer, vdir, latency_cutoff=args.latency_cutoff,
-                                  inputs_kif=firmware.project_input_kif(hls_dir))
+    if args.reuse_verilog and (vdir / "l1ot_meta.json").exists():
+        meta = json.loads((vdir / "l1ot_meta.json").read_text())
+    else:
+        meta = firmware.write_verilog(scorer, vdir, latency_cutoff=args.latency_cutoff,
+                                      inputs_kif=firmware.project_input_kif(hls_dir))
     dmeta = json.loads((vdir / "metadata.json").read_text())
     meta["da4ml_estimate"] = {k: dmeta.get(k) for k in ("cost", "latency", "reg_bits")}
     meta["da4ml_estimate"]["note"] = ("da4ml's own cost model (cost ~ LUT-equivalent adder bits); "
@@ -190,7 +202,7 @@ def main(argv=None) -> int:
         rep["rtl_check"] = rtl_check(scorer, vdir, hls_dir, meta)
     if not args.no_synth:
         print("[ae] Yosys synth_xilinx ...", flush=True)
-        rep["synth"] = synth(vdir, meta["top"])
+        rep["synth"] = synth(vdir, meta["top"], reuse=args.reuse_synth)
         rep["synth"]["flow"] = ("da4ml standalone Verilog, Yosys synth_xilinx -family xcup and the delay model "
                                 "of firmware/synth/run_yosys.py (same as the OT kernel); not a Vivado result")
     ev = json.loads((REPO / "reports" / "evaluation.json").read_text())
