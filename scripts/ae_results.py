@@ -166,6 +166,12 @@ def build_table(rep: dict, ev: dict, fw: dict) -> list:
             f = syn["timing"]["fmax_est_mhz"]
             lat = (f"{st} cycles = {st * 1000 / 480:.1f} ns at 480 MHz (est. Fmax {f} MHz)")
             res = (str(syn["LUT"]), str(syn["FF"]), str(syn["DSP48E2"]))
+        elif fixed and rep.get("da4ml"):
+            st = rep["da4ml"]["stages"]
+            est = rep["da4ml"]["da4ml_estimate"]
+            lat = f"{st} cycles = {st * 1000 / 480:.1f} ns at 480 MHz (da4ml pipeline; Fmax not estimated)"
+            res = (f"~{round(est['cost'])} (da4ml cost estimate, not comparable)",
+                   f"{est['reg_bits']} register bits (da4ml)", "not synthesised")
         rows.append({"row": name, "auc": {s: fmt(m[s]) for s in SIGNALS if s in m},
                      "latency": lat or "—", "LUT": res[0] if res else "—", "FF": res[1] if res else "—",
                      "DSP": res[2] if res else "—",
@@ -182,6 +188,8 @@ def main(argv=None) -> int:
     ap.add_argument("--latency-cutoff", type=float, default=2.0,
                     help="da4ml combinational delay budget per pipeline stage")
     ap.add_argument("--report", default="reports/ae.json")
+    ap.add_argument("--skip-eval", action="store_true",
+                    help="keep the evaluation already in --report (same models) and redo the rest")
     ap.add_argument("--reuse-synth", action="store_true",
                     help="reuse BUILD/ae/verilog/synth/netlist.json when newer than the Verilog")
     ap.add_argument("--reuse-verilog", action="store_true",
@@ -198,8 +206,9 @@ def main(argv=None) -> int:
         sh([l1ot, "ae", "train", "-o", str(fl)])
     if args.retrain or not fx.exists():
         sh([l1ot, "ae", "train", "--quantized", "-o", str(fx)])
-    sh([l1ot, "ae", "evaluate", "--float-model", str(fl), "--fixed-model", str(fx),
-        "--hls-dir", str(bd / "hls"), "-o", args.report])
+    if not (args.skip_eval and Path(args.report).exists()):
+        sh([l1ot, "ae", "evaluate", "--float-model", str(fl), "--fixed-model", str(fx),
+            "--hls-dir", str(bd / "hls"), "-o", args.report])
     rep = json.loads(Path(args.report).read_text())
     from l1ot.ae import firmware, model
 
