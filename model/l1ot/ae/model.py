@@ -138,7 +138,7 @@ def train(x: np.ndarray, *, quantized: bool = True, latent: int = LATENT, hidden
 
 
 def score(scorer, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-    """Latent scores (N,) float64 of inputs ``x`` (N, 57) with the Keras model.
+    """Scores (reconstruction loss, N,) float64 of inputs ``x`` (N, 57) with the Keras model.
 
     For a quantised (HGQ2) scorer this is the fixed-point emulation, which
     equals the hls4ml C simulation bit for bit (``tests/test_ae_hls.py``).

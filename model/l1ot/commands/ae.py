@@ -1,6 +1,6 @@
 """``l1ot ae train`` / ``l1ot ae evaluate``: the AXOL1TL-style autoencoder beside the OT kernel.
 
-``train`` fits the variational autoencoder (float, or HGQ2 quantisation-aware
+``train`` fits the autoencoder (float, or HGQ2 quantisation-aware
 with ``--quantized``) on the background training block and writes a ``.keras``
 scoring model plus ``.keras.json`` metadata. ``evaluate`` scores the five
 test sets with a float and a quantised model (the latter through hls4ml,
