@@ -233,7 +233,8 @@ def main(argv=None) -> int:
         rep["synth"] = synth(vdir, meta["top"], reuse=args.reuse_synth)
         rep["synth"]["flow"] = ("da4ml standalone Verilog, Yosys synth_xilinx -family xcup and the delay model "
                                 "of firmware/synth/run_yosys.py (same as the OT kernel); not a Vivado result")
-    rep["ot_training"] = ot_training_cost(Path(args.build))
+    prev = json.loads(Path(args.report).read_text()).get("ot_training") if args.skip_eval else None
+    rep["ot_training"] = prev or ot_training_cost(Path(args.build))
     models = REPO / "reports" / "ae_models"
     models.mkdir(exist_ok=True)
     for f in (fl, fx):
