@@ -25,11 +25,12 @@ ALLOWED = {
     "kernel": {"ot", "io"},
     "evaluation": {"kernel", "ot", "io"},
     "paper1": {"evaluation", "kernel", "ot", "io"},
+    "ae": {"evaluation", "io"},
     "export": {"kernel", "ot", "io"},
     "engine": {"io"},
-    "commands": {"engine", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
-    "artifacts": {"cli", "commands", "engine", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
-    "cli": {"commands", "engine", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
+    "commands": {"ae", "engine", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
+    "artifacts": {"cli", "commands", "ae", "engine", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
+    "cli": {"commands", "ae", "engine", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
 }
 UPPER = ("commands", "cli", "artifacts")
 

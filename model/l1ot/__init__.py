@@ -7,6 +7,7 @@ Layers, each importing only from the ones below it (``tests/test_layout.py``)::
     engine/                     execution engines: this process, or a Dask cluster (event-range partitions)
     export/                     golden vectors, HLS parameters.h, SV package
     paper1/                     paper 1's kNN / one-class SVM / classification methods
+    ae/                         AXOL1TL-style autoencoder (Keras 3 / HGQ2, hls4ml, da4ml) beside the OT kernel
     evaluation/                 metrics and test-set evaluation, float and fixed point
     kernel/                     the bit-accurate fixed-point L1 kernel (+ configs/, networks/)
     ot/                         float optimal transport: ground spaces, W2, LinW2
