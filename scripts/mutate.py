@@ -72,7 +72,7 @@ OPTIONAL = ("equivalent",)
 SKIP_DIRS = {".git", ".venv", "build", "__pycache__", ".pytest_cache", ".hypothesis", "sim_build"}
 # a failure whose output shows one of these is a build failure of the mutant, not a test failure
 BUILD_MARKERS = ("%Error", "compilation failed", "SyntaxError", "IndentationError",
-                 "ImportError while importing", "error: ", "CalledProcessError")
+                 "ImportError while importing", "CalledProcessError")
 
 
 class SetupError(Exception):
@@ -265,7 +265,7 @@ def judge(check: str, res: dict) -> tuple[str, str]:
     build = any(mk in res["output"] for mk in BUILD_MARKERS)
     if is_pytest(check):
         if rc == 1:
-            return "killed", "build failed" if build and "AssertionError" not in res["output"] else "test failed"
+            return "killed", "build failed" if build else "test failed"
         if rc == 2 and build:  # collection error from an import of the mutated module
             return "killed", "build failed"
         return "error", f"pytest exit code {rc} (check did not run)"

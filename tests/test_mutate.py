@@ -49,7 +49,8 @@ def toy(tmp_path):
             + mutant("missing", "a <= b", "a < b", "python strong.py")
             + mutant("ambiguous", "y = x + x", "y = x * 3", "python strong.py")
             + mutant("timeout", "a >= b", "a > b", "python hang.py")
-            + mutant("badbase", "a >= b", "a > b", "python fail.py"))
+            + mutant("badbase", "a >= b", "a > b", "python fail.py")
+            + mutant("nocompile", "return a >= b", "return a >=", "python strong.py"))
     (root / "mutants.toml").write_text(muts)
     return root
 
@@ -80,6 +81,7 @@ def test_results_errors_and_tree_restored(toy, tmp_path):
     assert res["ambiguous"][0] == "error" and "occurs 2 times" in rep["results"]["ambiguous"]["reason"]
     assert res["timeout"] == ("killed", "timeout")
     assert res["badbase"] == ("error", "baseline failed")
+    assert res["nocompile"] == ("killed", "build failed")
     assert not rep["baselines"]["python fail.py"]["ok"]
     md = (toy / "reports" / "mutation.md").read_text()
     assert "| killed | model |" in md and "**survived (equivalent)**" in md and "same truth table" in md
