@@ -21,10 +21,17 @@ def collect_cosim(build: Path, since: float | None = None) -> dict:
     for f in sorted((build / "sim").glob("l1ot_kernel_k*_r*/results.json")):
         if since is not None and f.stat().st_mtime < since:
             continue
-        rec = json.loads(f.read_text())
+        try:
+            rec = json.loads(f.read_text())
+        except ValueError:   # a run that died while writing: report it, do not crash
+            rec = {"_meta": {"error": f"unreadable {f}"}}
         m = rec.get("_meta", {})
+        if m.get("k") is None or m.get("reuse") is None:
+            # no metadata (the run stopped before writing it): the folder name is the key
+            out[f.parent.name[len("l1ot_kernel_"):]] = rec
+            continue
         v = m.get("variant") or ""
-        out[f"k{m.get('k')}_r{m.get('reuse')}" + (f"_{v}" if v else "")] = rec
+        out[f"k{m['k']}_r{m['reuse']}" + (f"_{v}" if v else "")] = rec
     return out
 
 
@@ -41,31 +48,44 @@ def configs(data: dict) -> list[dict]:
         variant = key.split("_")[2] if key.count("_") >= 2 else ""
         row = {"config": key, "K": k, "REUSE": r, "variant": variant, "II_cycles": r}
         if gs:
-            lat = gs["latency_cycles"]
+            lat = gs["latency_cycles"]   # measured (a list if it was not constant)
             vec = sum(c.get(t, {}).get("vectors", 0) for t in ("golden_stream", "random_gaps"))
             vec += c.get("reset_midstream", {}).get("post_outputs", 0) + c.get("reset_midstream", {}).get("pre_outputs", 0)
-            mis = sum(c.get(t, {}).get("mismatches", 0) for t in ("golden_stream", "random_gaps", "reset_midstream"))
-            row.update({"latency_cycles": lat, "latency_ns": round(lat * period, 2),
+            mis = sum(c.get(t, {}).get("mismatches", 0)
+                      for t in ("golden_stream", "random_gaps", "reset_midstream", "overrun"))
+            row.update({"latency_cycles": lat, "latency_declared": gs.get("latency_declared"),
                         "ii_out_measured": gs.get("ii_out_min"), "vectors_compared": vec, "mismatches": mis,
-                        "golden_vectors_streamed": gs["vectors"]})
+                        "golden_vectors_streamed": gs["vectors"], "selection": gs.get("selection")})
+            if isinstance(lat, int):
+                row["latency_ns"] = round(lat * period, 2)
+        meta = c.get("_meta", {})
+        if c and (meta.get("failures") or meta.get("error") or not gs):
+            row["cosim_failed"] = {"failures": meta.get("failures"), "failed_tests": meta.get("failed_tests", []),
+                                   "error": meta.get("error"), "log": meta.get("log"),
+                                   "first_mismatches": [m for t in ("golden_stream", "random_gaps",
+                                                                    "reset_midstream", "overrun")
+                                                        for m in c.get(t, {}).get("first_mismatches", [])][:5]}
         if s:
             row.update({"LUT": s["LUT"], "FF": s["FF"], "CARRY8_equiv": s["CARRY8_equiv"], "DSP48E2": s["DSP48E2"],
                         "BRAM36": s["BRAM36_equiv"], "LUTRAM_SRL": s["LUTRAM_SRL"], "pct_VU13P": s["pct_VU13P"]})
             if "timing" in s:
                 row["fmax_est_mhz"] = s["timing"]["fmax_est_mhz"]
                 row["worst_path_ns"] = s["timing"]["worst_path_ns"]
-        if "fmax_est_mhz" in row and "latency_cycles" in row:
+        if "fmax_est_mhz" in row and "latency_ns" in row:
             f = min(CLOCK_MHZ, row["fmax_est_mhz"])
             row["latency_ns_at_est_clock"] = round(row["latency_cycles"] * 1000.0 / f, 2)
         if gs:
             row["golden_source"] = c.get("_meta", {}).get("sample")
         goals = {"II<=12": r <= GOALS["ii_max"]}
+        if gs:
+            goals["latency measured == declared (LATENCY)"] = row["latency_cycles"] == row["latency_declared"]
         if "latency_ns" in row:
             goals["latency<=50ns at 480 MHz"] = row["latency_ns"] <= GOALS["latency_ns"]
             goals["latency<=25ns at 480 MHz (stretch)"] = row["latency_ns"] <= GOALS["latency_ns_stretch"]
         if "latency_ns_at_est_clock" in row:
             goals["latency<=50ns at min(480 MHz, est. Fmax)"] = row["latency_ns_at_est_clock"] <= GOALS["latency_ns"]
-            goals["0 mismatches"] = row["mismatches"] == 0
+        if gs:
+            goals["0 mismatches"] = row["mismatches"] == 0 and "cosim_failed" not in row
         if s and k == 32:
             goals["DSP<=2%"] = s["pct_VU13P"]["DSP"] <= GOALS["dsp_pct_k32"]
             goals["LUT<=5%"] = s["pct_VU13P"]["LUT"] <= GOALS["lut_pct_k32"]
@@ -99,22 +119,41 @@ def markdown(data: dict) -> str:
          "`reports/firmware.json`.", ""]
     dev = data.get("device")
     L += ["## Configurations", "",
-          "| config | II | latency (cycles / ns) | vectors compared | mismatches | LUT (%) | FF (%) | CARRY8 | DSP (%) | BRAM36 | LUTRAM/SRL | est. Fmax (MHz) |",
-          "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+          "| config | II | latency declared / measured (cycles) | latency (ns) | vectors compared | mismatches | LUT (%) | FF (%) | CARRY8 | DSP (%) | BRAM36 | LUTRAM/SRL | est. Fmax (MHz) |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in data.get("configs", []):
         pct = r.get("pct_VU13P", {})
         L.append(f"| K={r['K']} REUSE={r['REUSE']}{' ' + r['variant'] if r['variant'] else ''} | {r['II_cycles']} | "
-                 f"{_f(r.get('latency_cycles'))} / {_f(r.get('latency_ns'), '{:.1f}')} | {_f(r.get('vectors_compared'))} | "
+                 f"{_f(r.get('latency_declared'))} / {_f(r.get('latency_cycles'))} | {_f(r.get('latency_ns'), '{:.1f}')} | "
+                 f"{_f(r.get('vectors_compared'))} | "
                  f"{_f(r.get('mismatches'))} | {_f(r.get('LUT'))} ({_f(pct.get('LUT'), '{:.2f}')}) | "
                  f"{_f(r.get('FF'))} ({_f(pct.get('FF'), '{:.2f}')}) | {_f(r.get('CARRY8_equiv'))} | "
                  f"{_f(r.get('DSP48E2'))} ({_f(pct.get('DSP'), '{:.2f}')}) | {_f(r.get('BRAM36'))} | "
                  f"{_f(r.get('LUTRAM_SRL'))} | {_f(r.get('fmax_est_mhz'))} |")
     srcs = sorted({str(r.get("golden_source")) for r in data.get("configs", []) if r.get("golden_source")})
-    L += ["", "Latency is measured in simulation (in_valid to out_valid, constant for every event); ns at "
+    failed = [r for r in data.get("configs", []) if "cosim_failed" in r]
+    if failed:
+        L += ["", "## Cosim failures", ""]
+        for r in failed:
+            f = r["cosim_failed"]
+            L.append(f"* **{r['config']}**: {f.get('failures')} cocotb test(s) failed"
+                     + (f"; {f['error']}" if f.get("error") else "") + f"; log `{f.get('log')}`")
+            for t in f.get("failed_tests", []):
+                L.append(f"  * `{t['test']}`: {t['message']}")
+            for m in f.get("first_mismatches", []):
+                L.append(f"  * mismatch golden line {m.get('golden_line')} ({m.get('category')}): "
+                         f"got {m.get('got')}, expected {m.get('expected')}")
+    L += ["", "Latency: declared = the `LATENCY` localparam of `l1ot_kernel` (read from the design through "
+          "Verilator's VPI; formula in docs/firmware.md), measured = in_valid to out_valid in simulation, "
+          "the same for every event; the cosim fails unless they are equal. ns at "
           f"{CLOCK_MHZ:.0f} MHz. Est. Fmax from the delay model below; at min(480 MHz, est. Fmax) the latencies are: "
           + ", ".join(f"{r['config']} {r['latency_ns_at_est_clock']} ns" for r in data.get("configs", [])
                       if "latency_ns_at_est_clock" in r) + ".",
-          "", "Golden vectors (Python fixed model, `l1ot export`) built from: " + "; ".join(srcs) + "."]
+          "", "Golden vectors (Python fixed model, `l1ot export`) built from: " + "; ".join(srcs) + ".",
+          "", "Golden vectors streamed back to back per configuration (`tbutil.select_vectors`; `rare:N` = every "
+          "constructed-category vector + N bulk random/sample ones): "
+          + ", ".join(f"{r['config']} {r.get('selection') or 'all'} ({r['golden_vectors_streamed']})"
+                      for r in data.get("configs", []) if "golden_vectors_streamed" in r) + "."]
     L += ["", "Variant `p1`: one comparator layer / adder level / compare level per pipeline stage "
           "(SORT_LAYERS_PER_STAGE = ADD_LEVELS_PER_STAGE = MIN_LEVELS_PER_STAGE = 1); default: 2 each.",
           "", "## Goals", "", "| config | goal | met |", "|---|---|---|"]

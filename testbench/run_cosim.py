@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """``make cosim``: build and run every cocotb test of the RTL, then print the report.
 
-Runs pytest on ``testbench/`` (one Verilator build per (K, REUSE)), gathers the
-per-configuration records from ``BUILD/sim/*/results.json`` and the float check,
-and writes ``reports/firmware.json`` / ``reports/firmware.md`` (merged with the
-synthesis figures of ``make synth`` if present).
+Runs pytest on ``testbench/`` (one Verilator build per configuration, every
+configuration class with its full golden-vector selection: ``L1OT_COSIM_FULL=1``),
+gathers the per-configuration records from ``BUILD/sim/*/results.json`` and the
+float check, and writes ``reports/firmware.json`` / ``reports/firmware.md``
+(merged with the synthesis figures of ``make synth`` if present). A failing
+configuration is still reported: its first mismatches, failing cocotb tests and
+log path (section "Cosim failures"); the exit code is pytest's.
 """
 from __future__ import annotations
 
@@ -26,7 +29,8 @@ def main(argv=None) -> int:
     ap.add_argument("-k", dest="select", default=None, help="pytest -k selection")
     args = ap.parse_args(argv)
     build = Path(args.build).resolve()
-    env = dict(os.environ, L1OT_BUILD=str(build))
+    # full vector selection of every configuration class (`make test` runs the fast one)
+    env = dict(os.environ, L1OT_BUILD=str(build), L1OT_COSIM_FULL="1")
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(REPO / "testbench")]
     if args.select:
         cmd += ["-k", args.select]

@@ -122,3 +122,82 @@ def read_golden(path):
 
     _header, words, score, idx, trig, _tags = _rg(path)
     return words, score, idx, trig
+
+
+#: golden categories generated in bulk (random words, float events, bundled-sample
+#: events); every other category is a constructed edge case and is kept whole
+BULK_TAGS = frozenset({"random", "sample", "random_words", "float"})
+
+
+def select_vectors(tags, spec: str) -> list[int]:
+    """Indices of the golden vectors to stream, in file order.
+
+    ``spec``: ``all`` (every vector); ``first:N`` (the first N); ``rare:N`` (every
+    vector whose category is not in :data:`BULK_TAGS`, plus N bulk vectors spread
+    evenly over the bulk ones, so random and sample events are both represented).
+    Vectors without a category count as bulk.
+    """
+    n = len(tags)
+    kind, _, arg = spec.partition(":")
+    if kind == "all":
+        return list(range(n))
+    if kind == "first":
+        return list(range(min(n, int(arg))))
+    if kind == "rare":
+        bulk = [i for i, t in enumerate(tags) if t is None or t in BULK_TAGS]
+        m = min(len(bulk), int(arg))
+        keep = set(i for i, t in enumerate(tags) if not (t is None or t in BULK_TAGS))
+        if m:
+            keep.update(bulk[(j * len(bulk)) // m] for j in range(m))
+        return sorted(keep)
+    raise ValueError(f"vector selection {spec!r}: expected all, first:N or rare:N")
+
+
+def synthetic_export(out: Path, config: str | Path, k: int = 8, seed: int = 11, n_total: int = 3000) -> Path:
+    """SV package + golden vectors for K synthetic medoid events under a precision config.
+
+    For RTL configuration classes that have no trained model (e.g. the species
+    transport): medoids are random events (a test fixture, not physics); the ROM,
+    package (``l1ot.export.sv.write_package``) and golden vectors
+    (``l1ot.export.golden``: every contract category, bundled-sample events if
+    ``data/`` has them) come from the same generators as ``l1ot export``. The
+    threshold is the median golden score, so both trigger values occur. Files are
+    rewritten only when their content changes (no needless Verilator rebuild).
+    """
+    import tempfile
+
+    import numpy as np
+    from l1ot.export import golden as gold
+    from l1ot.export.sv import write_package
+    from l1ot.kernel import fixed
+
+    cfg = fixed.KernelConfig.load(config)
+    rng = np.random.default_rng(seed)
+    ev = np.zeros((k, 19, 4), np.float32)
+    occ = rng.random((k, 19)) < 0.6
+    ev[..., 0] = np.where(occ, rng.exponential(30.0, (k, 19)), 0)
+    ev[..., 1] = np.where(occ, rng.uniform(-4, 4, (k, 19)), 0)
+    ev[..., 2] = np.where(occ, rng.uniform(-3.1, 3.1, (k, 19)), 0)
+    ev[..., 3] = np.where(occ, 4, 0)
+    rom = fixed.medoid_rom(ev, cfg)
+    data = REPO / "data"
+    words, tags, _info = gold.golden_events(cfg, rom, data_dir=str(data), n_total=n_total, seed=seed,
+                                            medoid_events=ev)
+    threshold = int(np.median(fixed.run(words, rom, 0, cfg).score))
+
+    class _Model:   # the fields write_golden / write_package read
+        path, sha256, medoid_events = None, None, ev
+
+    model = _Model()
+    model.threshold = threshold
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out) as tmp:
+        tmp = Path(tmp)
+        gold.write_golden(tmp / "golden.txt", cfg, model, rom, words, tags)
+        write_package(cfg, model, rom, tmp / "l1ot_params_pkg.sv")
+        for name in ("golden.txt", "l1ot_params_pkg.sv"):
+            new, dst = (tmp / name).read_bytes(), out / name
+            if not dst.exists() or dst.read_bytes() != new:
+                os.replace(tmp / name, dst)
+    return out

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from bitstring import Bits
 
-from fixtures import toy_events
+from fixtures import check_boundary_categories, toy_events
 from l1ot.io import data
 from l1ot.export import golden as export
 from l1ot.kernel import fixed
@@ -60,6 +60,36 @@ def test_calibration_written_to_model(built):
     assert res.trig.mean() <= 0.02
     res2, _ = fixed.run_events(ev, fixed.medoid_rom(str(built["model"]), cfg), thr - 1, cfg)
     assert res2.trig.mean() > 0.02
+
+
+def test_model_file_calibration_and_training_attributes(built):
+    """docs/model_file.md: threshold_calibration (JSON) and train_start, recomputed here."""
+    with h5py.File(built["model"], "r") as f:
+        cal = json.loads(f.attrs["threshold_calibration"])
+        thr, start = int(f.attrs["threshold"]), int(f.attrs["train_start"])
+        idx = f["medoid_train_index"][()]
+        med = f["medoid_events"][()]
+    assert set(cal) == {"achieved_bkg_eff", "calib_file", "calib_events", "n_events"}
+    a, b = cal["calib_events"]
+    assert b - a == cal["n_events"] == 5000 and cal["calib_file"] == str(built["bkg"])
+    cfg = fixed.KernelConfig.load()
+    ev = data.load(str(built["bkg"]), n=b - a, start=a)
+    res, _ = fixed.run_events(ev, fixed.medoid_rom(str(built["model"]), cfg), thr, cfg)
+    assert cal["achieved_bkg_eff"] == res.trig.mean()
+    # medoids are the training events train_start + medoid_train_index
+    assert start == 0
+    np.testing.assert_array_equal(med, data.load(str(built["bkg"]), n=300)[start + idx])
+
+
+def test_kernel_uses_the_config_axis_weights_not_the_model_files(built):
+    """The ROM comes from the medoid events with the config's weights; the model's weights do not enter."""
+    model = linot.LinModel.load(str(built["model"]))
+    cfg = fixed.KernelConfig.load()
+    rom = fixed.medoid_rom(model, cfg)
+    model.axis_weights = np.array([4.0, 1.0, 1.0])
+    np.testing.assert_array_equal(fixed.medoid_rom(model, cfg), rom)
+    heavy = fixed.medoid_rom(model, cfg.replace(axis_weights=[4.0, 1.0, 1.0]))
+    assert (heavy[..., 0] != rom[..., 0]).any()
 
 
 def test_golden_round_trip_and_header(built):
@@ -129,6 +159,51 @@ def test_golden_covers_every_category(built):
         mins = np.flatnonzero(d == d.min())
         assert len(mins) >= 2 and idx[mt[r]] == mins[0]
     assert (tags == "sample").sum() == 1000  # 500 per file from the two files
+
+
+def test_golden_boundary_categories(built):
+    """Score at T-1/T/T+1 and at saturation, ties, equal pT, largest |x - rom|: recomputed by
+    brute force from the words and the medoid events (tests/fixtures.py), not read from the tags."""
+    hdr, words, score, idx, trig, tags = export.read_golden(built["golden"])
+    cfg = fixed.KernelConfig.load()
+    model = linot.LinModel.load(str(built["model"]))
+    med_words, _ = fixed.events_to_words(model.medoid_events, cfg)
+    facts = check_boundary_categories(words, tags, med_words, hdr["threshold"], cfg, n_total=len(words))
+    t = np.array(tags)
+    assert (trig[t == "threshold_below"] == 0).all() and (trig[t == "threshold_at"] == 1).all()
+    assert (trig[t == "threshold_above"] == 1).all()
+    # the file's idx is the lowest of the tied medoids
+    from fixtures import ref_distances
+    sel = np.flatnonzero(np.isin(t, ["argmin_tie2", "argmin_tie3"]))
+    D = ref_distances(words[sel], med_words, cfg)
+    np.testing.assert_array_equal(idx[sel], D.argmin(axis=1))
+    # per-category counts in export.json agree with the file
+    s = json.loads((built["out"] / "export.json").read_text())
+    for cat in facts:
+        assert s["golden"]["counts"][cat] == int((t == cat).sum())
+    assert sum(s["golden"]["counts"].values()) == len(words) >= 10_000
+
+
+def test_boundary_construction_errors_name_the_category():
+    """A model or config that makes a category impossible is refused with the category's name."""
+    from l1ot.errors import ModelError
+
+    cfg = fixed.KernelConfig.load()
+    ev = toy_events(3, seed=4)
+    rom = fixed.medoid_rom(ev, cfg)
+    with pytest.raises(ModelError, match="'threshold_below'.*threshold 0"):
+        export.boundary_events(cfg, rom, 0)
+    with pytest.raises(ModelError, match="'threshold_above'"):
+        export.boundary_events(cfg, rom, cfg.score_max)
+    # a three-way tie needs three medoids whose |rom|^2 have equal parity: with K = 2 it cannot
+    # exist, so the category is skipped with a warning and listed as impossible (not an error)
+    with pytest.warns(UserWarning, match="'argmin_tie3' skipped: K = 2"):
+        _, tags, info = export.boundary_events(cfg, rom[:2], 30)
+    assert "argmin_tie3" in info["impossible"] and "argmin_tie3" not in tags
+    # a score so wide that no input saturates it
+    wide = cfg.replace(score_bits=40)
+    with pytest.raises(ModelError, match="'score_max_unsat'.*largest D"):
+        export.boundary_events(wide, fixed.medoid_rom(ev, wide), 30)
 
 
 def test_export_outputs_and_summary(built):

@@ -48,7 +48,8 @@ def make_synthetic_export(out: Path, k: int = 8, n_golden: int = 1500, seed: int
                           threshold: int = 30, cfg=None, random_words: bool = False) -> Path:
     """parameters.h + golden.txt for K synthetic medoid events (test fixture, not physics).
 
-    Golden events: the contract categories of ``l1ot.export.golden.golden_events``, or
+    Golden events: the contract categories of ``l1ot.export.golden.golden_events`` (with
+    the boundary categories at ``threshold`` and a medoid at the working-range corner), or
     (``random_words``) the medoids, float events and uniformly random input words.
     """
     from l1ot.export import golden as gold
@@ -63,6 +64,13 @@ def make_synthetic_export(out: Path, k: int = 8, n_golden: int = 1500, seed: int
     ev[..., 1] = np.where(occ, rng.uniform(-4, 4, (k, 19)), 0)
     ev[..., 2] = np.where(occ, rng.uniform(-3.1, 3.1, (k, 19)), 0)
     ev[..., 3] = np.where(occ, 4, 0)
+    if not random_words:
+        # the last medoid sits at the working-range corner (every slot at the raw type maxima),
+        # so an input at the opposite corner reaches every derived width: diff, square, D = d_max
+        top = [((1 << b) - 1 if a == "pt" else (1 << (b - 1)) - 1) * cfg.field_lsb[a]
+               for a, b in (("pt", cfg.pt_bits), ("eta", cfg.eta_bits), ("phi", cfg.phi_bits))]
+        ev[k - 1, :, :3] = np.array(top, dtype=np.float32)
+        ev[k - 1, :, 3] = 4
 
     class Model:
         pass
@@ -82,8 +90,9 @@ def make_synthetic_export(out: Path, k: int = 8, n_golden: int = 1500, seed: int
         tags = ["medoid"] * k + ["float"] * n_golden + ["random_words"] * n_golden
     else:
         words, tags, _ = gold.golden_events(cfg, rom, data_dir=str(out / "no_sample"), n_total=n_golden,
-                                            seed=seed, medoid_events=ev)
+                                            seed=seed, medoid_events=ev, threshold=threshold)
     gold.write_golden(out / "golden.txt", cfg, model, rom, words, tags)
+    np.save(out / "medoid_words.npy", fixed.events_to_words(ev, cfg)[0])
     write_parameters_h(cfg, model, rom, out / "parameters.h")
     return out
 
@@ -125,6 +134,27 @@ def test_synthetic_export_bit_exact_all_reuse(synth_export, csim_r3, tmp_path):
     res = run_csim.run_binary(csim_r3, synth_export / "golden.txt")
     assert res["exit_code"] == 0 and res["failed"] == 0 and res["passed"] == len(words)
     assert "R = 3 (3 distances per step)" in res["output"]
+
+
+def test_synthetic_export_boundary_categories(synth_export):
+    """The synthetic export has vectors at T-1, T, T+1, at saturation, ties, and reaches every derived
+    width (|x - rom| = the full working span on each axis, D = d_max): recomputed by brute force."""
+    from fixtures import check_boundary_categories, ref_distances, ref_x_limits
+    from l1ot.export import golden as gold
+    from l1ot.kernel import fixed
+
+    header, words, score, idx, trig, tags = gold.read_golden(synth_export / "golden.txt")
+    cfg = fixed.KernelConfig.load()
+    med = np.load(synth_export / "medoid_words.npy")
+    assert header["threshold"] == 30
+    facts = check_boundary_categories(words, tags, med, 30, cfg, n_total=len(words))
+    lo, hi = ref_x_limits(cfg)
+    assert facts["diff_extremes"]["reach"] == (hi - lo).tolist()
+    span = hi - lo
+    assert facts["diff_extremes"]["d_max"] == cfg.n_obj * int((span ** 2).sum())
+    t = np.array(tags)
+    assert ref_distances(words[t == "diff_extremes"], med, cfg).max() == facts["diff_extremes"]["d_max"]
+    assert trig[t == "threshold_below"].max() == 0 and trig[t == "threshold_at"].min() == 1
 
 
 @pytest.mark.parametrize("variant", ["run3", "species"])

@@ -15,7 +15,7 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "model" / "l1ot"
 
-BOTTOM = {"l1ot", "l1ot.errors", "l1ot.progress", "l1ot.paths"}
+BOTTOM = {"l1ot", "l1ot.errors", "l1ot.progress", "l1ot.paths", "l1ot.outputs"}
 #: unit -> the units it may import (besides itself and the bottom layer)
 ALLOWED = {
     "bottom": set(),

@@ -44,6 +44,11 @@ module l1ot_addtree #(
 );
 
 localparam int LEVELS = (N > 1) ? $clog2(N) : 0;
+// pipeline latency in cycles (in -> out): a register after every
+// LEVELS_PER_STAGE-th level and after the last level, ceil(LEVELS / LEVELS_PER_STAGE)
+/* verilator lint_off UNUSEDPARAM */   // read by the testbench, not by the logic
+localparam int LATENCY /*verilator public*/ = (LEVELS + LEVELS_PER_STAGE - 1) / LEVELS_PER_STAGE;
+/* verilator lint_on UNUSEDPARAM */
 // each level is stored as N slots of OUT_W bits (unused bits are constant 0)
 localparam int LW = N*OUT_W;
 

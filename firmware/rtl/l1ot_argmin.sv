@@ -39,6 +39,11 @@ module l1ot_argmin #(
 );
 
 localparam int LEVELS = (N > 1) ? $clog2(N) : 0;
+// pipeline latency in cycles (in -> out): a register after every
+// LEVELS_PER_STAGE-th level and after the last level, ceil(LEVELS / LEVELS_PER_STAGE)
+/* verilator lint_off UNUSEDPARAM */   // read by the testbench, not by the logic
+localparam int LATENCY /*verilator public*/ = (LEVELS + LEVELS_PER_STAGE - 1) / LEVELS_PER_STAGE;
+/* verilator lint_on UNUSEDPARAM */
 localparam int EW = D_W + IDX_W;   // node: {value, index}
 localparam int LW = N*EW;
 

@@ -84,6 +84,27 @@ localparam int NPT = N_OBJ*XPT_W;
 localparam int NETA = N_OBJ*XETA_W;
 localparam int NPHI = N_OBJ*XPHI_W;
 
+// ---------------------------------------------------------------- declared latency
+// LATENCY: cycles from the clock edge that samples in_valid to the edge after
+// which out_valid is high, the same for every event (docs/firmware.md). It is
+// the sum of the register stages below; each submodule declares its own part
+// as its LATENCY localparam. The cocotb test reads LATENCY from the design and
+// asserts measured == declared for every configuration.
+localparam int LAT_IN     = 1;                                                    // input register
+localparam int LAT_SCALE  = 2;                                                    // l1ot_scale: product, rounded
+localparam int LAT_SORT   = (SORT_N_LAYERS - 1) / SORT_LAYERS_PER_STAGE;          // l1ot_sortnet, REG_OUT = 0
+localparam int LAT_ISSUE  = 1;                                                    // issue register
+localparam int ADD_LEVELS = $clog2(3*N_OBJ);                                      // adder-tree levels, 3*N_OBJ leaves
+localparam int LAT_DIST   = 2 + (ADD_LEVELS + ADD_LEVELS_PER_STAGE - 1) / ADD_LEVELS_PER_STAGE;  // l1ot_sqdist
+localparam int MIN_LEVELS = (P > 1) ? $clog2(P) : 0;                              // argmin levels over P units
+localparam int LAT_MIN    = (MIN_LEVELS + MIN_LEVELS_PER_STAGE - 1) / MIN_LEVELS_PER_STAGE;      // l1ot_argmin
+localparam int LAT_ACC    = (REUSE > 1) ? (REUSE - 1) + 1 : 0;                    // last group + running-min register
+localparam int LAT_OUT    = 1;                                                    // score / trigger register
+/* verilator lint_off UNUSEDPARAM */   // read by the testbench, not by the logic
+localparam int LATENCY /*verilator public*/ = LAT_IN + LAT_SCALE + LAT_SORT + LAT_ISSUE + LAT_DIST
+                                              + LAT_MIN + LAT_ACC + LAT_OUT;
+/* verilator lint_on UNUSEDPARAM */
+
 // elaboration-time parameter checks (generate-scope $error)
 if (K != ROM_K) begin : g_check_0
     $error("l1ot_kernel: K=%0d but the package ROM holds %0d medoids", K, ROM_K);

@@ -26,6 +26,11 @@ module l1ot_scale #(
     output wire logic [OUT_W-1:0]  out_x
 );
 
+// pipeline latency in cycles (in_raw -> out_x): product and rounded registers
+/* verilator lint_off UNUSEDPARAM */   // read by the testbench, not by the logic
+localparam int LATENCY = 2;
+/* verilator lint_on UNUSEDPARAM */
+
 localparam int MW = $clog2(M + 1) + 1;       // M as a signed constant
 localparam int PW = IN_W + MW + 1;           // product (+1 for the rounding add)
 

@@ -55,6 +55,12 @@ if (LAYERS_PER_STAGE < 1) begin : g_check_3
     $error("l1ot_sortnet: LAYERS_PER_STAGE must be >= 1");
 end
 
+// pipeline latency in cycles (in -> out): one register after every
+// LAYERS_PER_STAGE-th layer except the last, plus REG_OUT after the last
+/* verilator lint_off UNUSEDPARAM */   // read by the testbench, not by the logic
+localparam int LATENCY /*verilator public*/ = (N_LAYERS - 1) / LAYERS_PER_STAGE + (REG_OUT ? 1 : 0);
+/* verilator lint_on UNUSEDPARAM */
+
 // stage l holds the wires entering layer l; stage N_LAYERS is the output
 // (flat vectors: stage l of key_s is key_s[l*NK +: NK])
 localparam int NK = N*KEY_W;

@@ -54,6 +54,12 @@ module l1ot_sqdist #(
 localparam int W_MAX = (XPT_W > XETA_W) ? ((XPT_W > XPHI_W) ? XPT_W : XPHI_W) : ((XETA_W > XPHI_W) ? XETA_W : XPHI_W);
 localparam int SQ_W = 2*W_MAX;
 localparam int NT = 3*N;
+// pipeline latency in cycles (in -> out): difference and square registers,
+// then the adder tree over NT leaves (l1ot_addtree LATENCY)
+localparam int TREE_LEVELS = (NT > 1) ? $clog2(NT) : 0;
+/* verilator lint_off UNUSEDPARAM */   // read by the testbench, not by the logic
+localparam int LATENCY = 2 + (TREE_LEVELS + ADD_LEVELS_PER_STAGE - 1) / ADD_LEVELS_PER_STAGE;
+/* verilator lint_on UNUSEDPARAM */
 
 // elaboration-time parameter checks (generate-scope $error)
 if (N < 1) begin : g_check_0

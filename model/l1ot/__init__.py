@@ -11,6 +11,6 @@ Layers, each importing only from the ones below it (``tests/test_layout.py``)::
     ot/                         float optimal transport: ground spaces, W2, LinW2
     io/                         event files and splits
     sim/                        the simulated sample generator (Pythia 8 + FastJet)
-    errors.py, progress.py, paths.py   shared by all
+    errors.py, progress.py, paths.py, outputs.py   shared by all (outputs: the output discipline)
 """
 __version__ = "0.1.0"

@@ -63,3 +63,12 @@ class ModelError(L1otError):
 
 class ConfigError(L1otError):
     """A precision/kernel config is invalid."""
+
+
+class OutputError(L1otError):
+    """An output cannot be written: it is an input, its folder is missing or read-only, ..."""
+
+
+class UsageError(L1otError):
+    """An argument value that only a combination of arguments shows to be wrong
+    (``--k`` above ``--n``, ...). The CLI prints it argparse-style, with the usage line."""

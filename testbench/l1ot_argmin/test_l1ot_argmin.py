@@ -38,13 +38,18 @@ async def run_random(dut):
         vecs.append([rng.randint(0, hi) for _ in range(n)])
     vecs.append([(1 << dw) - 1] * n)
     vecs.append([0] * n)
-    got = []
+    got, t_in, t_out = [], [], []
 
     async def mon():
+        cycle = 0
         while True:
             await RisingEdge(dut.clk)
+            cycle += 1
             await ReadOnly()
+            if int(dut.in_valid.value):
+                t_in.append(cycle)
             if int(dut.out_valid.value):
+                t_out.append(cycle)
                 got.append((int(dut.out_min.value), int(dut.out_idx.value), int(dut.out_sb.value)))
 
     cocotb.start_soon(mon())
@@ -59,6 +64,9 @@ async def run_random(dut):
         await RisingEdge(dut.clk)
     exp = [(min(v), int(np.argmin(v)), t & 0xFF) for t, v in enumerate(vecs) if (t % 7) != 3]
     assert got == exp, f"first differences: {[(g, e) for g, e in zip(got, exp) if g != e][:3]}"
+    # declared latency (localparam LATENCY, read from the design) == measured, every input
+    declared = int(dut.LATENCY.value)
+    assert {o - i for i, o in zip(t_in, t_out)} == {declared}, f"declared LATENCY {declared}"
 
 
 @pytest.mark.hw

@@ -50,13 +50,18 @@ async def run_random(dut):
         await RisingEdge(dut.clk)
     dut.rst.value = 0
     events = [[rng.randint(0, rng.choice([1, 3, 63])) for _ in range(N)] for _ in range(500)]
-    got = []
+    got, t_in, t_out = [], [], []
 
     async def mon():
+        cycle = 0
         while True:
             await RisingEdge(dut.clk)
+            cycle += 1
             await ReadOnly()
+            if int(dut.in_valid.value):
+                t_in.append(cycle)
             if int(dut.out_valid.value):
+                t_out.append(cycle)
                 k, p = int(dut.out_key.value), int(dut.out_pay.value)
                 got.append([((k >> (w * KEY_W + TAG_W)) & ((1 << PT_W) - 1), (p >> (w * PAY_W)) & 31)
                             for w in range(N)])
@@ -76,6 +81,9 @@ async def run_random(dut):
     assert len(got_t) == len(exp)
     bad = [e for e, (g, x) in enumerate(zip(got_t, exp)) if g != x]
     assert not bad, f"{len(bad)} wrong permutations, first event {bad[0]}: {got_t[bad[0]]} vs {exp[bad[0]]}"
+    # declared latency (localparam LATENCY, read from the design) == measured, every event
+    declared = int(dut.LATENCY.value)
+    assert {o - i for i, o in zip(t_in, t_out)} == {declared}, f"declared LATENCY {declared}"
 
 
 @pytest.mark.hw

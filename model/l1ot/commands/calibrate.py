@@ -13,7 +13,9 @@ import json
 
 import numpy as np
 
-from ..errors import ConfigError, ModelError
+from . import _args
+from .. import outputs
+from ..errors import ConfigError, DataError, ModelError
 
 DEFAULT_BKG = "data/background_for_training.h5"
 DEFAULT_EFF = 1e-3
@@ -50,19 +52,25 @@ def calibrate(model_path: str, bkg_eff: float, data_path: str = DEFAULT_BKG, con
     from ..io import data
     from ..kernel import fixed
     from ..io.splits import DEFAULT as SPLITS
+    from ..ot import linot
 
     if not 0.0 < bkg_eff < 1.0:
         raise ConfigError(f"--bkg-eff must be in (0, 1), got {bkg_eff}")
+    if write:
+        outputs.check(inputs=[data_path, config], in_place=[model_path])
+        if (config and outputs.same_file(model_path, config)) or outputs.same_file(model_path, data_path):
+            raise ModelError(f"model file {model_path} is also given as an input file")
     cfg = fixed.KernelConfig.load(config)
-    rom = fixed.medoid_rom(model_path, cfg)
-    with h5py.File(model_path, "r") as f:
-        transport = f.attrs.get("transport")
-        transport = transport.decode() if isinstance(transport, bytes) else transport
-        train_stop = f.attrs.get("train_start", 0) + f.attrs.get("n_train", 0)
+    model = linot.LinModel.load(model_path)   # validated: shapes, finite values, transport, weights
+    rom = fixed.medoid_rom(model, cfg)
+    transport = model.transport
+    train_stop = model.meta.get("train_start", 0) + model.meta.get("n_train", 0)
     if transport is not None and transport != cfg.transport:
         raise ModelError(f"model file {model_path} has transport '{transport}', config "
                          f"{cfg.source} has '{cfg.transport}'")
     total = data.count(data_path)
+    if total == 0:
+        raise DataError("holds no events: nothing to calibrate on", file=data_path)
     a, b = SPLITS.background(total, data_path)["calib"]
     if train_stop > a and model_path:
         raise ModelError(f"model file {model_path} was trained on events up to {train_stop}, "
@@ -75,7 +83,7 @@ def calibrate(model_path: str, bkg_eff: float, data_path: str = DEFAULT_BKG, con
            "n_events": int(len(ev)), "n_score_sat": res.n_score_sat, "quant": st.as_dict(),
            "score_median": float(np.median(res.score))}
     if write:
-        with h5py.File(model_path, "a") as f:
+        with outputs.Transaction() as tx, h5py.File(tx.copy(model_path), "a") as f:
             f.attrs["threshold"] = int(thr)
             f.attrs["threshold_bkg_eff"] = float(bkg_eff)
             f.attrs["threshold_config_sha256"] = cfg.sha256
@@ -88,7 +96,7 @@ def register(sub):
     p = sub.add_parser("calibrate", help="set the fixed-point trigger threshold for a background efficiency",
                        description=__doc__.split("\n\n")[1] if __doc__ else None)
     p.add_argument("model", help="model file (HDF5, written by `l1ot train`); updated in place")
-    p.add_argument("--bkg-eff", type=float, required=True,
+    p.add_argument("--bkg-eff", type=_args.fraction, required=True,
                    help="target background efficiency (fraction of calibration events with score >= threshold)")
     p.add_argument("--data", default=DEFAULT_BKG, help=f"background file (default {DEFAULT_BKG})")
     p.add_argument("--config", default=None, help="kernel precision config (default l1ot/kernel/configs/kernel_default.json)")

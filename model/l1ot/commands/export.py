@@ -10,19 +10,37 @@ calibrated model file, and writes into ``--out``:
 """
 from __future__ import annotations
 
+import glob
 import json
+import os
 from pathlib import Path
 
-from ..errors import ModelError
+from . import _args
+from .. import outputs
+from ..errors import DataError, ModelError
 
 
 def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024, allow_uncalibrated=False) -> dict:
-    """Write all exports; returns a summary dict (also written to ``out/export.json``)."""
+    """Write all exports; returns a summary dict (also written to ``out/export.json``).
+
+    The four files are written to temporary names in ``out`` and renamed together
+    at the end, so a failure leaves ``out`` as it was. ``summary["notes"]`` lists
+    bad events skipped in the sample files.
+    """
     from ..export import golden as gold
     from ..export import hls, sv
+    from ..io import data
     from ..kernel import fixed
     from ..ot import linot
 
+    names = ("golden.txt", "parameters.h", "l1ot_params_pkg.sv", "export.json")
+    sample_files = sorted(glob.glob(os.path.join(data_dir, "*.h5")))
+    outputs.check(outputs=[os.path.join(out, n) for n in names] if os.path.isdir(out) else (),
+                  inputs=[config, model_path, data_dir] + sample_files, folders=[out])
+    for f in sample_files:  # every sample file feeds golden category 'sample'
+        if data.count(f) == 0:
+            raise DataError("holds no events; golden category 'sample' takes events from every *.h5 "
+                            "in --data (remove the file or point --data elsewhere)", file=f)
     cfg = fixed.KernelConfig.load(config)
     model = linot.LinModel.load(model_path)
     if model.transport != cfg.transport:
@@ -36,17 +54,25 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
                          f"not {cfg.sha256[:12]} ({cfg.source}): rerun `l1ot calibrate`")
     rom = fixed.medoid_rom(model, cfg)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     words, tags, info = gold.golden_events(cfg, rom, data_dir=data_dir, n_total=n_golden, seed=seed,
-                                           medoid_events=model.medoid_events)
-    g = gold.write_golden(out / "golden.txt", cfg, model, rom, words, tags)
-    summary = {"config": cfg.source, "model": str(model_path), "golden": g, "golden_info": info,
-               "derived": cfg.derived(), "files": {"golden": str(out / "golden.txt")}, "missing": []}
-    for fn, name, key in ((hls.write_parameters_h, "parameters.h", "parameters_h"),
-                          (sv.write_package, "l1ot_params_pkg.sv", "sv_package")):
-        fn(cfg, model, rom, out / name)
-        summary["files"][key] = str(out / name)
-    (out / "export.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
+                                           medoid_events=model.medoid_events, threshold=model.threshold)
+    reports = {}
+    if sample_files:  # the same selection again, to count the bad events it skipped
+        gold.sample_events(data_dir, reports=reports)
+    notes = [f"file {f}: {r.n_bad} bad event(s) skipped in golden category 'sample' ({r.summary()}; "
+             f"first: {r.first[0]})" for f, r in reports.items() if not r.ok]
+    with outputs.Transaction() as tx:
+        tx.make_folder(out)
+        g = gold.write_golden(tx.file(out / "golden.txt"), cfg, model, rom, words, tags)
+        g["path"] = str(out / "golden.txt")
+        summary = {"config": cfg.source, "model": str(model_path), "golden": g, "golden_info": info,
+                   "derived": cfg.derived(), "files": {"golden": str(out / "golden.txt")}, "missing": [],
+                   "notes": notes}
+        for fn, name, key in ((hls.write_parameters_h, "parameters.h", "parameters_h"),
+                              (sv.write_package, "l1ot_params_pkg.sv", "sv_package")):
+            fn(cfg, model, rom, tx.file(out / name))
+            summary["files"][key] = str(out / name)
+        Path(tx.file(out / "export.json")).write_text(json.dumps(summary, indent=1, default=str) + "\n")
     return summary
 
 
@@ -56,7 +82,7 @@ def register(sub):
     p.add_argument("--model", required=True, help="calibrated model file (HDF5)")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--data", default="data", help="directory of the bundled sample (golden category 'sample')")
-    p.add_argument("--n-golden", type=int, default=10_000, help="minimum number of golden events")
+    p.add_argument("--n-golden", type=_args.positive_int, default=10_000, help="minimum number of golden events")
     p.set_defaults(func=run)
 
 
@@ -75,4 +101,6 @@ def run(args) -> int:
             print(f"wrote {s['files'][key]}")
     for why in s["missing"]:
         print(f"warning: {why}; skipped")
+    for note in s["notes"]:
+        print(f"note: {note}")
     return 0

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _args
 from ..io import data
 
 
 def register(sub):
     p = sub.add_parser("inspect", help="summarize and validate an ADC2021-format HDF5 file")
     p.add_argument("file", help="HDF5 file with a 'Particles' dataset (N, 19, 4)")
-    p.add_argument("-n", type=int, default=None, help="only the first N events")
-    p.add_argument("--chunk-size", type=int, default=data.DEFAULT_CHUNK)
+    p.add_argument("-n", type=_args.positive_int, default=None, help="only the first N events")
+    p.add_argument("--chunk-size", type=_args.positive_int, default=data.DEFAULT_CHUNK,
+                   help=f"events read at a time (default {data.DEFAULT_CHUNK})")
     p.set_defaults(func=run)
 
 

@@ -11,9 +11,11 @@ import os
 
 import numpy as np
 
+from . import _args
+from .. import outputs
 from ..io import data
 from ..ot import linot
-from ..errors import ModelError
+from ..errors import ModelError, UsageError
 
 
 def register(sub):
@@ -22,15 +24,17 @@ def register(sub):
     p.add_argument("model", help="model file from `l1ot train`")
     p.add_argument("events", help="ADC2021 file to score")
     p.add_argument("-o", "--output", required=True,
-                   help="output HDF5 with datasets score, index, event (and trig with --fixed)")
-    p.add_argument("--chunk-size", type=int, default=data.DEFAULT_CHUNK)
-    p.add_argument("-n", type=int, default=None, help="only the first N events")
+                   help="output HDF5 with datasets score, index, event (and trig with --fixed); "
+                        "attributes complete and n_events")
+    p.add_argument("--chunk-size", type=_args.positive_int, default=data.DEFAULT_CHUNK,
+                   help=f"events read at a time (default {data.DEFAULT_CHUNK})")
+    p.add_argument("-n", type=_args.positive_int, default=None, help="only the first N events")
     p.add_argument("--on-bad-event", choices=data.BAD_EVENT_POLICIES, default="fail")
     p.add_argument("--fixed", action="store_true",
                    help="emulate the firmware: bit-accurate kernel scores, index and trigger bit")
     p.add_argument("--config", default=None, help="kernel precision config for --fixed "
                                                   "(default model/l1ot/kernel/configs/kernel_default.json)")
-    p.add_argument("--threshold", type=int, default=None,
+    p.add_argument("--threshold", type=_args.nonneg_int, default=None,
                    help="trigger threshold in score units for --fixed (default: the model file's, "
                         "set by `l1ot calibrate` for the same config)")
     p.set_defaults(func=run)
@@ -42,8 +46,8 @@ def _fixed_threshold(args, cfg):
 
     if args.threshold is not None:
         if not 0 <= args.threshold <= cfg.score_max:
-            raise ModelError(f"--threshold {args.threshold} is outside 0..{cfg.score_max} "
-                             f"(score_bits={cfg.score_bits})")
+            raise UsageError(f"argument --threshold: {args.threshold} is outside 0..{cfg.score_max} "
+                             f"(score_bits={cfg.score_bits} of {cfg.source})")
         return int(args.threshold), "--threshold"
     with h5py.File(args.model, "r") as f:
         thr = f.attrs.get("threshold")
@@ -51,6 +55,9 @@ def _fixed_threshold(args, cfg):
     if thr is None:
         return None, "none (model not calibrated: run `l1ot calibrate`); trig = 0"
     sha = sha.decode() if isinstance(sha, bytes) else sha
+    if not 0 <= int(thr) <= cfg.score_max:
+        raise ModelError(f"model file {args.model}: attribute 'threshold' {int(thr)} is outside "
+                         f"0..{cfg.score_max} (score_bits={cfg.score_bits} of {cfg.source})")
     if sha is not None and sha != cfg.sha256:
         raise ModelError(f"model file {args.model}: its threshold was calibrated for kernel config "
                          f"sha256 {str(sha)[:12]}..., not {cfg.source} ({cfg.sha256[:12]}...); "
@@ -62,6 +69,11 @@ def run(args) -> int:
     import h5py
     from ..progress import bar as progress_bar
 
+    if args.config and not args.fixed:
+        raise UsageError("argument --config: only used with --fixed")
+    if args.threshold is not None and not args.fixed:
+        raise UsageError("argument --threshold: only used with --fixed")
+    outputs.check(outputs=[args.output], inputs=[args.model, args.events, args.config])
     model = linot.LinModel.load(args.model)
     total = data.count(args.events) if args.n is None else min(args.n, data.count(args.events))
     rep = data.ValidationReport()
@@ -79,8 +91,9 @@ def run(args) -> int:
         n_score_sat = 0
     else:
         columns = (("score", "f8"), ("index", "i4"), ("event", "i8"))
-    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-    with h5py.File(args.output, "w") as f:
+    tx = outputs.Transaction()
+    with tx, h5py.File(tx.file(args.output), "w") as f:
+        outputs.mark_incomplete(f)
         ds = {name: f.create_dataset(name, shape=(0,), maxshape=(None,), dtype=dt, chunks=(65536,))
               for name, dt in columns}
         f.attrs["model"] = os.path.abspath(args.model)
@@ -109,6 +122,7 @@ def run(args) -> int:
                     ds[name].resize(n0 + len(v), axis=0)
                     ds[name][n0:] = v
                 bar.update(len(idx) if rep.ok else idx[-1] + 1 - bar.n if len(idx) else 0)
+        n_scored = int(ds["score"].shape[0])
         f.attrs["skipped_events"] = rep.n_bad
         if args.fixed:
             n_trig = int(np.count_nonzero(ds["trig"][()])) if ds["trig"].shape[0] else 0
@@ -116,7 +130,7 @@ def run(args) -> int:
             f.attrs["n_score_saturated"] = n_score_sat
             for k, v in quant.as_dict().items():
                 f.attrs[f"quant_{k}"] = v
-    n_scored = total - rep.n_bad
+        outputs.mark_complete(f, n_scored)
     print(f"wrote {args.output}: {n_scored} scores; {rep.summary()}")
     if args.fixed:
         rate = n_trig / n_scored if n_scored else 0.0

@@ -185,6 +185,8 @@ def _open(path):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise DataError("file not found", file=path)
+    if os.path.isdir(path):
+        raise DataError("is a folder, not a file", file=path)
     try:
         return h5py.File(path, "r")
     except OSError as exc:
@@ -228,6 +230,8 @@ def iter_chunks(
     events are dropped and counted into ``report`` (if given).
     """
     path = os.fspath(path)
+    if chunk_size < 1 or start < 0 or (n is not None and n < 0):
+        raise ValueError(f"iter_chunks: need chunk_size >= 1, start >= 0, n >= 0; got {chunk_size}, {start}, {n}")
     with _open(path) as f:
         d = _dataset(f, path, dataset)
         total = d.shape[0]
@@ -330,7 +334,7 @@ def write_events(
         validate(p, source=path)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     kw = {}
-    if compression:
+    if compression and p.shape[0]:  # (an empty dataset cannot be chunked)
         kw = dict(compression=compression, compression_opts=compression_opts, shuffle=True)
         kw["chunks"] = (min(max(1, p.shape[0]), 4096), N_SLOTS, N_COLS)
     with h5py.File(path, "w") as f:
@@ -348,6 +352,11 @@ def write_events(
 class ChunkWriter:
     """Append events to an ADC2021 file chunk by chunk (for large outputs).
 
+    The file is written under a temporary name beside ``path`` and renamed when
+    the writer is closed without an error (:mod:`l1ot.outputs`); it carries the
+    attributes ``complete`` and ``n_events``. An exception inside the ``with``
+    block leaves no file.
+
     >>> with ChunkWriter("out.h5") as w:          # doctest: +SKIP
     ...     for _, block in iter_chunks("in.h5"):
     ...         w.append(block)
@@ -356,9 +365,13 @@ class ChunkWriter:
     def __init__(self, path, *, attrs: dict | None = None, chunk: int = 4096):
         import h5py
 
+        from .. import outputs
+
         self.path = os.fspath(path)
-        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-        self._f = h5py.File(self.path, "w")
+        outputs.check(outputs=[self.path])
+        self._tx = outputs.Transaction()
+        self._f = h5py.File(self._tx.file(self.path), "w")
+        outputs.mark_incomplete(self._f)
         self._d = self._f.create_dataset(
             DATASET, shape=(0, N_SLOTS, N_COLS), maxshape=(None, N_SLOTS, N_COLS),
             dtype=np.float32, chunks=(chunk, N_SLOTS, N_COLS), compression="gzip",
@@ -377,13 +390,30 @@ class ChunkWriter:
         self._d[n0:] = p
 
     def close(self) -> None:
-        self._f.close()
+        """Mark the file complete and move it into place."""
+        from .. import outputs
+
+        if self._f:
+            outputs.mark_complete(self._f, self._d.shape[0])
+            self._f.close()
+            self._f = None
+            self._tx.commit()
+
+    def abort(self) -> None:
+        """Drop the file (nothing is left behind)."""
+        if self._f:
+            self._f.close()
+            self._f = None
+        self._tx.discard()
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, exc_type, *exc):
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 # --------------------------------------------------------------------------

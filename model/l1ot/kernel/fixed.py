@@ -195,11 +195,21 @@ class KernelConfig:
                 raise ConfigError(f"{where}: field '{name}' must be an integer in {lo}..{hi}, got {v!r}")
             return v
 
-        if raw["format"] != "l1ot-kernel-config-v1":
+        def _enum(name, choices):
+            v = raw[name]
+            if not isinstance(v, str) or v not in choices:
+                raise ConfigError(f"{where}: field '{name}' must be one of "
+                                  f"{', '.join(repr(c) for c in choices)} (a string), got {v!r}")
+            return v
+
+        if not isinstance(raw["phi_wrap"], bool):
+            raise ConfigError(f"{where}: field 'phi_wrap' must be true or false (a JSON boolean), "
+                              f"got {raw['phi_wrap']!r}")
+        if not isinstance(raw["description"], str):
+            raise ConfigError(f"{where}: field 'description' must be a string, got {raw['description']!r}")
+        if not isinstance(raw["format"], str) or raw["format"] != "l1ot-kernel-config-v1":
             raise ConfigError(f"{where}: field 'format' must be 'l1ot-kernel-config-v1', got {raw['format']!r}")
-        self.input_format = raw["input_format"]
-        if self.input_format not in ("phase2", "run3"):
-            raise ConfigError(f"{where}: field 'input_format' must be 'phase2' or 'run3'")
+        self.input_format = _enum("input_format", ("phase2", "run3"))
         self.n_obj = _int("n_obj", 2, 32)
         self.pt_bits = _int("pt_bits", 2, 24)
         self.eta_bits = _int("eta_bits", 2, 24)
@@ -229,14 +239,17 @@ class KernelConfig:
         self.score_bits = _int("score_bits", 1, 48)
         self.score_shift = _int("score_shift", 0, 60)
         self.reuse_factor = _int("reuse_factor", 1, 1024)
-        self.transport = raw["transport"]
+        self.transport = _enum("transport", ("sorted", "species"))
         nets = raw["networks"]
-        if self.transport not in ("sorted", "species"):
-            raise ConfigError(f"{where}: field 'transport' must be 'sorted' or 'species', got {self.transport!r}")
-        if not isinstance(nets, dict) or self.transport not in nets:
-            raise ConfigError(f"{where}: field 'networks' must map '{self.transport}' to a network name")
+        if (not isinstance(nets, dict) or self.transport not in nets
+                or not all(isinstance(v, str) and v for v in nets.values())):
+            raise ConfigError(f"{where}: field 'networks' must map '{self.transport}' to a network name "
+                              f"(strings), got {nets!r}")
         self.networks = dict(nets)
-        self.network = sortnet.load(nets[self.transport])
+        try:
+            self.network = sortnet.load(nets[self.transport])
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: field 'networks': {exc}") from None
         if self.network.n != self.n_obj:
             raise ConfigError(f"{where}: network {self.network.name} has n={self.network.n}, config n_obj={self.n_obj}")
 
@@ -279,9 +292,19 @@ class KernelConfig:
         # exactness of the float64 matrix product: |x|,|rom| <= amax, 3*n_obj terms
         amax = max(max(abs(lo), abs(hi)) for lo, hi in self.x_range.values())
         self.blas_exact = 4 * 3 * self.n_obj * amax * amax < 2 ** 53
-        canon = json.dumps({k: v for k, v in raw.items() if k != "description"},
-                           sort_keys=True, separators=(",", ":"))
-        self.sha256 = hashlib.sha256(canon.encode()).hexdigest()
+        self.sha256 = hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+    def canonical_json(self) -> str:
+        """The text behind :attr:`sha256` (docs/kernel.md, "Precision config"): every field with
+        defaults filled in, ``description`` dropped, ``axis_weights`` and numeric LSBs as floats
+        (``[1, 1, 1]`` hashes as ``[1.0, 1.0, 1.0]``), ``pi/N`` strings without spaces; keys sorted,
+        no spaces (``json.dumps(..., sort_keys=True, separators=(",", ":"))``)."""
+        c = {k: v for k, v in self.raw.items() if k != "description"}
+        c["axis_weights"] = [float(v) for v in c["axis_weights"]]
+        for a in AXES:
+            v = c[f"{a}_lsb"]
+            c[f"{a}_lsb"] = v.replace(" ", "") if isinstance(v, str) else float(v)
+        return json.dumps(c, sort_keys=True, separators=(",", ":"))
 
     # -- construction ----------------------------------------------------------
     @classmethod
@@ -542,7 +565,8 @@ def _medoid_events(model_or_events):
         except OSError as exc:
             raise ModelError(f"model file {p}: cannot read ({exc})") from None
     if hasattr(model_or_events, "medoid_events"):
-        return np.asarray(model_or_events.medoid_events), "model"
+        p = getattr(model_or_events, "path", None)
+        return np.asarray(model_or_events.medoid_events), str(p) if p else "model"
     return np.asarray(model_or_events), "medoid events"
 
 

@@ -283,34 +283,99 @@ class LinModel:
 
     @classmethod
     def load(cls, path) -> "LinModel":
+        """Read and validate a model file (``docs/model_file.md``; checks in ``docs/errors.md``).
+
+        Every problem raises :class:`~l1ot.errors.ModelError` (or a
+        :class:`~l1ot.errors.DataError` for a bad medoid event) naming the file as
+        given, and the dataset or attribute: format, datasets present and
+        numeric, shapes consistent with K >= 1 medoids, values finite, medoid
+        events valid ADC2021 rows, transport known, axis weights 3 finite
+        numbers > 0, training indices and threshold non-negative integers.
+        """
         import h5py
 
         path = os.fspath(path)
+        where = f"model file {path}"
         if not os.path.exists(path):
-            raise ModelError(f"model file {path} not found (train one with `l1ot train`)")
+            raise ModelError(f"{where} not found (train one with `l1ot train`)")
+        if os.path.isdir(path):
+            raise ModelError(f"{where} is a folder, not a file")
         try:
             f = h5py.File(path, "r")
         except OSError as exc:
-            raise ModelError(f"model file {path}: cannot open as HDF5 ({exc})") from None
-        with f:
-            if f.attrs.get("format") != MODEL_FORMAT:
-                raise ModelError(f"model file {path}: attribute 'format' is {f.attrs.get('format')!r}, expected {MODEL_FORMAT!r}")
-            for name in ("reference", "medoid_events", "medoid_embeddings", "medoid_train_index"):
-                if name not in f:
-                    raise ModelError(f"model file {path}: dataset '{name}' missing")
-            ref = f["reference"][()]
-            ev = f["medoid_events"][()]
-            emb = f["medoid_embeddings"][()]
-            if ref.shape != (N_SLOTS, 3) or ev.ndim != 3 or ev.shape[1:] != (N_SLOTS, 4) or emb.shape != (ev.shape[0], N_SLOTS, 3):
-                raise ModelError(f"model file {path}: inconsistent shapes reference {ref.shape}, "
-                                 f"medoid_events {ev.shape}, medoid_embeddings {emb.shape}")
-            meta = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()
-                    if k not in ("format", "transport", "axis_weights", "threshold")}
-            thr = f.attrs.get("threshold")
-            return cls(reference=ref, transport=str(f.attrs["transport"]), medoid_events=ev,
-                       medoid_embeddings=emb, medoid_train_index=f["medoid_train_index"][()],
-                       axis_weights=np.asarray(f.attrs.get("axis_weights", np.ones(3))), meta=meta,
-                       threshold=None if thr is None else int(thr), path=path)
+            raise ModelError(f"{where}: cannot open as HDF5 ({exc})") from None
+        try:
+            with f:
+                return cls._read(f, path, where)
+        except (OSError, KeyError, TypeError) as exc:  # unreadable dataset, odd attribute type
+            raise ModelError(f"{where}: cannot read ({type(exc).__name__}: {exc})") from None
+
+    @classmethod
+    def _read(cls, f, path, where) -> "LinModel":
+        from ..io import data as l1data
+
+        def text(v):
+            return v.decode() if isinstance(v, bytes) else v
+
+        fmt = text(f.attrs.get("format"))
+        if fmt != MODEL_FORMAT:
+            raise ModelError(f"{where}: attribute 'format' is {fmt!r}, expected {MODEL_FORMAT!r}")
+        arrays = {}
+        for name in ("reference", "medoid_events", "medoid_embeddings", "medoid_train_index"):
+            if name not in f:
+                raise ModelError(f"{where}: dataset '{name}' missing")
+            if not hasattr(f[name], "shape"):
+                raise ModelError(f"{where}: '{name}' is a group, not a dataset")
+            a = f[name][()]
+            if not isinstance(a, np.ndarray) or a.dtype.kind not in "fiu":
+                raise ModelError(f"{where}: dataset '{name}' must be numeric, got {getattr(a, 'dtype', type(a))}")
+            arrays[name] = a
+        ref, ev, emb, tidx = (arrays[n] for n in ("reference", "medoid_events", "medoid_embeddings",
+                                                   "medoid_train_index"))
+        if ev.ndim != 3 or ev.shape[1:] != (N_SLOTS, 4):
+            raise ModelError(f"{where}: dataset 'medoid_events' must have shape (K, {N_SLOTS}, 4), got {ev.shape}")
+        k = ev.shape[0]
+        if k < 1:
+            raise ModelError(f"{where}: dataset 'medoid_events' holds no medoids (K = 0); a model needs K >= 1")
+        for name, a, shape in (("reference", ref, (N_SLOTS, 3)), ("medoid_embeddings", emb, (k, N_SLOTS, 3)),
+                               ("medoid_train_index", tidx, (k,))):
+            if a.shape != shape:
+                raise ModelError(f"{where}: dataset '{name}' has shape {a.shape}, expected {shape} "
+                                 f"(K = {k} medoid events)")
+        for name, a in (("reference", ref), ("medoid_embeddings", emb)):
+            bad = np.argwhere(~np.isfinite(a))
+            if len(bad):
+                raise ModelError(f"{where}: dataset '{name}' has a non-finite value at index "
+                                 f"{tuple(int(i) for i in bad[0])}")
+        l1data.validate(ev, source=path, dataset="medoid_events")   # finite, ranges, class ids
+        if tidx.dtype.kind not in "iu" or (tidx < 0).any():
+            raise ModelError(f"{where}: dataset 'medoid_train_index' must hold integers >= 0")
+        transport = text(f.attrs.get("transport"))
+        if transport not in TRANSPORTS:
+            raise ModelError(f"{where}: attribute 'transport' is {transport!r}, expected one of "
+                             f"{', '.join(TRANSPORTS)}")
+        w = np.asarray(f.attrs.get("axis_weights", np.ones(3)))
+        if (w.shape != (3,) or w.dtype.kind not in "fiu" or not np.isfinite(w).all()
+                or not (w > 0).all()):
+            raise ModelError(f"{where}: attribute 'axis_weights' must be 3 finite numbers > 0, "
+                             f"got {w.tolist() if isinstance(w, np.ndarray) else w!r}")
+        if transport != "exact":  # the sort transports: embeddings follow from the events
+            again = embed(ev, transport, ref, w)
+            off = np.argwhere(~np.isclose(again, emb, rtol=1e-9, atol=1e-9))
+            if len(off):
+                raise ModelError(f"{where}: dataset 'medoid_embeddings' does not match 'medoid_events' "
+                                 f"(first at medoid {int(off[0][0])}, rank {int(off[0][1])})")
+        thr = f.attrs.get("threshold")
+        if thr is not None:
+            t = np.asarray(thr)
+            if t.shape != () or t.dtype.kind not in "iu" or int(t) < 0:
+                raise ModelError(f"{where}: attribute 'threshold' must be an integer >= 0, got "
+                                 f"{t.tolist() if isinstance(t, np.ndarray) else thr!r}")
+        meta = {k_: text(v) for k_, v in f.attrs.items()
+                if k_ not in ("format", "transport", "axis_weights", "threshold")}
+        return cls(reference=ref, transport=transport, medoid_events=ev, medoid_embeddings=emb,
+                   medoid_train_index=tidx, axis_weights=w.astype(np.float64), meta=meta,
+                   threshold=None if thr is None else int(thr), path=path)
 
 
 def file_sha256(path, chunk: int = 1 << 20) -> str:
