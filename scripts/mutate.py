@@ -13,6 +13,10 @@ works only there: ``PYTHONPATH`` points at the copy's ``model/`` and
 ``L1OT_BUILD`` at the copy's ``build/``. The copy is deleted at the end, also
 on Ctrl-C.
 
+0. Prepare: the commands of the file's top-level ``prepare`` list run once in
+   the copy (``make export`` for K = 32 and 8: the copied exports are brought
+   up to date with the copy's sources, so a stale ``build/`` cannot decide a
+   result).
 1. Baseline: every distinct check of the selection runs once on the unmutated
    copy. A check that fails (or, for pytest, passes nothing or skips) there is
    reported as ``baseline failed`` and kills nothing.
@@ -109,6 +113,14 @@ def load_mutants(path: Path) -> list[dict]:
             raise SetupError(f"{where}: duplicate id")
         seen.add(m["id"])
     return muts
+
+
+def load_prepare(path: Path) -> list[str]:
+    """Top-level ``prepare``: commands run once in the scratch copy before the baselines."""
+    prep = tomllib.loads(Path(path).read_text()).get("prepare", [])
+    if not isinstance(prep, list) or not all(isinstance(c, str) and c for c in prep):
+        raise SetupError(f"{path}: 'prepare' must be a list of command strings")
+    return prep
 
 
 def select(muts: list[dict], only=None, layer=None) -> list[dict]:
@@ -368,6 +380,7 @@ def main(argv=None) -> int:
     reports = Path(args.reports) if args.reports else repo / "reports"
     try:
         allm = load_mutants(mfile)
+        prepare = load_prepare(mfile)
         muts = select(allm, args.only, args.layer)
         if not args.list:
             # writability of the reports before the long work
@@ -407,6 +420,13 @@ def main(argv=None) -> int:
     interrupted = False
     print(f"mutate: {len(muts)} mutants, scratch copy {scratch}, logs {logdir}", flush=True)
     try:
+        # 0. prepare: bring the copy's exports up to date with the copy's sources
+        for i, c in enumerate(prepare, 1):
+            print(f"[prepare {i}/{len(prepare)}] {c} ...", end=" ", flush=True)
+            r = run_check(c, scratch, env, timeout=3600, log=logdir / f"prepare_{i:02d}.log")
+            print(f"{'ok' if r['rc'] == 0 else 'FAILED'} ({r['seconds']} s)", flush=True)
+            if r["rc"] != 0 or r["timeout"]:
+                raise SetupError(f"prepare step '{c}' failed ({reason(r['output'])}), see {logdir / f'prepare_{i:02d}.log'}")
         # 1. baselines
         checks = list(dict.fromkeys(m["check"] for m in muts))
         for i, c in enumerate(checks, 1):
@@ -444,6 +464,9 @@ def main(argv=None) -> int:
             if m.get("equivalent"):
                 note += " [equivalent]"
             print(f"{note} ({rec['seconds']} s)", flush=True)
+    except SetupError as exc:
+        print(f"\nmutate: {exc}", file=sys.stderr)
+        interrupted = 2
     except KeyboardInterrupt:
         interrupted = True
         print("\nmutate: interrupted; the scratch copy is removed, your tree was never modified", file=sys.stderr)
@@ -453,7 +476,7 @@ def main(argv=None) -> int:
         else:
             shutil.rmtree(scratch, ignore_errors=True)
     if interrupted:
-        return 130
+        return 2 if interrupted == 2 else 130
     elapsed = time.monotonic() - t_start
 
     # 3. reports (merge with earlier results of mutants outside this selection)
