@@ -126,3 +126,13 @@ def test_repository_mutants_file_applies():
     p = subprocess.run([sys.executable, str(SCRIPT), "--list"], capture_output=True, text=True, cwd=REPO)
     assert p.returncode == 0, p.stdout + p.stderr
     assert ", 0 not applicable" in p.stdout
+
+
+def test_failing_prepare_step_stops_with_one_line(toy, tmp_path):
+    text = (toy / "mutants.toml").read_text()
+    (toy / "mutants.toml").write_text('prepare = ["python fail.py"]\n\n' + text)
+    p = run(toy, "--only", "killed", tmpdir=tmp_path / "t")
+    assert p.returncode == 2
+    assert "prepare step 'python fail.py' failed" in p.stderr
+    assert not (toy / "reports" / "mutation.json").exists()
+    assert list((tmp_path / "t").iterdir()) == []
