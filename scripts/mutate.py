@@ -417,6 +417,7 @@ def main(argv=None) -> int:
     env.pop("L1OT_EXPORT_K8", None)
     results: dict = {}
     baselines: dict = {}
+    t_base = 0.0
     interrupted = False
     print(f"mutate: {len(muts)} mutants, scratch copy {scratch}, logs {logdir}", flush=True)
     try:
@@ -469,13 +470,14 @@ def main(argv=None) -> int:
         interrupted = 2
     except KeyboardInterrupt:
         interrupted = True
-        print("\nmutate: interrupted; the scratch copy is removed, your tree was never modified", file=sys.stderr)
+        print("\nmutate: interrupted; the scratch copy is removed, your tree was never modified; "
+              "the report lists the mutants finished so far", file=sys.stderr)
     finally:
         if args.keep_scratch:
             print(f"mutate: scratch copy kept at {scratch}", file=sys.stderr)
         else:
             shutil.rmtree(scratch, ignore_errors=True)
-    if interrupted:
+    if interrupted == 2 or (interrupted and not results):
         return 2 if interrupted == 2 else 130
     elapsed = time.monotonic() - t_start
 
@@ -491,6 +493,8 @@ def main(argv=None) -> int:
     merged = {k: v for k, v in old.items() if k in ids and k not in results}
     merged.update(results)
     sel = "all mutants" if len(muts) == len(allm) else f"{len(muts)} of {len(allm)} mutants"
+    if interrupted:
+        sel += f", interrupted after {len(results)}"
     report = {"mutants_file": str(mfile.relative_to(repo)) if mfile.is_relative_to(repo) else str(mfile),
               "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"), "selection": sel,
               "seconds": round(elapsed, 1), "baseline_seconds": round(t_base, 1),
@@ -508,6 +512,8 @@ def main(argv=None) -> int:
           + (f"; ERRORS: {', '.join(errors)}" if errors else "")
           + (f"; marked equivalent but killed (check the reason): {', '.join(eq_killed)}" if eq_killed else ""))
     print(f"mutate: wrote {reports / 'mutation.md'} and {jpath}")
+    if interrupted:
+        return 130
     return 1 if (bad_surv or errors) else 0
 
 
