@@ -358,6 +358,19 @@ def render_md(report: dict, muts: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def refresh(results: dict, allm: list[dict]) -> dict:
+    """Keep earlier results only for mutants still in the file with the same file, texts and check;
+    take description and ``equivalent`` from the current file."""
+    by_id = {m["id"]: m for m in allm}
+    out = {}
+    for k, r in results.items():
+        m = by_id.get(k)
+        if m is None or r.get("check") != m["check"] or r.get("file") != m["file"]:
+            continue
+        out[k] = dict(r, description=m["description"], equivalent=m.get("equivalent"), layer=m["layer"])
+    return out
+
+
 # ---------------------------------------------------------------- main
 
 def main(argv=None) -> int:
@@ -372,6 +385,8 @@ def main(argv=None) -> int:
                     "(default REPO/build)")
     ap.add_argument("--reports", default=None, help="report directory (default REPO/reports)")
     ap.add_argument("--timeout-min", type=float, default=120.0, help="minimum per-check timeout, seconds")
+    ap.add_argument("--report-only", action="store_true", help="rewrite reports/mutation.md from reports/"
+                    "mutation.json with the current mutants file (descriptions, equivalence); run nothing")
     ap.add_argument("--keep-scratch", action="store_true", help="do not delete the scratch copy (debugging)")
     args = ap.parse_args(argv)
     repo = Path(args.repo).resolve()
@@ -394,6 +409,22 @@ def main(argv=None) -> int:
     except SetupError as exc:
         print(f"mutate: {exc}", file=sys.stderr)
         return 2
+
+    if args.report_only:
+        jpath = reports / "mutation.json"
+        try:
+            report = json.loads(jpath.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            print(f"mutate: {jpath}: cannot read ({exc})", file=sys.stderr)
+            return 2
+        report["results"] = refresh(report.get("results", {}), allm)
+        write_atomic(jpath, json.dumps(report, indent=1) + "\n")
+        write_atomic(reports / "mutation.md", render_md(report, allm))
+        res = report["results"]
+        bad = [m["id"] for m in allm if not m.get("equivalent") and res.get(m["id"], {}).get("result") != "killed"]
+        print(f"mutate: rewrote {reports / 'mutation.md'}; non-equivalent mutants not killed (or not run): "
+              f"{', '.join(bad) if bad else 'none'}")
+        return 1 if bad else 0
 
     if args.list:
         bad = 0
@@ -489,8 +520,7 @@ def main(argv=None) -> int:
             old = json.loads(jpath.read_text()).get("results", {})
         except (json.JSONDecodeError, AttributeError):
             old = {}
-    ids = {m["id"] for m in allm}
-    merged = {k: v for k, v in old.items() if k in ids and k not in results}
+    merged = refresh({k: v for k, v in old.items() if k not in results}, allm)
     merged.update(results)
     sel = "all mutants" if len(muts) == len(allm) else f"{len(muts)} of {len(allm)} mutants"
     if interrupted:

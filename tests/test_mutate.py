@@ -136,3 +136,20 @@ def test_failing_prepare_step_stops_with_one_line(toy, tmp_path):
     assert "prepare step 'python fail.py' failed" in p.stderr
     assert not (toy / "reports" / "mutation.json").exists()
     assert list((tmp_path / "t").iterdir()) == []
+
+
+def test_report_only_refreshes_equivalence_and_drops_stale_checks(toy, tmp_path):
+    assert run(toy, "--only", "killed,survives", tmpdir=tmp_path / "t").returncode == 1
+    text = (toy / "mutants.toml").read_text()
+    # 'survives' becomes equivalent; 'killed' gets another check (its old result is stale)
+    text = text.replace('check = "python weak.py"\ndescription = "toy"\n',
+                        'check = "python weak.py"\ndescription = "toy"\nequivalent = "weak by design"\n')
+    text = text.replace('id = "killed"\nlayer = "model"\nfile = "pkg/calc.py"\nold = \'\'\'a >= b\'\'\'\n'
+                        'new = \'\'\'a > b\'\'\'\ncheck = "python strong.py"',
+                        'id = "killed"\nlayer = "model"\nfile = "pkg/calc.py"\nold = \'\'\'a >= b\'\'\'\n'
+                        'new = \'\'\'a > b\'\'\'\ncheck = "python hang.py"')
+    (toy / "mutants.toml").write_text(text)
+    p = run(toy, "--report-only", tmpdir=tmp_path / "t")
+    rep = json.loads((toy / "reports" / "mutation.json").read_text())
+    assert set(rep["results"]) == {"survives"} and rep["results"]["survives"]["equivalent"] == "weak by design"
+    assert p.returncode == 1 and "killed" in p.stdout  # 'killed' must be run again
