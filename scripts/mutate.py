@@ -326,6 +326,8 @@ def render_md(report: dict, muts: list[dict]) -> str:
         f"Mutants in `{report['mutants_file']}`: {n} ({len([m for m in muts if m.get('equivalent')])} marked equivalent). "
         f"Last run {report['finished']} ({report['selection']}), {report['seconds']:.0f} s including "
         f"{report['baseline_seconds']:.0f} s of baselines.", "",
+        "Runs whose results are in this table: " + "; ".join(
+            f"{r['finished']} ({r['selection']}, {r['seconds']:.0f} s)" for r in report.get("runs", [])[-5:]) + ".", "",
         f"**Non-equivalent mutants killed: {killed} of {len(non_eq)}**"
         + (f"; survived: {', '.join(survived)}" if survived else "")
         + (f"; errors: {', '.join(errors)}" if errors else "") + ".",
@@ -525,10 +527,17 @@ def main(argv=None) -> int:
     sel = "all mutants" if len(muts) == len(allm) else f"{len(muts)} of {len(allm)} mutants"
     if interrupted:
         sel += f", interrupted after {len(results)}"
+    old_runs = []
+    if jpath.is_file():
+        try:
+            old_runs = json.loads(jpath.read_text()).get("runs", [])
+        except (json.JSONDecodeError, AttributeError):
+            old_runs = []
     report = {"mutants_file": str(mfile.relative_to(repo)) if mfile.is_relative_to(repo) else str(mfile),
               "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"), "selection": sel,
               "seconds": round(elapsed, 1), "baseline_seconds": round(t_base, 1),
               "baselines": baselines, "results": merged}
+    report["runs"] = (old_runs + [{k: report[k] for k in ("finished", "selection", "seconds", "baseline_seconds")}])[-20:]
     write_atomic(jpath, json.dumps(report, indent=1) + "\n")
     write_atomic(reports / "mutation.md", render_md(report, allm))
 
