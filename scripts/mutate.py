@@ -288,8 +288,9 @@ def judge(check: str, res: dict) -> tuple[str, str]:
 
 def reason(output: str) -> str:
     """One line from a failing check's output that says why."""
-    pats = [r"^E\s+(AssertionError.*|assert .*|\S*Error: .*)$", r"^(FAILED .*)$", r".*(\d+ mismatches.*)$",
-            r".*(compilation failed.*)$", r"^(%Error.*)$", r".*(\d+ of \d+ cocotb tests failed.*)$",
+    pats = [r"^E\s+(Mismatched elements.*)$", r"^(MISMATCH .*)$", r"^\s*(run_\w+: .*)$", r"(\b\d+ mismatches.*)$",
+            r"^E\s+(AssertionError.*\S.*|assert .*|\S*Error: .*)$", r"^E\s+(AssertionError.*)$", r"^(FAILED .*)$",
+            r"(compilation failed.*)$", r"^(%Error.*)$", r"(\b\d+ of \d+ cocotb tests failed.*)$",
             r"^(\S+Error: .*)$"]
     for pat in pats:
         mm = re.search(pat, output, re.M)
@@ -420,6 +421,9 @@ def main(argv=None) -> int:
             print(f"mutate: {jpath}: cannot read ({exc})", file=sys.stderr)
             return 2
         report["results"] = refresh(report.get("results", {}), allm)
+        for r in report["results"].values():   # re-read the reason from the check's log, if kept
+            if r.get("result") == "killed" and r.get("log") and Path(r["log"]).is_file():
+                r["reason"] = reason(Path(r["log"]).read_text(errors="replace"))
         write_atomic(jpath, json.dumps(report, indent=1) + "\n")
         write_atomic(reports / "mutation.md", render_md(report, allm))
         res = report["results"]
