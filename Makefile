@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BUILD ?= build
 K     ?= 32
 
-.PHONY: all venv demo test test-slow bench data model export csim cosim synth hls-synth ip clean help figures paper1-comparison
+.PHONY: all venv demo test test-slow bench data model export csim cosim synth mutate hls-synth ip clean help figures paper1-comparison
 
 help:
 	@echo "make demo      - end-to-end job on the bundled sample (creates .venv)"
@@ -19,6 +19,7 @@ help:
 	@echo "make csim      - HLS C simulation on g++ with the open ap_types headers"
 	@echo "make cosim     - cocotb + Verilator RTL simulation against the golden vectors"
 	@echo "make synth     - Yosys synth_xilinx resource estimate -> reports/firmware.*"
+	@echo "make mutate    - mutation suite: plant each bug of mutation/mutants.toml, run its check -> reports/mutation.md"
 	@echo "make hls-synth / make ip - Vitis HLS flow (needs vitis_hls; untested here)"
 	@echo "make figures   - redraw the result figures from reports/evaluation.json (PNG + PDF)"
 	@echo "make paper1-comparison - docs/paper1_comparison.md from the report and paper 1's tables"
@@ -64,6 +65,10 @@ cosim: $(STAMP)
 
 synth: $(STAMP)
 	$(PY) firmware/synth/run_yosys.py --build $(BUILD)
+
+# not part of `make test`; MUTATE_ARGS e.g. --layer rtl, --only rtl-trigger-gt
+mutate: $(STAMP)
+	$(PY) scripts/mutate.py --build $(BUILD) $(MUTATE_ARGS)
 
 hls-synth: $(STAMP)
 	$(PY) hls/run_vendor.py synth --build $(BUILD)
