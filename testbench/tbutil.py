@@ -153,6 +153,21 @@ def select_vectors(tags, spec: str) -> list[int]:
     raise ValueError(f"vector selection {spec!r}: expected all, first:N or rare:N")
 
 
+def random_medoid_events(rng, k: int):
+    """float32 (k, 19, 4) random medoid events for exports without a trained model
+    (a test fixture, not physics): each slot filled with probability 0.6, pT
+    exponential (mean 30 GeV), |eta| < 4, |phi| < 3.1, class id 4."""
+    import numpy as np
+
+    ev = np.zeros((k, 19, 4), np.float32)
+    occ = rng.random((k, 19)) < 0.6
+    ev[..., 0] = np.where(occ, rng.exponential(30.0, (k, 19)), 0)
+    ev[..., 1] = np.where(occ, rng.uniform(-4, 4, (k, 19)), 0)
+    ev[..., 2] = np.where(occ, rng.uniform(-3.1, 3.1, (k, 19)), 0)
+    ev[..., 3] = np.where(occ, 4, 0)
+    return ev
+
+
 def synthetic_export(out: Path, config: str | Path, k: int = 8, seed: int = 11, n_total: int = 3000) -> Path:
     """SV package + golden vectors for K synthetic medoid events under a precision config.
 
@@ -173,12 +188,7 @@ def synthetic_export(out: Path, config: str | Path, k: int = 8, seed: int = 11, 
 
     cfg = fixed.KernelConfig.load(config)
     rng = np.random.default_rng(seed)
-    ev = np.zeros((k, 19, 4), np.float32)
-    occ = rng.random((k, 19)) < 0.6
-    ev[..., 0] = np.where(occ, rng.exponential(30.0, (k, 19)), 0)
-    ev[..., 1] = np.where(occ, rng.uniform(-4, 4, (k, 19)), 0)
-    ev[..., 2] = np.where(occ, rng.uniform(-3.1, 3.1, (k, 19)), 0)
-    ev[..., 3] = np.where(occ, 4, 0)
+    ev = random_medoid_events(rng, k)
     rom = fixed.medoid_rom(ev, cfg)
     data = REPO / "data"
     words, _, _ = gold.golden_events(cfg, rom, data_dir=str(data), n_total=n_total, seed=seed,

@@ -22,6 +22,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 RUN_CSIM = REPO / "hls" / "run_csim.py"
+sys.path.insert(0, str(REPO / "testbench"))
+import tbutil  # noqa: E402  (random_medoid_events: the synthetic medoids shared with the RTL tests)
 
 pytestmark = pytest.mark.hw
 
@@ -58,12 +60,7 @@ def make_synthetic_export(out: Path, k: int = 8, n_golden: int = 1500, seed: int
 
     cfg = cfg or fixed.KernelConfig.load()
     rng = np.random.default_rng(seed)
-    ev = np.zeros((k, 19, 4), np.float32)
-    occ = rng.random((k, 19)) < 0.6
-    ev[..., 0] = np.where(occ, rng.exponential(30.0, (k, 19)), 0)
-    ev[..., 1] = np.where(occ, rng.uniform(-4, 4, (k, 19)), 0)
-    ev[..., 2] = np.where(occ, rng.uniform(-3.1, 3.1, (k, 19)), 0)
-    ev[..., 3] = np.where(occ, 4, 0)
+    ev = tbutil.random_medoid_events(rng, k)
     if not random_words:
         # the last medoid sits at the working-range corner (every slot at the raw type maxima),
         # so an input at the opposite corner reaches every derived width: diff, square, D = d_max
