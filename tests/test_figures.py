@@ -48,3 +48,17 @@ def test_group_figures_png_pdf_and_label(tmp_path):
     assert len(figures.GROUPS["paper1"]) <= figures.MAX_CURVES and len(figures.GROUPS["linw2"]) <= figures.MAX_CURVES
     # the palette is Okabe-Ito throughout
     assert {c for c, _ in figures.STYLE.values()} <= set(figures.OKABE_ITO.values())
+
+
+def test_figures_are_byte_identical_when_redrawn(tmp_path):
+    """The same inputs give the same PNG and PDF bytes (no creation date), and no temp files stay behind."""
+    row = {s: {"auc": [0.8, 0.01]} for s in ("A", "h0", "hpm", "LQ")}
+    res = {"linw2_sorted_k16": row, "linw2_sorted_k32": row, "3d_ot": row}
+    a, b = tmp_path / "a", tmp_path / "b"
+    pa = figures.plot_auc_vs_k(res, str(a))
+    pb = figures.plot_auc_vs_k(res, str(b))
+    assert [p.rsplit("/", 1)[1] for p in pa] == [p.rsplit("/", 1)[1] for p in pb]
+    for x, y in zip(pa, pb):
+        assert open(x, "rb").read() == open(y, "rb").read(), x
+        assert b"CreationDate" not in open(x, "rb").read(), x
+    assert sorted(p.name for p in a.iterdir()) == sorted(p.rsplit("/", 1)[1] for p in pa)

@@ -99,3 +99,17 @@ def test_load_errors_name_the_file(tmp_path):
     bad.write_text(json.dumps({"n": 3, "layers": [[[0, 3]]]}))
     with pytest.raises(ConfigError, match="bad.json.*layer 0"):
         sortnet.load(str(bad))
+
+
+def test_apply_equal_keys_never_swap():
+    """Hand-checked: a comparator moves the larger key to the lower wire and leaves equal keys in place."""
+    net = sortnet.from_json({"n": 2, "layers": [[[0, 1]]]})
+    ks, pl = sortnet.apply(net, np.array([[5, 5], [3, 5], [5, 3]]), np.array([[10, 11], [10, 11], [10, 11]]))
+    np.testing.assert_array_equal(ks, [[5, 5], [5, 3], [5, 3]])
+    np.testing.assert_array_equal(pl, [[10, 11], [11, 10], [10, 11]])
+    # all keys equal: no comparator of the 19-input network fires, the payload keeps its order
+    for name in ("sort19", "species19"):
+        big = sortnet.load(name)
+        keys = np.full((3, 19), 7)
+        _, slot = sortnet.apply(big, keys, np.broadcast_to(np.arange(19), keys.shape))
+        np.testing.assert_array_equal(slot, np.broadcast_to(np.arange(19), keys.shape))

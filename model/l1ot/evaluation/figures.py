@@ -113,7 +113,15 @@ def _save(fig, out_dir: str, name: str) -> list[str]:
     paths = []
     for ext in ("png", "pdf"):
         p = os.path.join(out_dir, f"{name}.{ext}")
-        fig.savefig(p, dpi=110 if ext == "png" else None)
+        tmp = os.path.join(out_dir, f".{name}.{os.getpid()}.tmp.{ext}")
+        # no creation date: the same report gives byte-identical figures
+        meta = {"CreationDate": None} if ext == "pdf" else {}
+        try:
+            fig.savefig(tmp, dpi=110 if ext == "png" else None, metadata=meta)
+            os.replace(tmp, p)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
         paths.append(p)
     return paths
 
