@@ -161,6 +161,10 @@ def file_attrs(*, base_seed, processes, stats, n_events, extra=None, pileup: flo
         "rehadronize": json.dumps({p: PROCESSES[p].get("rehadronize", 0) for p in processes}),
         "emulation_params": json.dumps(emulation.DEFAULTS),
         "selection": f">= 1 e/gamma or muon with pT > {emulation.SELECTION_PT} GeV",
+        "met_definition": ("particle level: -(sum of smeared e/gamma, muon, jet objects above their thresholds, "
+                           "jets to |eta| < met_eta_max) - (sum of the other visible particles with pT > "
+                           "min_particle_pt, |eta| < met_eta_max, smeared per component by met_soft_res * "
+                           "sqrt(sum pT)); docs/dataset.md"),
         "pileup": (f"Poisson, mean {pileup:g} minimum-bias interactions per event (Pythia SoftQCD:inelastic, "
                    f"seeded from the chunk seed), overlaid before the L1 emulation") if pileup else "none",
         "pileup_mu": float(pileup),
