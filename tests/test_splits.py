@@ -69,7 +69,7 @@ def test_fallback_one_group_per_event_on_the_bundled_sample(capsys):
     r1 = splits.DEFAULT.background_file(BKG)
     r2 = splits.DEFAULT.background_file(BKG)
     assert r1 == r2 == splits.DEFAULT.background(n)
-    err = capsys.readouterr().err
+    err = capsys.readouterr().out
     assert err.count("no 'parton_event' dataset") == 1 and BKG in err
 
 

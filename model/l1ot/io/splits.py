@@ -25,7 +25,6 @@ existed) have one group per event and the original boundaries.
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,19 +83,20 @@ class Splits:
         """:meth:`background` for the file ``path``, with its ``parton_event`` groups if stored.
 
         A file without them is split per event; this is reported once per file on
-        ``log`` (default: standard error).
+        ``log`` (default: standard output; errors keep standard error to themselves).
         """
         from . import data
 
         groups, stored = data.load_groups(path)
         if not stored:
+            ranges = self.background(len(groups), path)
             key = str(path)
             if key not in _NOTED:
                 _NOTED.add(key)
                 msg = (f"note: {path} has no 'parton_event' dataset; splitting per event "
                        f"(one group per event)")
-                (log or (lambda m: print(m, file=sys.stderr)))(msg)
-            return self.background(len(groups), path)
+                (log or print)(msg)
+            return ranges
         return self.background(len(groups), path, groups=groups)
 
     def signal(self, n_events: int, path: str = "<signal>") -> tuple[int, int]:
