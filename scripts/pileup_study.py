@@ -41,36 +41,43 @@ def auc_error(auc, n1, n2):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sample", action="append", required=True, metavar="MU=DIR")
-    ap.add_argument("--n-per-set", type=int, default=200)
+    ap.add_argument("--n-per-set", type=int, default=200,
+                    help="test events per class (at most; smaller samples use what they have)")
     ap.add_argument("--n-ref", type=int, default=400)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--out", default=os.path.join("reports", "pileup_auc"))
     a = ap.parse_args(argv)
     samples = sorted(((float(s.split("=", 1)[0]), s.split("=", 1)[1]) for s in a.sample))
-    splits = Splits(n_sets=1, n_per_set=a.n_per_set, n_calib=0)
-    res = {}
+    from l1ot.io import data
+
+    res, n_test = {}, {}
     for mu, d in samples:
-        print(f"<mu> = {mu:g}: {d}")
         files = naming.resolve(d, SIGNALS)
+        n = min([a.n_per_set, data.count(files.background) - a.n_ref - 10] +
+                [data.count(p) for p in files.signals.values()])
+        splits = Splits(n_sets=1, n_per_set=n, n_calib=0)
+        print(f"<mu> = {mu:g}: {d} ({n} + {n} test events per signal)")
         r, _, _ = ev.evaluate(files.background, files, METHODS, signals=SIGNALS, n_ref=a.n_ref,
                               n_train=a.n_ref, n_jobs=a.jobs, splits=splits, progress=False)
         res[mu] = {m: {s: r[m][s]["auc"][0] for s in SIGNALS} for m in METHODS}
-    n = a.n_per_set
-    out = {"note": "simulated, not CMS", "n_per_set": n, "n_ref": a.n_ref,
+        n_test[mu] = n
+    out = {"note": "simulated, not CMS", "n_per_set": {f"{mu:g}": n_test[mu] for mu in res}, "n_ref": a.n_ref,
            "samples": {f"{mu:g}": d for mu, d in samples},
-           "auc": {f"{mu:g}": {m: {s: [v, auc_error(v, n, n)] for s, v in r.items()} for m, r in res[mu].items()}
-                   for mu in res}}
+           "auc": {f"{mu:g}": {m: {s: [v, auc_error(v, n_test[mu], n_test[mu])] for s, v in r.items()}
+                               for m, r in res[mu].items()} for mu in res}}
     lines = ["# AUC against ⟨μ⟩ (simulated, not CMS)", "",
-             f"One test set of {n} background + {n} signal events per signal, reference / training set "
-             f"{a.n_ref} background events; ± Hanley–McNeil standard error.", "",
+             "One test set per signal of n background + n signal events, n = " +
+             ", ".join(f"{n_test[mu]} (⟨μ⟩ = {mu:g})" for mu in res) +
+             f"; reference / training set {a.n_ref} background events (the same for every ⟨μ⟩); "
+             "± Hanley–McNeil standard error.", "",
              "| method | signal | " + " | ".join(f"⟨μ⟩ = {mu:g}" for mu in res) + " |",
              "|---|---|" + "---|" * len(res)]
     for m in METHODS:
         for s in SIGNALS:
             lines.append(f"| {LABELS[m]} | {s} | " + " | ".join(
-                f"{res[mu][m][s]:.3f} ± {auc_error(res[mu][m][s], n, n):.3f}" for mu in res) + " |")
+                f"{res[mu][m][s]:.3f} ± {auc_error(res[mu][m][s], n_test[mu], n_test[mu]):.3f}" for mu in res) + " |")
     lines += ["", "Command: `python scripts/pileup_study.py " + " ".join(f"--sample {s}" for s in a.sample) +
-              f" --n-per-set {n} --n-ref {a.n_ref}`"]
+              f" --n-per-set {a.n_per_set} --n-ref {a.n_ref}`"]
     text = "\n".join(lines) + "\n"
     print(text)
     import matplotlib
@@ -82,7 +89,7 @@ def main(argv=None):
     for ax, s in zip(axes, SIGNALS):
         for m in METHODS:
             y = [res[mu][m][s] for mu in mus]
-            e = [auc_error(v, n, n) for v in y]
+            e = [auc_error(v, n_test[mu], n_test[mu]) for v, mu in zip(y, mus)]
             ax.errorbar(mus, y, yerr=e, marker="o", capsize=2, label=LABELS[m],
                         ls="-" if m in ("3d_ot", "linw2_sorted_k32") else "--")
         ax.set_title(ev.PLOT_LABELS.get(s, s))

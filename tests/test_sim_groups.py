@@ -72,3 +72,14 @@ def test_commands_read_the_new_datasets(smoke, tmp_path):
                "--report", str(tmp_path / "ev.json"), "--figures", str(tmp_path / "fig"),
                "--table", str(tmp_path / "t.md")])
     assert rc == 0 and (tmp_path / "ev.json").exists()
+
+
+@pytest.mark.parametrize("argv,name", [(["--pileup", "-1"], "--pileup"), (["--pileup", "nan"], "--pileup"),
+                                       (["--only", "zz"], "--only")])
+def test_make_dataset_bad_options_one_line(tmp_path, argv, name):
+    r = subprocess.run([sys.executable, os.path.join(REPO, "scripts", "make_dataset.py"), "--smoke",
+                        "--out", str(tmp_path / "o")] + argv, capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    err = [ln for ln in r.stderr.splitlines() if "error:" in ln]
+    assert len(err) == 1 and name in err[0]
+    assert not (tmp_path / "o").exists()
