@@ -135,3 +135,17 @@ def test_events_are_distinct(events):
     for f, p in events.items():
         u = np.unique(p.reshape(len(p), -1), axis=0)
         assert len(u) == len(p), f
+
+
+def test_parton_groups_contiguous_and_split_apart():
+    """New-generator files: members of a parton-level group adjacent in the background file, and
+    the default splits put no group on two sides. Files without parton_event: one group per event."""
+    from l1ot.io import data as d
+    from l1ot.io.splits import DEFAULT, group_overlap
+
+    g, stored = d.load_groups(DATA / BKG)
+    if not stored:
+        assert np.array_equal(g, np.arange(d.count(DATA / BKG)))
+        return
+    assert 1 + np.count_nonzero(g[1:] != g[:-1]) == len(np.unique(g))
+    assert group_overlap(g, DEFAULT.background_file(str(DATA / BKG))) == 0
