@@ -76,8 +76,7 @@ def main(argv=None):
         pid = f["process_id"][()]
     sig = {s: data.load(files.signals[s]) for s in SIGNALS}
     t0 = time.time()
-    d_bb = w2.pairwise_w2(bkg, space="3d", n_jobs=a.jobs)
-    d_bb = d_bb + d_bb.T
+    d_bb = w2.pairwise_w2(bkg, space="3d", n_jobs=a.jobs)        # full symmetric matrix
     d_sb = {s: w2.pairwise_w2(sig[s], bkg, space="3d", n_jobs=a.jobs) for s in SIGNALS}
     t_w2 = time.time() - t0
     _, cnt = np.unique(groups, return_counts=True)
