@@ -5,8 +5,8 @@ The rationale for each choice is in ``docs/dataset.md``.
 """
 from __future__ import annotations
 
-#: settings shared by every process: 13 TeV pp, MPI + hadronisation on (Pythia defaults),
-#: no pile-up, quiet output
+#: settings shared by every process (and the minimum-bias pile-up events): 13 TeV pp, MPI +
+#: hadronisation on (Pythia defaults), quiet output; pile-up is optional (generate.run_chunk)
 COMMON = [
     "Beams:idA = 2212",
     "Beams:idB = 2212",
