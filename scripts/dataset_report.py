@@ -202,7 +202,7 @@ def main(argv=None):
     print(f"background: {len(bkg)} events {counts}")
     for s, ev in sigs.items():
         print(f"{s}: {len(ev)} events")
-    summary = {"n_bkg": len(bkg), "bkg_counts": counts, "n_sig": {s: len(v) for s, v in sigs.items()}}
+    summary = {"note": "simulated, not CMS", "n_bkg": len(bkg), "bkg_counts": counts, "n_sig": {s: len(v) for s, v in sigs.items()}}
     # per-process means
     groups = {"background": (bkg, "background (mix)")}
     for i in np.unique(pid):

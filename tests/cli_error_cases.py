@@ -139,6 +139,15 @@ def build_env(root) -> str:
     os.makedirs(j("small_data"))
     data.write_events(j("small_data", BACKGROUND), bkg)
     data.write_events(j("small_data", SIGNALS["A"]), sig)  # a complete folder for --signals A
+    # parton-level group ids (parton_event): wrong length, wrong dtype, and a valid folder
+    data.write_events(j("bkg_groups_len.h5"), bkg, extra={"parton_event": np.arange(10, dtype=np.int64)})
+    data.write_events(j("bkg_groups_float.h5"), bkg, extra={"parton_event": np.zeros(len(bkg), np.float32)})
+    os.makedirs(j("group_data"))
+    data.write_events(j("group_data", BACKGROUND), bkg,
+                      extra={"parton_event": np.arange(len(bkg), dtype=np.int64) // 3,
+                             "pthat": np.full(len(bkg), 50.0, np.float32)})
+    data.write_events(j("group_data", SIGNALS["A"]), sig,
+                      extra={"parton_event": np.arange(len(sig), dtype=np.int64) + 10_000})
     for f in (j("ro_model.h5"), j("ro_out.h5"), j("ro_dir", "model.h5")):
         os.chmod(f, 0o444)
     os.chmod(j("ro_dir"), 0o555)
@@ -342,6 +351,12 @@ def _cases() -> list[Case]:
         add(f"augment-{f}", c, ["methods", "augment", f, "-o", "a.h5"], [f, what])
         add(f"calibrate-data-{f}", c, ["calibrate", "model.h5", "--bkg-eff", "0.01", "--data", f], [f, what])
     add("inspect-bad-event", c, ["inspect", "bad_event.h5"], ["bad_event.h5", "event 257"], code=1)
+    for f, what in (("bkg_groups_len.h5", "shape (400,)"), ("bkg_groups_float.h5", "integer dtype")):
+        tag = f[:-3]
+        add(f"evaluate-{tag}", c, EVAL + ["--background", f], [f, "parton_event", what])
+        add(f"train-{tag}", c, ["train", f, "--k", "2", "-o", "m.h5"], [f, "parton_event", what])
+        add(f"calibrate-{tag}", c, ["calibrate", "model.h5", "--bkg-eff", "0.01", "--data", f],
+            [f, "parton_event", what])
     add("train-bad-event", c, ["train", "bad_event.h5", "--split", "all", "--k", "2", "-o", "m.h5"],
         ["bad_event.h5", "event 257", "slot 3", "eta"])
 
@@ -367,6 +382,9 @@ def _cases() -> list[Case]:
                                                                           "r/e.json", "--table", "t/t.md",
                                                                           "--figures", ""],
         bad=False, code=0, check=_check_files("r/e.json", "t/t.md"))
+    add("ok-evaluate-parton-groups", c, EVAL[:2] + ["group_data"] + EVAL[3:] + ["--report", "g/e.json",
+                                                                               "--figures", ""],
+        bad=False, code=0, check=_check_files("g/e.json"))
     add("ok-knn-report", c, KNN[:3] + [DATA] + KNN[4:] + ["--n-sets", "1", "--n-per-set", "50", "--cache-dir",
                                                           "cache", "--report", "sub/r.json"],
         bad=False, code=0, slow=True, check=_check_knn)

@@ -118,8 +118,13 @@ def test_selection_and_acceptance(events):
             assert np.all(np.diff(pt[:, lo:hi], axis=1) <= 0), f
             filled = cls[:, lo:hi] != 0
             assert np.all(filled[:, :-1] >= filled[:, 1:]), f
-        # MET slot: class 1, eta 0, magnitude of minus the vector sum of the stored objects
+        # MET slot: class 1, eta 0; samples produced before the particle-level MET (no attribute
+        # met_definition): magnitude of minus the vector sum of the stored objects
         assert np.all(cls[:, 0] == 1) and np.all(eta[:, 0] == 0)
+        with h5py.File(DATA / f, "r") as h:
+            if "met_definition" in h.attrs:
+                assert np.all(pt[:, 0] >= 0)
+                continue
         p64 = p.astype(np.float64)
         mx = -(p64[:, 1:, 0] * np.cos(p64[:, 1:, 2])).sum(1)
         my = -(p64[:, 1:, 0] * np.sin(p64[:, 1:, 2])).sum(1)
@@ -130,3 +135,17 @@ def test_events_are_distinct(events):
     for f, p in events.items():
         u = np.unique(p.reshape(len(p), -1), axis=0)
         assert len(u) == len(p), f
+
+
+def test_parton_groups_contiguous_and_split_apart():
+    """New-generator files: members of a parton-level group adjacent in the background file, and
+    the default splits put no group on two sides. Files without parton_event: one group per event."""
+    from l1ot.io import data as d
+    from l1ot.io.splits import DEFAULT, group_overlap
+
+    g, stored = d.load_groups(DATA / BKG)
+    if not stored:
+        assert np.array_equal(g, np.arange(d.count(DATA / BKG)))
+        return
+    assert 1 + np.count_nonzero(g[1:] != g[:-1]) == len(np.unique(g))
+    assert group_overlap(g, DEFAULT.background_file(str(DATA / BKG))) == 0

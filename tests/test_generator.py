@@ -12,7 +12,20 @@ from l1ot.sim.emulation import emulate, met_from_objects, passes_selection
 
 pytest.importorskip("fastjet")
 
-NO_SMEAR = {"eg_res": (0.0, 0.0, 0.0), "mu_res": (0.0, 0.0, 0.0), "jet_res": (0.0, 0.0, 0.0)}
+NO_SMEAR = {"eg_res": (0.0, 0.0, 0.0), "mu_res": (0.0, 0.0, 0.0), "jet_res": (0.0, 0.0, 0.0),
+            "met_soft_res": 0.0}
+
+
+def visible_met(parts, eta_max=5.0, pt_min=0.5):
+    """|minus the vector sum| of the visible particles (no neutrinos) with |eta| < 5 and pT > 0.5:
+    the MET of the emulation without any smearing, computed here from the particle list."""
+    sx = sy = 0.0
+    for pid, px, py, pz, _ in parts:
+        pt = math.hypot(px, py)
+        if abs(pid) in (12, 14, 16) or pt <= pt_min or abs(math.asinh(pz / pt)) >= eta_max:
+            continue
+        sx, sy = sx - px, sy - py
+    return math.hypot(sx, sy), math.atan2(sy, sx)
 
 
 def particle(pid, pt, eta, phi, m=0.0):
@@ -67,7 +80,23 @@ def test_soft_objects_and_forward_jets_are_dropped():
     parts += spray(211, 60.0, 4.3, 1.0, seed=3)        # |eta| > 4
     ev = run(parts)
     assert np.all(ev[1:, 3] == 0)
-    assert ev[0, 0] == 0.0
+    # no stored object, but the MET sees every visible particle within |eta| < 5 (the forward jet)
+    met, phi = visible_met(parts)
+    assert met > 40.0
+    assert ev[0, 0] == pytest.approx(met, rel=1e-4) and ev[0, 2] == pytest.approx(phi, abs=1e-4)
+    assert met_from_objects(ev[None])[0] == 0.0
+
+
+def test_met_excludes_beyond_eta5_and_soft_term_is_smeared():
+    parts = [particle(22, 30.0, 0.0, 0.0)] + spray(211, 40.0, 5.5, 2.0, seed=4)   # |eta| > 5: unseen
+    ev = run(parts)
+    assert ev[0, 0] == pytest.approx(30.0, rel=1e-4)
+    # soft term: 20 particles of 1 GeV; resolution met_soft_res * sqrt(sum pT) per component
+    soft = spray(211, 20.0, -0.5, 1.0, n=20, width=2.0, seed=5)
+    mets = [run([particle(22, 30.0, 0.0, 0.0)] + soft, params={**NO_SMEAR, "met_soft_res": 1.0}, seed=s)[0, 0]
+            for s in range(200)]
+    exact = visible_met([particle(22, 30.0, 0.0, 0.0)] + soft)[0]
+    assert abs(np.mean(mets) - exact) < 2.0 and 2.0 < np.std(mets) < 8.0   # sigma = sqrt(20) = 4.5
 
 
 def test_objects_pt_ordered_truncated_and_met():
@@ -82,19 +111,30 @@ def test_objects_pt_ordered_truncated_and_met():
         assert np.all(np.diff(blk[:, 0]) <= 0)
     assert ev[1, 0] == pytest.approx(30.0, rel=1e-5)       # the hardest photon survives
     assert ev[9, 0] == pytest.approx(75.0, rel=0.05)
-    # MET: minus the vector sum of the stored objects, eta 0, class 1
-    sx = -np.sum(ev[1:, 0].astype(float) * np.cos(ev[1:, 2]))
-    sy = -np.sum(ev[1:, 0].astype(float) * np.sin(ev[1:, 2]))
+    # MET: from all visible particles (also the objects beyond the 4 / 4 / 10 stored), eta 0, class 1
+    met, phi = visible_met(parts)
     assert ev[0, 3] == 1 and ev[0, 1] == 0
-    assert ev[0, 0] == pytest.approx(math.hypot(sx, sy), rel=1e-4)
-    assert ev[0, 2] == pytest.approx(math.atan2(sy, sx), abs=1e-4)
-    assert met_from_objects(ev[None])[0] == pytest.approx(ev[0, 0], rel=1e-4)
+    assert ev[0, 0] == pytest.approx(met, rel=1e-4)
+    assert ev[0, 2] == pytest.approx(phi, abs=1e-4)
+    assert abs(met_from_objects(ev[None])[0] - ev[0, 0]) > 1.0   # truncated objects are not lost
 
 
 def test_neutrinos_are_invisible():
     ev = run([particle(11, 40.0, 0.1, 0.3, 0.0005), particle(12, 40.0, -0.1, 0.3 + math.pi)])
     assert ev[1, 0] == pytest.approx(40.0, rel=1e-5)
     assert ev[0, 0] == pytest.approx(40.0, rel=1e-4)       # the neutrino shows up as MET
+
+
+def test_generator_level_lepton_filter():
+    from l1ot.sim.generate import passes_lep_filter
+
+    a = np.array([particle(11, 25.0, 2.5, 0.0), particle(22, 50.0, 0.0, 0.0)])
+    args = (a[:, 0].astype(int), a[:, 1], a[:, 2], a[:, 3])
+    assert passes_lep_filter(*args, pt_min=20.0, eta_max_e=3.0, eta_max_mu=2.1)
+    assert not passes_lep_filter(*args, pt_min=20.0, eta_max_e=2.4, eta_max_mu=2.1)   # outside |eta|
+    assert not passes_lep_filter(*args, pt_min=30.0, eta_max_e=3.0, eta_max_mu=2.1)   # photon not a lepton
+    m = np.array([particle(-13, 25.0, 2.5, 0.0, 0.106)])
+    assert not passes_lep_filter(m[:, 0].astype(int), m[:, 1], m[:, 2], m[:, 3], 20.0, 3.0, 2.1)
 
 
 def test_phi_range_and_smearing_is_seeded():
@@ -132,6 +172,19 @@ def test_chunk_is_reproducible_and_selected():
     assert a.shape == (2, 19, 4) and np.array_equal(a, b)
     assert sa["n_generated"] == sb["n_generated"] >= 2
     assert passes_selection(a).all()
+
+
+def test_pileup_is_overlaid_seeded_and_raises_the_met_resolution():
+    from l1ot.sim.generate import run_chunk
+
+    a, sa, xa = run_chunk("zjets", 17, 3, pileup=8.0, return_aux=True)
+    b, _, xb = run_chunk("zjets", 17, 3, pileup=8.0, return_aux=True)
+    assert np.array_equal(a, b) and np.array_equal(xa["n_pileup"], xb["n_pileup"])
+    assert sa["n_pileup"] == xa["n_pileup"].sum() > 0
+    c, _, xc = run_chunk("zjets", 17, 3, return_aux=True)
+    assert np.all(xc["n_pileup"] == 0)
+    # the same hard events (same chunk seed): pile-up only adds soft activity
+    assert np.array_equal(xa["parton_event"], xc["parton_event"]) and not np.array_equal(a, c)
 
 
 def _prefilter_check(name, n_parton, seed):

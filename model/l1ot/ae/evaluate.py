@@ -28,7 +28,7 @@ REPORT = os.path.join("reports", "ae.json")
 
 def train_events(bkg_path: str, n_train: int | None = None, splits=DEFAULT_SPLITS) -> np.ndarray:
     """The first ``n_train`` events (all if None) of the background training block: (N, 19, 4)."""
-    a, b = splits.background(data.count(bkg_path), bkg_path)["train"]
+    a, b = splits.background_file(bkg_path)["train"]
     n = b - a if n_train is None else int(n_train)
     if not 0 < n <= b - a:
         raise ConfigError(f"--n-train must be in 1..{b - a} (training block of {bkg_path}), got {n}")

@@ -71,7 +71,7 @@ def calibrate(model_path: str, bkg_eff: float, data_path: str = DEFAULT_BKG, con
     total = data.count(data_path)
     if total == 0:
         raise DataError("holds no events: nothing to calibrate on", file=data_path)
-    a, b = SPLITS.background(total, data_path)["calib"]
+    a, b = SPLITS.background_file(data_path)["calib"]   # parton-level groups kept on one side
     if train_stop > a and model_path:
         raise ModelError(f"model file {model_path} was trained on events up to {train_stop}, "
                          f"which overlap the calibration block [{a}, {b}) of {data_path}")

@@ -83,7 +83,7 @@ def run(args) -> int:
                   inputs=[bkg, args.data] + list(files.signals.values()), folders=[args.figures])
     outputs.check_json(args.report)
     splits = Splits(n_sets=args.n_sets, n_per_set=args.n_per_set, n_calib=args.n_calib)
-    a, b = splits.background(data.count(bkg), bkg)["train"]
+    a, b = splits.background_file(bkg)["train"]
     if ks and min(args.n_train, b - a) < max(ks.values()):
         m = max(ks, key=ks.get)
         raise DataError(f"the train block [{a}, {b}) holds {b - a} events, fewer than k = {ks[m]} of {m}",

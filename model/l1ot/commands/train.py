@@ -38,7 +38,7 @@ def run(args) -> int:
     if args.split == "all":
         a, b = 0, total
     else:
-        a, b = SPLITS.background(total, args.background)["train"]
+        a, b = SPLITS.background_file(args.background)["train"]   # parton-level groups on one side
     n = min(args.n, b - a)
     if n < args.k:
         raise DataError(f"--k {args.k} needs at least {args.k} training events; the "

@@ -48,7 +48,9 @@ class EvalContext:
     _cache: dict = field(default_factory=dict)
 
     def ranges(self):
-        return self.splits.background(data.count(self.bkg_path), self.bkg_path)
+        if "ranges" not in self._cache:   # keeps parton-level groups on one side (l1ot.io.splits)
+            self._cache["ranges"] = self.splits.background_file(self.bkg_path)
+        return self._cache["ranges"]
 
     def train_events(self, n: int) -> np.ndarray:
         key = ("train", n)

@@ -286,6 +286,36 @@ def count(path, dataset: str = DATASET) -> int:
         return int(_dataset(f, os.fspath(path), dataset).shape[0])
 
 
+#: optional per-event group id (simulated samples): events sharing it come from one
+#: parton-level event and must stay on one side of every split (:mod:`l1ot.io.splits`)
+GROUP_DATASET = "parton_event"
+
+
+def load_groups(path, n_events: int | None = None) -> tuple[np.ndarray, bool]:
+    """Parton-level group id of every event of ``path``.
+
+    Returns ``(groups, stored)``: ``groups`` int64 ``(N,)`` from the dataset
+    ``parton_event`` when the file has it (``stored`` True), else one group per
+    event, ``arange(N)`` (``stored`` False: real ADC2021 files and samples written
+    before the dataset existed). A ``parton_event`` dataset of the wrong shape or
+    dtype raises :class:`l1ot.errors.DataError` naming the file and dataset.
+    """
+    path = os.fspath(path)
+    with _open(path) as f:
+        n = int(_dataset(f, path, DATASET).shape[0]) if n_events is None else int(n_events)
+        if GROUP_DATASET not in f:
+            return np.arange(n, dtype=np.int64), False
+        d = f[GROUP_DATASET]
+        if not hasattr(d, "shape"):
+            raise ShapeError("is a group, not a dataset", file=path, dataset=GROUP_DATASET)
+        if d.shape != (n,):
+            raise ShapeError(f"expected shape ({n},) (one id per event), got {tuple(d.shape)}",
+                             file=path, dataset=GROUP_DATASET)
+        if d.dtype.kind not in "iu":
+            raise ShapeError(f"expected an integer dtype, got {d.dtype}", file=path, dataset=GROUP_DATASET)
+        return np.asarray(d[()], dtype=np.int64), True
+
+
 def iter_chunks(
     path,
     *,

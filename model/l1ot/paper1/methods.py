@@ -214,7 +214,7 @@ class _Files:
 
         self.bkg_path, self.data_dir, self.splits = bkg_path, data_dir, splits
         self.signal_files = SIGNALS
-        self.ranges = splits.background(data.count(bkg_path), bkg_path)
+        self.ranges = splits.background_file(bkg_path)   # parton-level groups kept on one side
 
     def bkg_train(self, n, offset=0):
         a, b = self.ranges["train"]
@@ -246,7 +246,8 @@ class _Files:
         """``n`` signal events outside the test block if available: (events, start)."""
         p = self.sig_path(sig)
         total = data.count(p)
-        start = self.splits.n_test if total >= self.splits.n_test + n else 0
+        first = self.splits.signal_extra_start(p)   # after the test block and its parton-level groups
+        start = first if total >= first + n else 0
         return data.load(p, n=min(n, total - start), start=start), start
 
 

@@ -22,8 +22,14 @@ output files):
    Delphes' UniqueObjectFinder).  Hadronic taus therefore end up as jets.
 5. **Acceptance.** e/gamma pT > 3 GeV |eta| < 3, muons pT > 3 GeV |eta| < 2.1,
    jets pT > 15 GeV |eta| < 4; pT-ordered and truncated to 4 / 4 / 10.
-6. **MET** = magnitude of minus the vector sum of the stored objects, stored
-   with eta = 0, phi its direction, class 1.
+6. **MET** from all visible final-state particles with |eta| < ``met_eta_max``
+   (neutrinos and BSM invisibles excluded, muons included), split into a *hard
+   term* (every e/gamma cluster, muon and jet above the object thresholds of step
+   5, jets up to |eta| < 5, each with its smeared pT) and a *soft term* (all other
+   visible particles above ``min_particle_pt``), whose x and y components are
+   smeared with ``sigma = met_soft_res * sqrt(sum pT_soft)``:
+   ``MET = | -(sum_hard pT_smeared + sum_soft pT + N(0, sigma^2) per component) |``.
+   Stored with eta = 0, phi its direction, class 1 (see :func:`met_vector`).
 """
 from __future__ import annotations
 
@@ -47,6 +53,10 @@ DEFAULTS = {
     "mu_pt_min": 3.0, "mu_eta_max": 2.1, "n_mu": 4,
     "jet_r": 0.4, "jet_pt_min": 15.0, "jet_eta_max": 4.0, "n_jet": 10,
     "jet_input_eta_max": 5.0,
+    # MET: visible particles within |eta| < met_eta_max; hard term = objects above the object
+    # thresholds (jets up to met_eta_max), soft term smeared by met_soft_res * sqrt(sum pT_soft)
+    "met_eta_max": 5.0,
+    "met_soft_res": 0.5,
     # resolution sigma/pT = a/sqrt(pT) (+) b (+) c*pT   (quadrature sum)
     "eg_res": (0.10, 0.02, 0.0),
     "mu_res": (0.0, 0.02, 1.0e-4),
@@ -160,7 +170,7 @@ def emulate(pid, px, py, pz, e, rng, params=None, select_pt=None):
         if iso_sum(ceta, cphi, members) / cpt >= P["iso_rel"]:
             continue
         excluded[members] = True
-        eg_objs.append((cpt, ceta, cphi))
+        eg_objs.append((cpt, ceta, cphi, members))
 
     # -- muons
     mu_objs = []
@@ -169,23 +179,35 @@ def emulate(pid, px, py, pz, e, rng, params=None, select_pt=None):
             continue
         if iso_sum(eta[i], phi[i], np.array([i])) / pt[i] >= P["iso_rel"]:
             continue
-        mu_objs.append((pt[i], eta[i], phi[i]))
+        mu_objs.append((pt[i], eta[i], phi[i], np.array([i])))
 
     out = np.zeros((N_SLOTS, 4), dtype=np.float64)
+    hard_vec = np.zeros(2)   # vector sum of the smeared objects above threshold (MET hard term)
 
-    def fill(objs, res, ptmin, etamax, nmax, first, cls):
+    def fill(objs, res, ptmin, etamax, nmax, first, cls, met_etamax=None):
+        """Smear ``objs`` (pT, eta, phi), store the accepted ones; returns the mask of the
+        objects that enter the MET hard term (above ``ptmin``, |eta| < ``met_etamax``)."""
         if not objs:
-            return
+            return np.zeros(0, dtype=bool)
         a = np.array(objs, dtype=np.float64)
         a[:, 0] = _smear(a[:, 0], res, rng)
+        in_met = (a[:, 0] > ptmin) & (np.abs(a[:, 1]) < (etamax if met_etamax is None else met_etamax))
+        hard_vec[0] += np.sum(a[in_met, 0] * np.cos(a[in_met, 2]))
+        hard_vec[1] += np.sum(a[in_met, 0] * np.sin(a[in_met, 2]))
         a = a[(a[:, 0] > ptmin) & (np.abs(a[:, 1]) < etamax)]
         a = a[np.argsort(-a[:, 0], kind="stable")][:nmax]
         k = a.shape[0]
         out[first:first + k, :3] = a
         out[first:first + k, 3] = cls
+        return in_met
 
-    fill(eg_objs, P["eg_res"], P["eg_pt_min"], P["eg_eta_max"], P["n_eg"], 1, 2)
-    fill(mu_objs, P["mu_res"], P["mu_pt_min"], P["mu_eta_max"], P["n_mu"], 5, 3)
+    in_hard = np.zeros(n, dtype=bool)   # particles inside an object of the MET hard term
+    m_eg = fill([o[:3] for o in eg_objs], P["eg_res"], P["eg_pt_min"], P["eg_eta_max"], P["n_eg"], 1, 2)
+    for o, h in zip(eg_objs, m_eg):
+        in_hard[o[3]] = h
+    m_mu = fill([o[:3] for o in mu_objs], P["mu_res"], P["mu_pt_min"], P["mu_eta_max"], P["n_mu"], 5, 3)
+    for o, h in zip(mu_objs, m_mu):
+        in_hard[o[3]] = h
     if select_pt is not None and not np.any(out[1:9, 0] > select_pt):
         return None   # fails the lepton selection: skip the (expensive) jet clustering
 
@@ -193,19 +215,31 @@ def emulate(pid, px, py, pz, e, rng, params=None, select_pt=None):
     jin = (apid != 13) & ~excluded & (np.abs(eta) < P["jet_input_eta_max"])
     jet_objs = []
     if jin.any():
-        pjs = [fastjet.PseudoJet(float(a), float(b), float(c), float(d))
-               for a, b, c, d in zip(px[jin], py[jin], pz[jin], e[jin])]
+        jidx = np.flatnonzero(jin)
+        pjs = []
+        for k, (a, b, c, d) in enumerate(zip(px[jin], py[jin], pz[jin], e[jin])):
+            pj = fastjet.PseudoJet(float(a), float(b), float(c), float(d))
+            pj.set_user_index(k)
+            pjs.append(pj)
         jdef = fastjet.JetDefinition(fastjet.antikt_algorithm, P["jet_r"])
         cs = fastjet.ClusterSequence(pjs, jdef)
         for j in cs.inclusive_jets(0.5 * P["jet_pt_min"]):
-            jet_objs.append((j.pt(), j.eta(), j.phi_std()))
-    fill(jet_objs, P["jet_res"], P["jet_pt_min"], P["jet_eta_max"], P["n_jet"], 9, 4)
+            jet_objs.append((j.pt(), j.eta(), j.phi_std(), j))
+    m_jet = fill([o[:3] for o in jet_objs], P["jet_res"], P["jet_pt_min"], P["jet_eta_max"], P["n_jet"], 9, 4,
+                 met_etamax=P["met_eta_max"])
+    for o, h in zip(jet_objs, m_jet):
+        if h:
+            in_hard[jidx[[c.user_index() for c in o[3].constituents()]]] = True
     out[:, 2] = np.where(out[:, 3] > 0, _wrap_phi(out[:, 2]), 0.0)
     out[:, 1] = np.clip(out[:, 1], -5.0, 5.0)
-    mx = -np.sum(out[1:, 0] * np.cos(out[1:, 2]))
-    my = -np.sum(out[1:, 0] * np.sin(out[1:, 2]))
-    met = np.hypot(mx, my)
-    out[0] = (met, 0.0, np.arctan2(my, mx) if met > 0 else 0.0, 1.0)
+    # -- MET: hard term + smeared soft term of the remaining visible particles
+    soft_sel = ~in_hard & ~soft & (np.abs(eta) < P["met_eta_max"])
+    soft_vec = np.array([px[soft_sel].sum(), py[soft_sel].sum()])
+    sigma = P["met_soft_res"] * math.sqrt(float(pt[soft_sel].sum()))
+    soft_vec = soft_vec + sigma * rng.standard_normal(2)
+    mx, my = -(hard_vec + soft_vec)
+    met = math.hypot(mx, my)
+    out[0] = (met, 0.0, math.atan2(my, mx) if met > 0 else 0.0, 1.0)
     ev = out.astype(np.float32)
     # float32 rounding of phi can land just outside [-pi, pi]
     np.clip(ev[:, 2], -np.float32(np.pi), np.float32(np.pi), out=ev[:, 2])
@@ -213,7 +247,10 @@ def emulate(pid, px, py, pz, e, rng, params=None, select_pt=None):
 
 
 def met_from_objects(particles):
-    """MET (GeV) recomputed from the stored objects of events ``(N, 19, 4)``."""
+    """Magnitude (GeV) of minus the vector sum of the stored objects of events ``(N, 19, 4)``.
+
+    This was the MET of the samples produced before the particle-level MET of
+    :func:`emulate` (step 6); for new samples it differs from slot 0."""
     p = np.asarray(particles, dtype=np.float64)
     mx = -np.sum(p[:, 1:, 0] * np.cos(p[:, 1:, 2]), axis=1)
     my = -np.sum(p[:, 1:, 0] * np.sin(p[:, 1:, 2]), axis=1)

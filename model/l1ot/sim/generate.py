@@ -19,6 +19,45 @@ PREFILTER_ETA = 3.2
 PREFILTER_EG_PT = 12.0
 
 
+#: Pythia settings of the minimum-bias (pile-up) events
+MINBIAS = ["SoftQCD:inelastic = on"]
+
+
+def pileup_seed(seed: int) -> int:
+    """Seed (1..900000000) of the minimum-bias Pythia instance of the chunk with ``seed``."""
+    ss = np.random.SeedSequence([int(seed), 0x9075])
+    return int(ss.generate_state(1, dtype=np.uint32)[0] % 899_999_999) + 1
+
+
+def make_minbias(seed: int):
+    """Initialised ``pythia8mc.Pythia`` generating inelastic (SoftQCD) pp events at 13 TeV."""
+    import pythia8mc
+
+    from .processes import COMMON
+
+    py = pythia8mc.Pythia("", False)
+    for s in COMMON + MINBIAS + ["Random:setSeed = on", f"Random:seed = {int(seed)}"]:
+        if not py.readString(s):
+            raise RuntimeError(f"Pythia rejected minimum-bias setting {s!r}")
+    if not py.init():
+        raise RuntimeError("Pythia initialisation failed for the minimum-bias events")
+    return py
+
+
+def passes_lep_filter(pid, px, py, pz, pt_min: float, eta_max_e: float, eta_max_mu: float) -> bool:
+    """Generator-level lepton filter: a final-state e or mu with pT > ``pt_min`` GeV within
+    |eta| < ``eta_max_e`` (electrons) or ``eta_max_mu`` (muons)."""
+    from .emulation import kinematics
+
+    a = np.abs(pid)
+    lep = (a == 11) | (a == 13)
+    if not lep.any():
+        return False
+    pt, eta, _ = kinematics(px[lep], py[lep], pz[lep])
+    emax = np.where(a[lep] == 11, eta_max_e, eta_max_mu)
+    return bool(np.any((pt > pt_min) & (np.abs(eta) < emax)))
+
+
 def make_pythia(name: str, seed: int, extra=()):
     """Initialised ``pythia8mc.Pythia`` for process ``name``."""
     import pythia8mc
@@ -68,7 +107,8 @@ class _Prefilter:
 
 
 def run_chunk(name: str, seed: int, n_accept: int, max_generated: int | None = None,
-              params: dict | None = None, prefilter: bool = True, progress=None):
+              params: dict | None = None, prefilter: bool = True, progress=None,
+              pileup: float = 0.0, extra_settings=(), return_aux: bool = False):
     """Generate events of ``name`` until ``n_accept`` pass the selection.
 
     Parameters
@@ -89,6 +129,16 @@ def run_chunk(name: str, seed: int, n_accept: int, max_generated: int | None = N
         Use the narrow-jet pre-filter (only skips events that cannot pass).
     progress : callable, optional
         Called with the number of newly accepted events.
+    pileup : float
+        Mean number ⟨μ⟩ of pile-up interactions: each hadronised event that passes the
+        pre-filter gets Poisson(⟨μ⟩) minimum-bias events (a second Pythia instance,
+        ``SoftQCD:inelastic``, seeded by :func:`pileup_seed`) added to its final state
+        before the emulation, so they enter the clusters, isolation, jets and MET.
+        0 (default): no pile-up.
+    extra_settings : sequence of str
+        Further Pythia settings (studies, e.g. another ``PhaseSpace:pTHatMin``).
+    return_aux : bool
+        Also return per-event auxiliary arrays (third return value).
 
     Returns
     -------
@@ -97,18 +147,27 @@ def run_chunk(name: str, seed: int, n_accept: int, max_generated: int | None = N
         ``n_generated`` (parton-level events), ``n_hadronized``, ``n_accepted``,
         ``n_failed``, ``n_prefiltered`` (hadronisations skipped by the pre-filter),
         ``n_multi`` (accepted events sharing a parton-level event with another one),
-        ``sigma_mb`` (Pythia cross-section estimate of the generated process).
+        ``sigma_mb`` (Pythia cross-section estimate of the generated process),
+        ``n_lep_filtered`` (events removed by the generator-level lepton filter),
+        ``n_pileup`` (minimum-bias events overlaid).
+    aux : dict (only with ``return_aux``)
+        ``parton_event`` int64 (n,): index of the parton-level event within the chunk
+        (re-hadronisations of one parton-level event share it); ``pthat`` float32 (n,):
+        p̂T of the hard process in GeV; ``n_pileup`` int32 (n,): overlaid pile-up events.
     """
     import pythia8mc
 
     k_had = int(PROCESSES[name].get("rehadronize", 0))
-    extra = ["HadronLevel:all = off"] if k_had else []
+    lep_filter = PROCESSES[name].get("lep_filter")
+    extra = (["HadronLevel:all = off"] if k_had else []) + list(extra_settings)
     py = make_pythia(name, seed, extra)
     rng = np.random.default_rng([int(seed), 0x11A7])
+    pu_rng = np.random.default_rng([int(seed), 0x9075])
+    mb = make_minbias(pileup_seed(seed)) if pileup > 0 else None
     pre = _Prefilter() if prefilter else None
     saved = pythia8mc.Event() if k_had else None
-    out = []
-    n_gen = n_fail = n_had = n_pre = n_multi = 0
+    out, groups, pthats, npus = [], [], [], []
+    n_gen = n_fail = n_had = n_pre = n_multi = n_lep = n_pu_tot = 0
     while len(out) < n_accept and (max_generated is None or n_gen < max_generated):
         if not py.next():
             n_fail += 1
@@ -129,9 +188,26 @@ def run_chunk(name: str, seed: int, n_accept: int, max_generated: int | None = N
             if pre is not None and not pre(py.event):
                 n_pre += 1
                 continue
-            ev = emulate(*final_state(py.event), rng, params=params, select_pt=SELECTION_PT)
+            fs = final_state(py.event)
+            if lep_filter is not None and not passes_lep_filter(*fs[:4], **lep_filter):
+                n_lep += 1
+                continue
+            n_pu = 0
+            if mb is not None:
+                n_pu = int(pu_rng.poisson(pileup))
+                parts = [fs]
+                for _ in range(n_pu):
+                    while not mb.next():
+                        pass
+                    parts.append(final_state(mb.event))
+                fs = tuple(np.concatenate([q[c] for q in parts]) for c in range(5))
+                n_pu_tot += n_pu
+            ev = emulate(*fs, rng, params=params, select_pt=SELECTION_PT)
             if ev is not None and passes_selection(ev, SELECTION_PT):
                 out.append(ev)
+                groups.append(n_gen - 1)
+                pthats.append(py.infoPython().pTHat())
+                npus.append(n_pu)
                 n_this += 1
                 if progress is not None:
                     progress(1)
@@ -140,6 +216,10 @@ def run_chunk(name: str, seed: int, n_accept: int, max_generated: int | None = N
     info = py.infoPython()
     stats = {"n_generated": n_gen, "n_hadronized": n_had, "n_accepted": len(out),
              "n_failed": n_fail, "n_prefiltered": n_pre, "n_multi": n_multi,
-             "sigma_mb": float(info.sigmaGen())}
+             "sigma_mb": float(info.sigmaGen()), "n_lep_filtered": n_lep, "n_pileup": n_pu_tot}
     events = np.stack(out) if out else np.zeros((0, 19, 4), dtype=np.float32)
+    if return_aux:
+        aux = {"parton_event": np.asarray(groups, dtype=np.int64),
+               "pthat": np.asarray(pthats, dtype=np.float32), "n_pileup": np.asarray(npus, dtype=np.int32)}
+        return events, stats, aux
     return events, stats
