@@ -135,13 +135,13 @@ def test_exact_and_linw2_agree_in_1d():
 
 
 def test_linw2_is_not_exact_in_general():
-    """The 1D agreement above is not automatic: in 2D, LinW2 differs from W2 (it is an upper bound)."""
+    """The 1D agreement above is not automatic: in 2D, with plans that split mass, LinW2 differs from W2."""
     rng = np.random.default_rng(1)
     a, b = rng.normal(size=(30, 2)) * 0.2, rng.normal(size=(20, 2)) * [0.3, 0.05]
     wa, wb = np.full(30, 1 / 30), np.full(20, 1 / 20)
     ea, eb = jetot.embed([(a, wa), (b, wb)], radius=0.8)
     ex, lin = jetot.w2sq(a, wa, b, wb), jetot.linw2sq(ea, eb)
-    assert lin >= ex * (1 - 1e-9) and lin != pytest.approx(ex, rel=1e-6)
+    assert lin != pytest.approx(ex, rel=1e-3)
 
 
 def test_thrust_by_hand():
