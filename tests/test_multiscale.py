@@ -281,3 +281,20 @@ def test_matrix_cache_hits(small_task, tmp_path):
     data["axes"] = data["axes"] + 0.01  # other inputs, other key
     eventot.matrices(data, cache_dir=str(tmp_path))
     assert eventot.STATS["hits"] == h + 1
+
+
+# -- generation ---------------------------------------------------------------------------------
+def test_generation_is_reproducible_by_seed_and_resumes_from_cache(tmp_path, monkeypatch):
+    ev1, st1 = generate.produce("stop", 2, seed=5, chunk=2, cache_dir=str(tmp_path))
+    assert len(ev1) == 2 and st1[0]["n_accepted"] == 2
+    ev2, _ = generate.run_chunk("stop", generate.chunk_seed(5, "stop", 0), 2)
+    assert all(np.array_equal(a, b) for a, b in zip(ev1, ev2))
+    for e in ev1:
+        assert set(np.unique(e[:, 3]).astype(int)) == {0, 1, 2, 3}
+
+    def boom(*a, **k):
+        raise AssertionError("the cached chunk must be read, not regenerated")
+    monkeypatch.setattr(generate, "run_chunk", boom)
+    ev3, _ = generate.produce("stop", 2, seed=5, chunk=2, cache_dir=str(tmp_path))
+    assert all(np.array_equal(a, b) for a, b in zip(ev1, ev3))
+    assert generate.chunk_seed(5, "stop", 0) != generate.chunk_seed(5, "stop", 1) != generate.chunk_seed(6, "stop", 1)
