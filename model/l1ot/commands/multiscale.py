@@ -70,9 +70,7 @@ def run_classify(args) -> int:
     inputs = [samples.path_of(sig, args.data), samples.path_of(bkg, args.data)]
     outputs.check(outputs=[args.output], inputs=inputs)
     for p in inputs:
-        samples.read(p, n=1)  # one clear line for a missing or malformed file, before any work
-    for p in inputs:
-        have = int(samples.attrs(p).get("n_events", 0))
+        have = samples.count(p)  # one clear line for a missing or malformed file, before any work
         need = args.n * (2 if p == inputs[1] else 1)
         if have < need:
             raise DataError(f"holds {have} events, --n {args.n} needs {need}", file=p)

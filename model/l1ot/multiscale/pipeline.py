@@ -32,16 +32,9 @@ def load_task(task: str, n: int, folder: str = samples.DEFAULT_DIR):
     sig, bkg = generate.TASKS[task]
     s = samples.read(samples.path_of(sig, folder), n=n)
     path_b = samples.path_of(bkg, folder)
-    total = int(samples.attrs(path_b).get("n_events", 0)) if _exists(path_b) else 0
-    start = 0 if task == "ttbar" else total // 2
+    start = 0 if task == "ttbar" else samples.count(path_b) // 2
     b = samples.read(path_b, n=n, start=start)
     return s + b, np.concatenate([np.ones(len(s), int), np.zeros(len(b), int)])
-
-
-def _exists(p):
-    import os
-
-    return os.path.exists(p)
 
 
 def thrust_values(events):

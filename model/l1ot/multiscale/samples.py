@@ -80,6 +80,15 @@ def read(path: str, n: int | None = None, start: int = 0):
     return out
 
 
+def count(path: str) -> int:
+    """Number of events of a sample file (its offsets), with the checks of :func:`read`."""
+    import h5py
+
+    read(path, n=1)
+    with h5py.File(path, "r") as f:
+        return int(f["offsets"].shape[0] - 1)
+
+
 def attrs(path: str) -> dict:
     import h5py
 
