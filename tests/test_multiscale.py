@@ -298,3 +298,17 @@ def test_generation_is_reproducible_by_seed_and_resumes_from_cache(tmp_path, mon
     ev3, _ = generate.produce("stop", 2, seed=5, chunk=2, cache_dir=str(tmp_path))
     assert all(np.array_equal(a, b) for a, b in zip(ev1, ev3))
     assert generate.chunk_seed(5, "stop", 0) != generate.chunk_seed(5, "stop", 1) != generate.chunk_seed(6, "stop", 1)
+
+
+def test_fast_network_simplex_equals_ot_emd2(small_task):
+    """The direct call of POT's C++ solver in the matrix workers gives ot.emd2's numbers."""
+    import ot
+
+    pre, _ = small_task
+    pts = eventot.pack_points(pre[:4])
+    _, fast = eventot.single_rows(pts, np.arange(4))
+    off, x, w = pts["off"], pts["x"], pts["w"]
+    for i in range(4):
+        for j in range(i + 1, 4):
+            c = eventot.axis_cost(x[off[i]:off[i + 1]], x[off[j]:off[j + 1]])
+            assert fast[i, j] == pytest.approx(ot.emd2(w[off[i]:off[i + 1]], w[off[j]:off[j + 1]], c), rel=1e-10)
