@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 BUILD ?= build
 K     ?= 32
 
+.PHONY: data-multiscale multiscale multiscale-bench
 .PHONY: all venv demo test test-slow bench data model export csim cosim synth mutate hls-synth ip clean help figures paper1-comparison
 
 help:
@@ -22,6 +23,8 @@ help:
 	@echo "make mutate    - mutation suite: plant each bug of mutation/mutants.toml, run its check -> reports/mutation.md"
 	@echo "make hls-synth / make ip - Vitis HLS flow (needs vitis_hls; untested here)"
 	@echo "make figures   - redraw the result figures from reports/evaluation.json (PNG + PDF)"
+	@echo "make data-multiscale - regenerate data/multiscale (Pythia 8 + FastJet constituents, paper 2 tasks)"
+	@echo "make multiscale - paper 2 multi-scale OT: toy, both tasks x 3 radii -> reports/multiscale.*"
 	@echo "make paper1-comparison - docs/paper1_comparison.md from the report and paper 1's tables"
 
 $(STAMP): pyproject.toml
@@ -50,6 +53,22 @@ bench: $(STAMP)
 data: $(STAMP)
 	$(PY) -m pip install -q -e ".[gen]"
 	$(PY) scripts/make_dataset.py --out data
+
+# paper 2's multi-scale OT (docs/multiscale.md); MS_N events per class, MS_WORKERS Dask workers
+MS_N ?= 200
+MS_WORKERS ?= 1
+data-multiscale: $(STAMP)
+	$(PY) -m pip install -q -e ".[gen]"
+	$(PY) scripts/make_multiscale_data.py --out data/multiscale --n 500 --seed 17
+
+multiscale: $(STAMP)
+	$(L1OT) multiscale toy
+	$(L1OT) multiscale classify --task ttbar --radius 0.8 0.4 1.2 --n $(MS_N) --workers $(MS_WORKERS) -o $(BUILD)/multiscale_ttbar.json
+	$(L1OT) multiscale classify --task paired-dijet --radius 0.8 0.4 1.2 --n $(MS_N) --workers $(MS_WORKERS) -o $(BUILD)/multiscale_paired-dijet.json
+	$(PY) scripts/multiscale_results.py --inputs $(BUILD)/multiscale_ttbar.json $(BUILD)/multiscale_paired-dijet.json
+
+multiscale-bench: $(STAMP)
+	$(PY) scripts/multiscale_bench.py
 
 model: $(STAMP)
 	$(L1OT) train data/background_for_training.h5 --k $(K) -o $(BUILD)/model_k$(K).h5

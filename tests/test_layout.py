@@ -28,9 +28,10 @@ ALLOWED = {
     "ae": {"evaluation", "io"},
     "export": {"kernel", "ot", "io"},
     "engine": {"io"},
-    "commands": {"ae", "engine", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
-    "artifacts": {"cli", "commands", "ae", "engine", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
-    "cli": {"commands", "ae", "engine", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
+    "multiscale": {"io", "ot", "engine", "evaluation", "sim"},
+    "commands": {"multiscale", "ae", "engine", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
+    "artifacts": {"cli", "commands", "multiscale", "ae", "engine", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
+    "cli": {"commands", "multiscale", "ae", "engine", "export", "paper1", "evaluation", "kernel", "ot", "io", "sim"},
 }
 UPPER = ("commands", "cli", "artifacts")
 
