@@ -336,7 +336,19 @@ PIPELINES = {
     "": {},
     # one comparator layer / adder level / compare level per stage (for Fmax)
     "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1},
+    # constant-matrix architecture (l1ot_kernel_cm, its defaults: one level per stage)
+    "cm": {},
 }
+
+#: variants with another top level: variant -> (top module, source list, generated
+#: sources of the export folder compiled after the package)
+TOPS = {"cm": ("l1ot_kernel_cm", "l1ot_kernel_cm.f", ("l1ot_cmvm.sv",))}
+
+
+def top_sources(variant: str, exp: Path) -> tuple[str, list[Path]]:
+    """(top module, ordered source list) of a variant for the export folder ``exp``."""
+    top, flist, generated = TOPS.get(variant, ("l1ot_kernel", "l1ot_kernel.f", ()))
+    return top, [exp / "l1ot_params_pkg.sv"] + [exp / g for g in generated] + tbutil.rtl_files(flist)
 
 #: exports that are not trained models: name -> (precision config, K); built by
 #: ``tbutil.synthetic_export`` under BUILD/sim/synth_<name>_k<K>
@@ -405,8 +417,9 @@ def build_and_run(k: int, reuse: int, *, select: str = "all", extra_env: dict | 
 
     exp = _export(k, variant)
     pkg, golden = exp / "l1ot_params_pkg.sv", Path(golden or exp / "golden.txt")
-    if not pkg.exists() or not golden.exists():
-        pytest.skip(f"no export for K={k} in {exp}")
+    top, sources = top_sources(variant, exp)
+    if not all(p.exists() for p in sources) or not golden.exists():
+        pytest.skip(f"no export for K={k} in {exp} (or a generated source of variant {variant!r} missing)")
     bdir = tbutil.build_dir() / "sim" / (f"l1ot_kernel_k{k}_r{reuse}" + (f"_{variant}" if variant else ""))
     bdir.mkdir(parents=True, exist_ok=True)
     out = bdir / (results_name or "results.json")
@@ -419,8 +432,8 @@ def build_and_run(k: int, reuse: int, *, select: str = "all", extra_env: dict | 
     params.update(json.loads(os.environ.get("L1OT_RTL_PARAMS", "{}")))   # extra overrides (tests of this file)
     runner = get_runner("verilator")
     runner.build(
-        sources=[pkg] + tbutil.rtl_files("l1ot_kernel.f"),
-        hdl_toplevel="l1ot_kernel",
+        sources=sources,
+        hdl_toplevel=top,
         parameters=params,
         build_dir=bdir,
         build_args=["-Wno-fatal", "-O2", "--x-assign", "fast", "--x-initial", "fast",
@@ -434,7 +447,7 @@ def build_and_run(k: int, reuse: int, *, select: str = "all", extra_env: dict | 
     error = None
     try:
         runner.test(
-            hdl_toplevel="l1ot_kernel",
+            hdl_toplevel=top,
             test_module="test_l1ot_kernel",
             test_dir=Path(__file__).parent,
             build_dir=bdir,
@@ -478,6 +491,8 @@ CLASSES = [
     ("k32-r12", 32, 12, "", "rare:300", "rare:2000", False),  # R > 1 with padding (P = 3, 36 slots)
     ("k8-r1-species", 8, 1, "species", "rare:300", "all", False),  # species transport (synthetic export)
     ("k32-r1-p1", 32, 1, "p1", "rare:300", "rare:2000", False),  # one level per pipeline stage
+    ("k32-r1-cm", 32, 1, "cm", "rare:300", "all", False),  # constant-matrix architecture (da4ml graph)
+    ("k8-r1-cm", 8, 1, "cm", "rare:300", "rare:2000", True),  # constant-matrix, second model
     ("k8-r4", 8, 4, "", "rare:300", "rare:2000", True),    # R > 1, P = 2 (make cosim only)
     ("k8-r1", 8, 1, "", "rare:300", "rare:2000", True),    # second model (make cosim only)
 ]
