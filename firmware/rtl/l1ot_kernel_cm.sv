@@ -122,8 +122,9 @@ end
 if (LAT_SXDLY < 0) begin : g_check_6
     $error("l1ot_kernel_cm: the sum x^2 pipeline (%0d) is longer than the sort (%0d)", LAT_SQ, LAT_SORT);
 end
-if (D_W != l1ot_cmvm_pkg::D_W) begin : g_check_7
-    $error("l1ot_kernel_cm: D_W=%0d but the graph was generated for %0d", D_W, l1ot_cmvm_pkg::D_W);
+if (D_W != l1ot_cmvm_pkg::D_W || N_OBJ != l1ot_cmvm_pkg::N || XPT_W != l1ot_cmvm_pkg::XPT_W
+        || XETA_W != l1ot_cmvm_pkg::XETA_W || XPHI_W != l1ot_cmvm_pkg::XPHI_W) begin : g_check_7
+    $error("l1ot_kernel_cm: widths differ from the ones the graph l1ot_cmvm was generated for");
 end
 
 // ---------------------------------------------------------------- input reg
@@ -264,14 +265,8 @@ end
 wire logic [K*D_W-1:0] c_d;
 logic [CM_LAT-1:0]     c_valid_reg;
 
-l1ot_cmvm #(
-    .N(N_OBJ),
-    .XPT_W(XPT_W),
-    .XETA_W(XETA_W),
-    .XPHI_W(XPHI_W),
-    .D_W(D_W),
-    .K(K)
-) u_cmvm (
+// (instantiated with its generated defaults; g_check_0/g_check_7 compare them)
+l1ot_cmvm u_cmvm (
     .clk(clk),
     .x_pt(b_pt),
     .x_eta(b_eta),

