@@ -4,6 +4,5 @@
 l1ot_scale.sv
 l1ot_sortnet.sv
 l1ot_addtree.sv
-l1ot_sqdist.sv
 l1ot_argmin.sv
 l1ot_kernel_cm.sv

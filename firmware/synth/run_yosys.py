@@ -103,9 +103,11 @@ def run_synth(k: int, reuse: int, pkg: Path, out: Path, extra_params: dict | Non
     script = "\n".join([
         f"read_verilog -sv {srcs}",
         f"hierarchy -top {top} {chp}",
-        # generated-graph tops are flattened: their da4ml graph has one module per adder
-        # parameter set (hundreds), which Yosys would otherwise map one by one
-        f"synth_xilinx -family {family} -top {top} -noiopad" + (" -flatten" if variant in TOPS else ""),
+        # generated-graph tops: the da4ml stage modules are flattened (one module per adder
+        # parameter set, hundreds, which Yosys would otherwise map one by one); the rest
+        # keeps its hierarchy so the timing report names the stages
+        *(["proc", "flatten l1ot_cmvm_core_stage*", "opt_clean"] if variant in TOPS else []),
+        f"synth_xilinx -family {family} -top {top} -noiopad",
         f"tee -q -o {rel(out / 'stat.json')} stat -json",
         f"tee -q -o {rel(out / 'stat.txt')} stat",
         "flatten",

@@ -70,12 +70,13 @@ def input_ranges(cfg):
     return lo, hi
 
 
-def build(rom, cfg, latency_cutoff: float = DEFAULT_LATENCY_CUTOFF, hard_dc: int = DEFAULT_HARD_DC):
-    """da4ml pipeline computing ``D = [x, sx] @ W + C`` (see the module docstring).
+def build(rom, cfg, latency_cutoff: float | None = DEFAULT_LATENCY_CUTOFF, hard_dc: int = DEFAULT_HARD_DC):
+    """da4ml graph computing ``D = [x, sx] @ W + C`` (see the module docstring).
 
     Returns
     -------
-    pipe : da4ml.types.Pipeline
+    da4ml.types.Pipeline (``latency_cutoff`` > 0) or da4ml.types.CombLogic (None: one
+    combinational block, no registers)
     """
     from da4ml.trace import FixedVariableArray, comb_trace, to_pipeline
 
@@ -86,6 +87,8 @@ def build(rom, cfg, latency_cutoff: float = DEFAULT_LATENCY_CUTOFF, hard_dc: int
                                     solver_options={"hard_dc": int(hard_dc)})
     y = x @ np.ascontiguousarray(W, dtype=np.float64) + C.astype(np.float64)
     comb = comb_trace(x, y, keep_dead_inputs=True)
+    if latency_cutoff is None:
+        return comb
     return to_pipeline(comb, float(latency_cutoff), verbose=False)
 
 
@@ -101,7 +104,7 @@ def _check(pipe, rom, cfg, n_random: int = 200, seed: int = 0) -> int:
     xs += [rng.integers(lo[:-1], hi[:-1] + 1) for _ in range(n_random)]
     for x in xs:
         v = np.append(x, (x * x).sum())
-        got = np.asarray(pipe(v.astype(np.float64)))
+        got = np.asarray(pipe(v.astype(np.float64)))  # Pipeline or CombLogic
         want = v @ W + C
         if not np.array_equal(got.astype(np.int64), want) or not np.all(got == want):
             raise ConfigError(f"da4ml constant-matrix graph differs from integer numpy for x={x.tolist()}")
@@ -119,11 +122,16 @@ def _kif_width(q) -> tuple[int, int]:
     return int(k), int(k + i + f)
 
 
-def verilog_text(rom, cfg, latency_cutoff: float = DEFAULT_LATENCY_CUTOFF,
+def verilog_text(rom, cfg, latency_cutoff: float | None = DEFAULT_LATENCY_CUTOFF,
                  hard_dc: int = DEFAULT_HARD_DC, header: str = "") -> tuple[str, dict]:
-    """Text of ``l1ot_cmvm.sv`` and a summary dict (latency, adders, cost)."""
+    """Text of ``l1ot_cmvm.sv`` and a summary dict (latency, adders, cost).
+
+    ``latency_cutoff`` None: one combinational block (``LATENCY`` 0, for the Run-3
+    two-cycle preset); otherwise pipeline stages of at most that many adder levels.
+    """
     import da4ml
-    from da4ml.codegen.rtl.verilog import pipeline_logic_gen
+    from da4ml.codegen.rtl.verilog import comb_logic_gen, pipeline_logic_gen
+    from da4ml.types import Pipeline
 
     rom = np.asarray(rom, np.int64)
     K, n = rom.shape[0], cfg.n_obj
@@ -134,9 +142,16 @@ def verilog_text(rom, cfg, latency_cutoff: float = DEFAULT_LATENCY_CUTOFF,
     if any(s != 0 for s in pipe.inp_shifts):
         raise ConfigError("da4ml input shifts are not supported by the wrapper")
     d_w = int(cfg.d_bits)
-    codes = pipeline_logic_gen(pipe, "l1ot_cmvm_core", timescale=None)
-    n_stages = len(pipe.solutions)
-    latency = n_stages + 1                    # input register of stage 0 + one per stage
+    if isinstance(pipe, Pipeline):
+        codes = pipeline_logic_gen(pipe, "l1ot_cmvm_core", timescale=None)
+        n_stages = len(pipe.solutions)
+        latency = n_stages + 1                # input register of stage 0 + one per stage
+        solutions = pipe.solutions
+        out_shift, out_neg = pipe.out_shift, pipe.out_neg
+    else:
+        codes = {"l1ot_cmvm_core": comb_logic_gen(pipe, "l1ot_cmvm_core", timescale=None)}
+        n_stages, latency, solutions = 0, 0, (pipe,)
+        out_shift, out_neg = pipe.out_shifts, pipe.out_negs
     # input packing: inputs in order, each minimal_kif wide (two's complement if signed)
     xw = {a: cfg.x_bits[a] for a in AXES}
     lines_in, pos = [], 0
@@ -166,11 +181,8 @@ def verilog_text(rom, cfg, latency_cutoff: float = DEFAULT_LATENCY_CUTOFF,
             lines_out.append(f"assign out_d[{m * d_w} +: {d_w}] = core_out[{pos} +: {d_w}];")
         pos += w
     out_bits = pos
-    if any(s != 0 for s in pipe.out_shift) or any(pipe.out_neg):
-        # the Verilog applies shifts and signs inside the graph; the Python model checked by
-        # _check() agrees with the integers, and the cosim checks the Verilog itself
-        pass
-    n_add = sum(1 for s in pipe.solutions for o in s.ops if o.opcode in (0, 1, 4))
+    del out_shift, out_neg   # applied inside the generated graph; the cosim checks the Verilog
+    n_add = sum(1 for s in solutions for o in s.ops if o.opcode in (0, 1, 4))
     info = {"K": K, "latency": latency, "stages": n_stages, "latency_cutoff": latency_cutoff,
             "hard_dc": hard_dc, "adders": n_add, "cost": float(pipe.cost), "in_bits": in_bits,
             "out_bits": out_bits, "checked_vectors": n_checked, "da4ml_version": da4ml.__version__}
@@ -183,7 +195,7 @@ def verilog_text(rom, cfg, latency_cutoff: float = DEFAULT_LATENCY_CUTOFF,
     text = f"""// {header}
 // l1ot constant-matrix distance block, generated by l1ot.export.cmvm (do not edit).
 // D[m] = sum x^2 + sum c_m^2 - 2 <x, c_m>, m = 0..{K - 1}: da4ml {da4ml.__version__} shift-add graph,
-// {n_add} adders, {n_stages} stage(s) of <= {latency_cutoff:g} adder levels, latency {latency} cycles.
+// {n_add} adders, {f"{n_stages} stage(s) of <= {latency_cutoff:g} adder levels" if n_stages else "combinational"}, latency {latency} cycles.
 `timescale 1ns / 1ps
 
 package l1ot_cmvm_pkg;
@@ -209,7 +221,9 @@ module l1ot_cmvm #(
     // medoids (fixed by the generated graph)
     parameter int K = {K}
 ) (
+    {"" if latency else "/* verilator lint_off UNUSEDSIGNAL */   // combinational graph"}
     input  wire logic                clk,
+    {"" if latency else "/* verilator lint_on UNUSEDSIGNAL */"}
     input  wire logic [N*XPT_W-1:0]  x_pt,
     input  wire logic [N*XETA_W-1:0] x_eta,
     input  wire logic [N*XPHI_W-1:0] x_phi,
@@ -231,7 +245,7 @@ wire logic unused_ok = 1'b0;
 
 {chr(10).join(lines_in)}
 
-l1ot_cmvm_core u_core (.clk(clk), .model_inp(core_in), .model_out(core_out));
+{"l1ot_cmvm_core u_core (.clk(clk), .model_inp(core_in), .model_out(core_out));" if latency else "l1ot_cmvm_core u_core (.model_inp(core_in), .model_out(core_out));"}
 
 {chr(10).join(lines_out)}
 
@@ -253,7 +267,7 @@ endmodule
     return text, info
 
 
-def write_verilog(cfg, model, rom, path, latency_cutoff: float = DEFAULT_LATENCY_CUTOFF,
+def write_verilog(cfg, model, rom, path, latency_cutoff: float | None = DEFAULT_LATENCY_CUTOFF,
                   hard_dc: int = DEFAULT_HARD_DC) -> dict:
     """Write ``l1ot_cmvm.sv`` for the model's ROM (``l1ot export``); returns the summary."""
     src = getattr(model, "path", None) or "model"
