@@ -37,12 +37,17 @@ module l1ot_kernel_cm #(
     // input register on in_words / in_valid (0: the ports feed stage a directly,
     // for an upstream that already registers them)
     parameter bit IN_REG = 1'b1,
-    // stage-a registers (l1ot_scale REGS: 2, 1 or 0)
-    parameter int SCALE_REGS = 2,
+    // stage-a registers (l1ot_scale REGS: 2, 1 = product only, the rounding adder
+    // sharing a stage with the first comparator layer, or 0)
+    parameter int SCALE_REGS = 1,
     // register the squares of sum x^2 before its adder tree
     parameter bit SQ_REG = 1'b1,
     // register after the last argmin level (0: it feeds the score register directly)
     parameter bit MIN_REG_LAST = 1'b1,
+    // fuse the last argmin level with the score / trigger register: two half trees
+    // (medoids below / from ceil(K/2)), and one stage comparing their minima while
+    // saturation and trigger of both are evaluated in parallel (1: saves a cycle)
+    parameter bit FUSED_OUT = 1'b1,
     // pT squares of sum x^2 wider than this use a multiplier (DSP), narrower ones LUT tables
     parameter int SQ_LUT_MAX_W = 8,
     // derived, do not override: input word width, index width, score width
@@ -107,9 +112,11 @@ localparam int LAT_SORT   = (SORT_N_LAYERS - 1) / SORT_LAYERS_PER_STAGE + (SORT_
 localparam int ADD_LEVELS = $clog2(3*N_OBJ);                                      // sum x^2 tree levels
 localparam int LAT_SQ     = (SQ_REG ? 1 : 0) + (ADD_LEVELS + ADD_LEVELS_PER_STAGE - 1) / ADD_LEVELS_PER_STAGE;  // squares, l1ot_addtree
 localparam int LAT_SXDLY  = LAT_SORT - LAT_SQ;                                    // sum x^2 waits for the sort
-localparam int MIN_LEVELS = (K > 1) ? $clog2(K) : 0;
+localparam int K_LO       = (K + 1) / 2;                                          // FUSED_OUT: lower half
+localparam int K_HI       = K / 2;                                                // FUSED_OUT: upper half
+localparam int MIN_LEVELS = FUSED_OUT ? ((K_LO > 1) ? $clog2(K_LO) : 0) : ((K > 1) ? $clog2(K) : 0);
 localparam int LAT_MIN    = (MIN_LEVELS + MIN_LEVELS_PER_STAGE - 1) / MIN_LEVELS_PER_STAGE
-                            - ((!MIN_REG_LAST && MIN_LEVELS > 0) ? 1 : 0);        // l1ot_argmin
+                            - ((!MIN_REG_LAST && MIN_LEVELS > 0) ? 1 : 0);        // l1ot_argmin (per half)
 localparam int LAT_OUT    = 1;                                                    // score / trigger register
 /* verilator lint_off UNUSEDPARAM */   // read by the testbench, not by the logic
 localparam int LATENCY /*verilator public*/ = LAT_IN + LAT_SCALE + LAT_SORT + CM_LAT + LAT_MIN + LAT_OUT;
@@ -136,6 +143,9 @@ if (SORT_LAYERS_PER_STAGE < 1) begin : g_check_5
 end
 if (LAT_SXDLY < 0) begin : g_check_6
     $error("l1ot_kernel_cm: the sum x^2 pipeline (%0d) is longer than the sort (%0d)", LAT_SQ, LAT_SORT);
+end
+if (FUSED_OUT && (K < 2 || ((K_LO > 1) ? $clog2(K_LO) : 0) != ((K_HI > 1) ? $clog2(K_HI) : 0))) begin : g_check_8
+    $error("l1ot_kernel_cm: FUSED_OUT needs two half trees of equal depth (K=%0d)", K);
 end
 if (D_W != l1ot_cmvm_pkg::D_W || N_OBJ != l1ot_cmvm_pkg::N || XPT_W != l1ot_cmvm_pkg::XPT_W
         || XETA_W != l1ot_cmvm_pkg::XETA_W || XPHI_W != l1ot_cmvm_pkg::XPHI_W) begin : g_check_7
@@ -359,51 +369,120 @@ end else begin : g_c_valid_comb
     assign c_valid = b_valid;
 end
 
-// ---------------------------------------------------------------- stage d: argmin
-wire logic [D_W-1:0]   f_min;
-wire logic [IDX_W-1:0] f_idx;
-wire logic             f_valid;
-/* verilator lint_off UNUSEDSIGNAL */
-wire logic             f_sb;
-/* verilator lint_on UNUSEDSIGNAL */
-
-l1ot_argmin #(
-    .N(K),
-    .D_W(D_W),
-    .IDX_W(IDX_W),
-    .LEVELS_PER_STAGE(MIN_LEVELS_PER_STAGE),
-    .SB_W(1),
-    .REG_LAST(MIN_REG_LAST)
-) u_argmin (
-    .clk(clk),
-    .rst(rst),
-    .in_data(c_d),
-    .in_sb(1'b0),
-    .in_valid(c_valid),
-    .out_min(f_min),
-    .out_idx(f_idx),
-    .out_sb(f_sb),
-    .out_valid(f_valid)
-);
-
-// ---------------------------------------------------------------- stages e, f
+// ---------------------------------------------------------------- stages d, e, f
 localparam logic [SCORE_W-1:0] SCORE_MAX = '1;
-
-wire logic [D_W-1:0]     f_shift = f_min >> SCORE_SHIFT;
-wire logic [SCORE_W-1:0] f_score = (f_shift > D_W'(SCORE_MAX)) ? SCORE_MAX : SCORE_W'(f_shift);
+// D >> SCORE_SHIFT saturates iff D >= 2^(SCORE_W + SCORE_SHIFT); trigger: the score is
+// at least THRESHOLD (<= SCORE_MAX) iff D >= THRESHOLD << SCORE_SHIFT
+localparam logic [D_W:0] D_TRIG = (D_W+1)'(THRESHOLD) << SCORE_SHIFT;
 
 logic [SCORE_W-1:0] score_reg;
 logic [IDX_W-1:0]   idx_reg;
 logic               trig_reg;
 logic               out_valid_reg;
 
-always_ff @(posedge clk) begin
-    score_reg     <= f_score;
-    idx_reg       <= f_idx;
-    trig_reg      <= f_score >= THRESHOLD;
-    out_valid_reg <= f_valid;
-    if (rst) begin
-        out_valid_reg <= 1'b0;
+if (FUSED_OUT) begin : g_fused
+    // two half trees; the last compare shares the output register with the score
+    wire logic [D_W-1:0]   lo_min, hi_min;
+    wire logic [IDX_W-1:0] lo_idx, hi_idx;
+    wire logic             lo_valid;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire logic             lo_sb, hi_sb, hi_valid;
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    l1ot_argmin #(
+        .N(K_LO),
+        .D_W(D_W),
+        .IDX_W(IDX_W),
+        .LEVELS_PER_STAGE(MIN_LEVELS_PER_STAGE),
+        .SB_W(1),
+        .REG_LAST(MIN_REG_LAST)
+    ) u_argmin_lo (
+        .clk(clk),
+        .rst(rst),
+        .in_data(c_d[0 +: K_LO*D_W]),
+        .in_sb(1'b0),
+        .in_valid(c_valid),
+        .out_min(lo_min),
+        .out_idx(lo_idx),
+        .out_sb(lo_sb),
+        .out_valid(lo_valid)
+    );
+
+    l1ot_argmin #(
+        .N(K_HI),
+        .D_W(D_W),
+        .IDX_W(IDX_W),
+        .LEVELS_PER_STAGE(MIN_LEVELS_PER_STAGE),
+        .SB_W(1),
+        .REG_LAST(MIN_REG_LAST)
+    ) u_argmin_hi (
+        .clk(clk),
+        .rst(rst),
+        .in_data(c_d[K_LO*D_W +: K_HI*D_W]),
+        .in_sb(1'b0),
+        .in_valid(c_valid),
+        .out_min(hi_min),
+        .out_idx(hi_idx),
+        .out_sb(hi_sb),
+        .out_valid(hi_valid)
+    );
+
+    // the upper half holds the higher indices: taken only if strictly smaller
+    wire logic take_hi = hi_min < lo_min;
+    wire logic sat_lo  = (lo_min >> SCORE_SHIFT) > D_W'(SCORE_MAX);
+    wire logic sat_hi  = (hi_min >> SCORE_SHIFT) > D_W'(SCORE_MAX);
+    wire logic trg_lo  = (D_W+1)'(lo_min) >= D_TRIG;
+    wire logic trg_hi  = (D_W+1)'(hi_min) >= D_TRIG;
+    wire logic [SCORE_W-1:0] sc_lo = sat_lo ? SCORE_MAX : SCORE_W'(lo_min >> SCORE_SHIFT);
+    wire logic [SCORE_W-1:0] sc_hi = sat_hi ? SCORE_MAX : SCORE_W'(hi_min >> SCORE_SHIFT);
+
+    always_ff @(posedge clk) begin
+        score_reg     <= take_hi ? sc_hi : sc_lo;
+        idx_reg       <= take_hi ? IDX_W'(32'(hi_idx) + K_LO) : lo_idx;
+        trig_reg      <= take_hi ? trg_hi : trg_lo;
+        out_valid_reg <= lo_valid;
+        if (rst) begin
+            out_valid_reg <= 1'b0;
+        end
+    end
+end else begin : g_tree
+    wire logic [D_W-1:0]   f_min;
+    wire logic [IDX_W-1:0] f_idx;
+    wire logic             f_valid;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire logic             f_sb;
+    /* verilator lint_on UNUSEDSIGNAL */
+
+    l1ot_argmin #(
+        .N(K),
+        .D_W(D_W),
+        .IDX_W(IDX_W),
+        .LEVELS_PER_STAGE(MIN_LEVELS_PER_STAGE),
+        .SB_W(1),
+        .REG_LAST(MIN_REG_LAST)
+    ) u_argmin (
+        .clk(clk),
+        .rst(rst),
+        .in_data(c_d),
+        .in_sb(1'b0),
+        .in_valid(c_valid),
+        .out_min(f_min),
+        .out_idx(f_idx),
+        .out_sb(f_sb),
+        .out_valid(f_valid)
+    );
+
+    wire logic [D_W-1:0]     f_shift = f_min >> SCORE_SHIFT;
+    wire logic [SCORE_W-1:0] f_score = (f_shift > D_W'(SCORE_MAX)) ? SCORE_MAX : SCORE_W'(f_shift);
+
+    always_ff @(posedge clk) begin
+        score_reg     <= f_score;
+        idx_reg       <= f_idx;
+        trig_reg      <= f_score >= THRESHOLD;
+        out_valid_reg <= f_valid;
+        if (rst) begin
+            out_valid_reg <= 1'b0;
+        end
     end
 end
 

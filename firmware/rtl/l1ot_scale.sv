@@ -4,7 +4,7 @@
 // (ap_fixed AP_RND, round half towards +inf). M and S come from the generated
 // package; OUT_W is derived there from the extreme raw values, so the result
 // always fits. REGS pipeline registers (default 2: product, rounded result;
-// 1: rounded result only; 0: combinational).
+// 1: product only, the rounding adder feeds the next stage; 0: combinational).
 
 `resetall
 `timescale 1ns / 1ps
@@ -21,7 +21,7 @@ module l1ot_scale #(
     parameter int S = 0,
     // working width (bits), same signedness as the input
     parameter int OUT_W = 14,
-    // pipeline registers: 2 (product and result), 1 (result), 0 (none)
+    // pipeline registers: 2 (product and result), 1 (product), 0 (none)
     parameter int REGS = 2
 ) (
     input  wire logic              clk,
@@ -67,14 +67,14 @@ wire logic signed [PW-1:0] rounded = prod_reg + $signed(HALF);
 wire logic signed [PW-1:0] shifted = rounded >>> S;
 /* verilator lint_on UNUSEDSIGNAL */
 
-if (REGS >= 2) begin : g_prod_reg
+if (REGS >= 1) begin : g_prod_reg
     always_ff @(posedge clk) begin
         prod_reg <= prod;
     end
 end else begin : g_prod_comb
     assign prod_reg = prod;
 end
-if (REGS >= 1) begin : g_x_reg
+if (REGS >= 2) begin : g_x_reg
     always_ff @(posedge clk) begin
         x_reg    <= shifted[OUT_W-1:0];
     end

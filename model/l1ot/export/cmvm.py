@@ -34,9 +34,10 @@ import numpy as np
 from ..errors import ConfigError
 
 AXES = ("pt", "eta", "phi")
-#: adder levels per pipeline stage in da4ml's latency units (one unit per adder); two
-#: chained adders fit one 480 MHz cycle in the delay model of firmware/synth/run_yosys.py
-DEFAULT_LATENCY_CUTOFF = 2.0
+#: adder levels per pipeline stage in da4ml's latency units (one unit per adder): one adder per
+#: 480 MHz cycle (measured with the delay model of firmware/synth/run_yosys.py: 2.05 ns for
+#: cutoff 1; two chained adders, cutoff 2, give 2.75 ns; docs/firmware.md)
+DEFAULT_LATENCY_CUTOFF = 1.0
 DEFAULT_HARD_DC = 0           # da4ml delay constraint: minimal adder depth
 _STATIC = ("shift_adder", "negative")
 
