@@ -40,6 +40,9 @@ module l1ot_kernel_cm #(
     // stage-a registers (l1ot_scale REGS: 2, 1 = product only, the rounding adder
     // sharing a stage with the first comparator layer, or 0)
     parameter int SCALE_REGS = 1,
+    // register the coordinates before the squares of sum x^2 (the stage-a rounding
+    // adder feeds the sort directly with SCALE_REGS = 1)
+    parameter bit SQ_IN_REG = 1'b1,
     // register the squares of sum x^2 before its adder tree
     parameter bit SQ_REG = 1'b1,
     // register after the last argmin level (0: it feeds the score register directly)
@@ -110,7 +113,7 @@ localparam int LAT_SCALE  = SCALE_REGS;                                         
 localparam bit SORT_REG_OUT = (CM_LAT == 0);                                      // graph without input register
 localparam int LAT_SORT   = (SORT_N_LAYERS - 1) / SORT_LAYERS_PER_STAGE + (SORT_REG_OUT ? 1 : 0);  // l1ot_sortnet
 localparam int ADD_LEVELS = $clog2(3*N_OBJ);                                      // sum x^2 tree levels
-localparam int LAT_SQ     = (SQ_REG ? 1 : 0) + (ADD_LEVELS + ADD_LEVELS_PER_STAGE - 1) / ADD_LEVELS_PER_STAGE;  // squares, l1ot_addtree
+localparam int LAT_SQ     = (SQ_IN_REG ? 1 : 0) + (SQ_REG ? 1 : 0) + (ADD_LEVELS + ADD_LEVELS_PER_STAGE - 1) / ADD_LEVELS_PER_STAGE;  // squares, l1ot_addtree
 localparam int LAT_SXDLY  = LAT_SORT - LAT_SQ;                                    // sum x^2 waits for the sort
 localparam int K_LO       = (K + 1) / 2;                                          // FUSED_OUT: lower half
 localparam int K_HI       = K / 2;                                                // FUSED_OUT: upper half
@@ -262,12 +265,33 @@ localparam int NT    = 3*N_OBJ;
 wire logic [NT*SQ_W-1:0] q_sq;
 logic [NT*SQ_W-1:0]      q_sq_reg;
 logic                    q_valid_reg;
+logic [NPT-1:0]          q_pt;
+logic [NETA-1:0]         q_eta;
+logic [NPHI-1:0]         q_phi;
+logic                    q_in_valid;
+
+if (SQ_IN_REG) begin : g_sq_in_reg
+    always_ff @(posedge clk) begin
+        q_pt       <= a_pt;
+        q_eta      <= a_eta;
+        q_phi      <= a_phi;
+        q_in_valid <= a_valid;
+        if (rst) begin
+            q_in_valid <= 1'b0;
+        end
+    end
+end else begin : g_sq_in_comb
+    assign q_pt       = a_pt;
+    assign q_eta      = a_eta;
+    assign q_phi      = a_phi;
+    assign q_in_valid = a_valid;
+end
 
 for (genvar t = 0; t < NT; t++) begin : g_sq
     localparam int A = (t >= 2*N_OBJ) ? 0 : ((t % 2 == 0) ? 1 : 2);   // 0 pt, 1 eta, 2 phi
     localparam int I = (t >= 2*N_OBJ) ? t - 2*N_OBJ : t / 2;
     if (A == 0) begin : g_pt
-        wire logic [XPT_W-1:0] v = a_pt[I*XPT_W +: XPT_W];
+        wire logic [XPT_W-1:0] v = q_pt[I*XPT_W +: XPT_W];
         if (XPT_W > SQ_LUT_MAX_W) begin : g_mul
             assign q_sq[t*SQ_W +: SQ_W] = SQ_W'(v) * SQ_W'(v);
         end else begin : g_lut
@@ -279,7 +303,7 @@ for (genvar t = 0; t < NT; t++) begin : g_sq
         end
     end else begin : g_ang
         localparam int W = (A == 1) ? XETA_W : XPHI_W;
-        wire logic signed [W-1:0] v = (A == 1) ? W'(a_eta[I*XETA_W +: XETA_W]) : W'(a_phi[I*XPHI_W +: XPHI_W]);
+        wire logic signed [W-1:0] v = (A == 1) ? W'(q_eta[I*XETA_W +: XETA_W]) : W'(q_phi[I*XPHI_W +: XPHI_W]);
         wire logic [W-1:0] m = v[W-1] ? W'(-v) : W'(v);       // |v| (-2^(W-1) gives 2^(W-1))
         wire logic [(2**W)*2*W-1:0] tab;
         for (genvar u = 0; u < 2**W; u++) begin : g_tab
@@ -292,14 +316,14 @@ end
 if (SQ_REG) begin : g_sq_reg
     always_ff @(posedge clk) begin
         q_sq_reg    <= q_sq;
-        q_valid_reg <= a_valid;
+        q_valid_reg <= q_in_valid;
         if (rst) begin
             q_valid_reg <= 1'b0;
         end
     end
 end else begin : g_sq_comb
     assign q_sq_reg    = q_sq;
-    assign q_valid_reg = a_valid;
+    assign q_valid_reg = q_in_valid;
 end
 
 wire logic [D_W-1:0] q_sx;

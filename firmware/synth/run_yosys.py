@@ -77,7 +77,7 @@ FAMILIES = {
 
 PIPELINES = {"": {}, "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1},
              "cm": {},
-             "run3": {"IN_REG": 0, "SCALE_REGS": 0, "SORT_LAYERS_PER_STAGE": 11, "SQ_REG": 0,
+             "run3": {"IN_REG": 0, "SCALE_REGS": 0, "SORT_LAYERS_PER_STAGE": 11, "SQ_IN_REG": 0, "SQ_REG": 0,
                       "ADD_LEVELS_PER_STAGE": 6, "MIN_LEVELS_PER_STAGE": 5, "MIN_REG_LAST": 0}}
 #: variants with another top: variant -> (top module, source list, generated sources of the export)
 TOPS = {"cm": ("l1ot_kernel_cm", "l1ot_kernel_cm.f", ("l1ot_cmvm.sv",)),

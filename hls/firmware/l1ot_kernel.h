@@ -270,16 +270,14 @@ CmStep:
         for (unsigned p = 0; p < P; p++) {
             #pragma HLS UNROLL
             const unsigned m = r * P + p;
+            const bool live = m < CONFIG_T::n_medoid;   // padding slots (m >= K) never win
             cand[p].idx = m;
-            if (m < CONFIG_T::n_medoid) {
-                cand[p].dist = medoid_cm<CONFIG_T>(x, rom_pt[m], rom_eta[m], rom_phi[m], rom_sq[m]);
-                cand[p].valid = true;
-            } else {
-                cand[p].dist = 0;
-                cand[p].valid = false;
-            }
+            cand[p].dist = live ? medoid_cm<CONFIG_T>(x, rom_pt[m], rom_eta[m], rom_phi[m], rom_sq[m])
+                                : typename CONFIG_T::cm_t(0);
+            cand[p].valid = live;
         }
-        best = op(best, reduce<cand_t, CONFIG_T::n_parallel, Op_argmin<cand_t> >(cand, op));
+        const cand_t step_best = reduce<cand_t, CONFIG_T::n_parallel, Op_argmin<cand_t> >(cand, op);
+        best = op(best, step_best);   // earlier steps hold lower indices
     }
     dist_idx<typename CONFIG_T::dist_t, typename CONFIG_T::idx_t> out;
     out.dist = typename CONFIG_T::dist_t(typename CONFIG_T::cm_t(sx) + best.dist);   // exact: 0 <= D <= d_max

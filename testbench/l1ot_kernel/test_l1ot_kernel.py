@@ -346,7 +346,7 @@ PIPELINES = {
     # Run-3 preset (kernel_run3.json) of l1ot_kernel_cm: two cycles at 40 MHz -- no input
     # register, combinational stage a and sort up to the register after the sort,
     # combinational graph and argmin up to the score register (LATENCY = 2)
-    "run3": {"IN_REG": 0, "SCALE_REGS": 0, "SORT_LAYERS_PER_STAGE": 11, "SQ_REG": 0,
+    "run3": {"IN_REG": 0, "SCALE_REGS": 0, "SORT_LAYERS_PER_STAGE": 11, "SQ_IN_REG": 0, "SQ_REG": 0,
              "ADD_LEVELS_PER_STAGE": 6, "MIN_LEVELS_PER_STAGE": 5, "MIN_REG_LAST": 0},
 }
 

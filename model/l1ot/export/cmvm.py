@@ -7,8 +7,12 @@ to medoid ``m`` is, exactly in integers,
 
 The medoid constants ``c_m`` come from the model file (the ROM of
 :func:`l1ot.kernel.fixed.medoid_rom`), so ``D`` is a constant matrix times the vector
-``[x, sum x^2]`` plus a constant vector: ``D = [x, sx] @ W + C`` with
-``W = [[-2 R^T], [1 ... 1]]`` (shape (3 n_obj + 1, K)) and ``C[m] = sum R[m]^2``.
+``[x, s]`` with ``s[m] = sum x^2 + C[m]``, ``C[m] = sum R[m]^2``:
+``D = [x, s] @ W``, ``W = [[-2 R^T], [I_K]]`` (shape (3 n_obj + K, K)). The K constant
+additions ``s[m] = sx + C[m]`` are made by the wrapper in front of the graph's input
+register, on the sum x^2 path, which has slack; inside the graph a constant added in
+the last stage would make Yosys merge it with the last adder into a three-operand
+adder (one LUT level more on the critical stage).
 :func:`build` hands that product to `da4ml <https://pypi.org/project/da4ml/>`_ (the
 distributed-arithmetic constant-matrix-vector optimiser behind hls4ml's DA strategy),
 which turns it into a shared shift-add graph (no multipliers, no DSPs) and splits it
@@ -52,23 +56,27 @@ def matrix(rom: np.ndarray, cfg):
 
     Returns
     -------
-    W : int64 (3 n_obj + 1, K)   rows: x_pt[0..n-1], x_eta[..], x_phi[..], then sum x^2
-    C : int64 (K,)               sum of squares of each medoid
+    W : int64 (3 n_obj + K, K)   rows: x_pt[0..n-1], x_eta[..], x_phi[..], then s[0..K-1]
+    C : int64 (K,)               sum of squares of each medoid (s[m] = sum x^2 + C[m])
     """
     rom = np.asarray(rom, dtype=np.int64)
     K, n = rom.shape[0], cfg.n_obj
     R = rom.transpose(0, 2, 1).reshape(K, 3 * n)  # axis-major, as the kernel's x vector
-    W = np.vstack([-2 * R.T, np.ones((1, K), np.int64)])
+    W = np.vstack([-2 * R.T, np.eye(K, dtype=np.int64)])
     C = (R * R).sum(1)
     return W, C
 
 
-def input_ranges(cfg):
-    """(lo, hi) int64 arrays of the 3 n_obj + 1 inputs: working ranges, then [0, d_max]."""
+def input_ranges(cfg, C=None):
+    """(lo, hi) int64 arrays of the graph inputs: working ranges of x (3 n_obj), then
+    ``s[m] = sum x^2 + C[m]`` in ``[C[m], d_max + C[m]]`` (``C`` None: only the x part)."""
     n = cfg.n_obj
-    lo = np.array([cfg.x_range[a][0] for a in AXES for _ in range(n)] + [0], np.int64)
-    hi = np.array([cfg.x_range[a][1] for a in AXES for _ in range(n)] + [cfg.d_max], np.int64)
-    return lo, hi
+    lo = [cfg.x_range[a][0] for a in AXES for _ in range(n)]
+    hi = [cfg.x_range[a][1] for a in AXES for _ in range(n)]
+    if C is not None:
+        lo += [int(c) for c in C]
+        hi += [int(cfg.d_max) + int(c) for c in C]
+    return np.array(lo, np.int64), np.array(hi, np.int64)
 
 
 def build(rom, cfg, latency_cutoff: float | None = DEFAULT_LATENCY_CUTOFF, hard_dc: int = DEFAULT_HARD_DC):
@@ -82,11 +90,11 @@ def build(rom, cfg, latency_cutoff: float | None = DEFAULT_LATENCY_CUTOFF, hard_
     from da4ml.trace import FixedVariableArray, comb_trace, to_pipeline
 
     W, C = matrix(rom, cfg)
-    lo, hi = input_ranges(cfg)
+    lo, hi = input_ranges(cfg, C)
     x = FixedVariableArray.from_lhs(lo.astype(np.float64), hi.astype(np.float64), np.ones(len(lo)),
                                     hwconf=(1, -1, -1), latency=0.0,
                                     solver_options={"hard_dc": int(hard_dc)})
-    y = x @ np.ascontiguousarray(W, dtype=np.float64) + C.astype(np.float64)
+    y = x @ np.ascontiguousarray(W, dtype=np.float64)
     comb = comb_trace(x, y, keep_dead_inputs=True)
     if latency_cutoff is None:
         return comb
@@ -100,13 +108,13 @@ def _check(pipe, rom, cfg, n_random: int = 200, seed: int = 0) -> int:
     n = cfg.n_obj
     R = np.asarray(rom, np.int64).transpose(0, 2, 1).reshape(rom.shape[0], 3 * n)
     rng = np.random.default_rng(seed)
-    xs = [np.zeros(3 * n, np.int64), hi[:-1].copy(), lo[:-1].copy()]
+    xs = [np.zeros(3 * n, np.int64), hi.copy(), lo.copy()]
     xs += [r for r in R]
-    xs += [rng.integers(lo[:-1], hi[:-1] + 1) for _ in range(n_random)]
+    xs += [rng.integers(lo, hi + 1) for _ in range(n_random)]
     for x in xs:
-        v = np.append(x, (x * x).sum())
+        v = np.concatenate([x, (x * x).sum() + C])
         got = np.asarray(pipe(v.astype(np.float64)))  # Pipeline or CombLogic
-        want = v @ W + C
+        want = v @ W
         if not np.array_equal(got.astype(np.int64), want) or not np.all(got == want):
             raise ConfigError(f"da4ml constant-matrix graph differs from integer numpy for x={x.tolist()}")
         if want.min() < 0 or want.max() > cfg.d_max:
@@ -138,8 +146,9 @@ def verilog_text(rom, cfg, latency_cutoff: float | None = DEFAULT_LATENCY_CUTOFF
     K, n = rom.shape[0], cfg.n_obj
     pipe = build(rom, cfg, latency_cutoff, hard_dc)
     n_checked = _check(pipe, rom, cfg)
-    if pipe.shape != (3 * n + 1, K):
-        raise ConfigError(f"da4ml graph has shape {pipe.shape}, expected {(3 * n + 1, K)}")
+    if pipe.shape != (3 * n + K, K):
+        raise ConfigError(f"da4ml graph has shape {pipe.shape}, expected {(3 * n + K, K)}")
+    _, C = matrix(rom, cfg)
     if any(s != 0 for s in pipe.inp_shifts):
         raise ConfigError("da4ml input shifts are not supported by the wrapper")
     d_w = int(cfg.d_bits)
@@ -164,11 +173,15 @@ def verilog_text(rom, cfg, latency_cutoff: float | None = DEFAULT_LATENCY_CUTOFF
             a, i = AXES[j // n], j % n
             src_w = xw[a]
             src = f"x_{a}[{i * src_w} +: {src_w}]"
+            if w != src_w:
+                raise ConfigError(f"da4ml input {j}: {w} bits, the kernel carries {src_w}")
+            ext = src
         else:
-            src_w, src = d_w, "sx"
-        if w != src_w:
-            raise ConfigError(f"da4ml input {j}: {w} bits, the kernel carries {src_w}")
-        ext = src
+            # s[m] = sum x^2 + C[m]: the medoid's constant, added in front of the graph
+            m = j - 3 * n
+            if w < d_w or signed:
+                raise ConfigError(f"da4ml input s[{m}]: {w} bits, needs >= {d_w} unsigned")
+            ext = f"{w}'(sx) + {w}'({int(C[m])})"
         lines_in.append(f"assign core_in[{pos} +: {w}] = {ext};")
         pos += w
     in_bits = pos
@@ -195,7 +208,7 @@ def verilog_text(rom, cfg, latency_cutoff: float | None = DEFAULT_LATENCY_CUTOFF
     body = "\n\n".join(codes[k] for k in sorted(codes))
     text = f"""// {header}
 // l1ot constant-matrix distance block, generated by l1ot.export.cmvm (do not edit).
-// D[m] = sum x^2 + sum c_m^2 - 2 <x, c_m>, m = 0..{K - 1}: da4ml {da4ml.__version__} shift-add graph,
+// D[m] = (sum x^2 + sum c_m^2) - 2 <x, c_m>, m = 0..{K - 1}: da4ml {da4ml.__version__} shift-add graph,
 // {n_add} adders, {f"{n_stages} stage(s) of <= {latency_cutoff:g} adder levels" if n_stages else "combinational"}, latency {latency} cycles.
 `timescale 1ns / 1ps
 
