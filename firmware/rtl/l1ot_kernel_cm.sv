@@ -451,12 +451,14 @@ if (FUSED_OUT) begin : g_fused
         .out_valid(hi_valid)
     );
 
-    // the upper half holds the higher indices: taken only if strictly smaller
-    wire logic take_hi = hi_min < lo_min;
-    wire logic sat_lo  = (lo_min >> SCORE_SHIFT) > D_W'(SCORE_MAX);
-    wire logic sat_hi  = (hi_min >> SCORE_SHIFT) > D_W'(SCORE_MAX);
-    wire logic trg_lo  = (D_W+1)'(lo_min) >= D_TRIG;
-    wire logic trg_hi  = (D_W+1)'(hi_min) >= D_TRIG;
+    // the upper half holds the higher indices: taken only if strictly smaller.
+    // (* keep *): the compare, saturation and trigger cones stay separate, so the
+    // stage is one compare (carry chain) and one LUT of output multiplexer
+    (* keep *) wire logic take_hi = hi_min < lo_min;
+    (* keep *) wire logic sat_lo  = (lo_min >> SCORE_SHIFT) > D_W'(SCORE_MAX);
+    (* keep *) wire logic sat_hi  = (hi_min >> SCORE_SHIFT) > D_W'(SCORE_MAX);
+    (* keep *) wire logic trg_lo  = (D_W+1)'(lo_min) >= D_TRIG;
+    (* keep *) wire logic trg_hi  = (D_W+1)'(hi_min) >= D_TRIG;
     wire logic [SCORE_W-1:0] sc_lo = sat_lo ? SCORE_MAX : SCORE_W'(lo_min >> SCORE_SHIFT);
     wire logic [SCORE_W-1:0] sc_hi = sat_hi ? SCORE_MAX : SCORE_W'(hi_min >> SCORE_SHIFT);
 
