@@ -395,9 +395,9 @@ end
 
 // ---------------------------------------------------------------- stages d, e, f
 localparam logic [SCORE_W-1:0] SCORE_MAX = '1;
-// D >> SCORE_SHIFT saturates iff D >= 2^(SCORE_W + SCORE_SHIFT); trigger: the score is
-// at least THRESHOLD (<= SCORE_MAX) iff D >= THRESHOLD << SCORE_SHIFT
-localparam logic [D_W:0] D_TRIG = (D_W+1)'(THRESHOLD) << SCORE_SHIFT;
+// D >> SCORE_SHIFT saturates iff D >= 2^(SCORE_W + SCORE_SHIFT); trigger: the score
+// min(D >> SCORE_SHIFT, SCORE_MAX) is at least THRESHOLD (<= SCORE_MAX) iff the score
+// saturates or its unsaturated SCORE_W bits are at least THRESHOLD
 
 logic [SCORE_W-1:0] score_reg;
 logic [IDX_W-1:0]   idx_reg;
@@ -452,13 +452,18 @@ if (FUSED_OUT) begin : g_fused
     );
 
     // the upper half holds the higher indices: taken only if strictly smaller.
-    // (* keep *): the compare, saturation and trigger cones stay separate, so the
-    // stage is one compare (carry chain) and one LUT of output multiplexer
+    // Saturation is the OR of the bits above the score; the trigger is saturation
+    // or a SCORE_W-bit compare of the score bits with THRESHOLD (exact: THRESHOLD
+    // <= SCORE_MAX). (* keep *): the compare, saturation and trigger cones stay
+    // separate, so the stage is one compare (carry chain) and one LUT of multiplexer.
+    localparam int HI_B = SCORE_W + SCORE_SHIFT;          // first bit above the score
     (* keep *) wire logic take_hi = hi_min < lo_min;
-    (* keep *) wire logic sat_lo  = (lo_min >> SCORE_SHIFT) > D_W'(SCORE_MAX);
-    (* keep *) wire logic sat_hi  = (hi_min >> SCORE_SHIFT) > D_W'(SCORE_MAX);
-    (* keep *) wire logic trg_lo  = (D_W+1)'(lo_min) >= D_TRIG;
-    (* keep *) wire logic trg_hi  = (D_W+1)'(hi_min) >= D_TRIG;
+    (* keep *) wire logic sat_lo  = (D_W > HI_B) ? |(lo_min >> HI_B) : 1'b0;
+    (* keep *) wire logic sat_hi  = (D_W > HI_B) ? |(hi_min >> HI_B) : 1'b0;
+    (* keep *) wire logic ge_lo   = SCORE_W'(lo_min >> SCORE_SHIFT) >= THRESHOLD;
+    (* keep *) wire logic ge_hi   = SCORE_W'(hi_min >> SCORE_SHIFT) >= THRESHOLD;
+    wire logic trg_lo  = sat_lo | ge_lo;
+    wire logic trg_hi  = sat_hi | ge_hi;
     wire logic [SCORE_W-1:0] sc_lo = sat_lo ? SCORE_MAX : SCORE_W'(lo_min >> SCORE_SHIFT);
     wire logic [SCORE_W-1:0] sc_hi = sat_hi ? SCORE_MAX : SCORE_W'(hi_min >> SCORE_SHIFT);
 
