@@ -462,6 +462,9 @@ if (FUSED_OUT) begin : g_fused
     (* keep *) wire logic sat_hi  = (D_W > HI_B) ? |(hi_min >> HI_B) : 1'b0;
     (* keep *) wire logic ge_lo   = SCORE_W'(lo_min >> SCORE_SHIFT) >= THRESHOLD;
     (* keep *) wire logic ge_hi   = SCORE_W'(hi_min >> SCORE_SHIFT) >= THRESHOLD;
+    // global index of the upper half: hi_idx + K_LO (an OR when K_LO = 2^(IDX_W-1))
+    localparam bit LO_POW2 = (K_LO == (1 << (IDX_W - 1)));
+    wire logic [IDX_W-1:0] hi_gidx = LO_POW2 ? (hi_idx | IDX_W'(K_LO)) : IDX_W'(32'(hi_idx) + K_LO);
     wire logic trg_lo  = sat_lo | ge_lo;
     wire logic trg_hi  = sat_hi | ge_hi;
     wire logic [SCORE_W-1:0] sc_lo = sat_lo ? SCORE_MAX : SCORE_W'(lo_min >> SCORE_SHIFT);
@@ -469,7 +472,7 @@ if (FUSED_OUT) begin : g_fused
 
     always_ff @(posedge clk) begin
         score_reg     <= take_hi ? sc_hi : sc_lo;
-        idx_reg       <= take_hi ? IDX_W'(32'(hi_idx) + K_LO) : lo_idx;
+        idx_reg       <= take_hi ? hi_gidx : lo_idx;
         trig_reg      <= take_hi ? trg_hi : trg_lo;
         out_valid_reg <= lo_valid;
         if (rst) begin

@@ -24,7 +24,9 @@ module l1ot_scale #(
     // pipeline registers: 2 (product and result), 1 (product), 0 (none)
     parameter int REGS = 2
 ) (
+    /* verilator lint_off UNUSEDSIGNAL */   // unused when REGS = 0
     input  wire logic              clk,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire logic [IN_W-1:0]   in_raw,
     output wire logic [OUT_W-1:0]  out_x
 );

@@ -212,6 +212,7 @@ def verilog_text(rom, cfg, latency_cutoff: float | None = DEFAULT_LATENCY_CUTOFF
 // {n_add} adders, {f"{n_stages} stage(s) of <= {latency_cutoff:g} adder levels" if n_stages else "combinational"}, latency {latency} cycles.
 `timescale 1ns / 1ps
 
+/* verilator lint_off DECLFILENAME */   // one generated file: package, wrapper and graph
 package l1ot_cmvm_pkg;
     localparam int K = {K};
     localparam int D_W = {d_w};
