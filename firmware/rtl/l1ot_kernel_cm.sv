@@ -460,8 +460,11 @@ if (FUSED_OUT) begin : g_fused
     (* keep *) wire logic take_hi = hi_min < lo_min;
     (* keep *) wire logic sat_lo  = (D_W > HI_B) ? |(lo_min >> HI_B) : 1'b0;
     (* keep *) wire logic sat_hi  = (D_W > HI_B) ? |(hi_min >> HI_B) : 1'b0;
-    (* keep *) wire logic ge_lo   = SCORE_W'(lo_min >> SCORE_SHIFT) >= THRESHOLD;
-    (* keep *) wire logic ge_hi   = SCORE_W'(hi_min >> SCORE_SHIFT) >= THRESHOLD;
+    // score bits >= THRESHOLD as the borrow of one subtraction (a plain carry chain)
+    (* keep *) wire logic [SCORE_W:0] df_lo = {1'b0, SCORE_W'(lo_min >> SCORE_SHIFT)} - {1'b0, THRESHOLD};
+    (* keep *) wire logic [SCORE_W:0] df_hi = {1'b0, SCORE_W'(hi_min >> SCORE_SHIFT)} - {1'b0, THRESHOLD};
+    wire logic ge_lo   = !df_lo[SCORE_W];
+    wire logic ge_hi   = !df_hi[SCORE_W];
     // global index of the upper half: hi_idx + K_LO (an OR when K_LO = 2^(IDX_W-1))
     localparam bit LO_POW2 = (K_LO == (1 << (IDX_W - 1)));
     wire logic [IDX_W-1:0] hi_gidx = LO_POW2 ? (hi_idx | IDX_W'(K_LO)) : IDX_W'(32'(hi_idx) + K_LO);

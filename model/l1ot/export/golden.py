@@ -785,6 +785,11 @@ def boundary_events(cfg, rom, threshold, n_total=10_000, seed=2024):
         got = find_dmin_window(cfg, rom, d_lo, d_hi, rng, [d_lo, d_hi] + mids, inv=inv)
         if not got:
             got = find_dmin_window_scan(cfg, rom, d_lo, d_hi, rng, [d_lo, d_hi] + mids, inv=inv)
+        # the same window reached from random medoids (the first construction favours the
+        # medoid with the largest leading pT): the window edges with other nearest medoids
+        got += find_dmin_window_scan(cfg, rom, d_lo, d_hi, rng, [d_lo, d_hi], inv=inv, tries=12)
+        for edge in (d_lo, d_hi):   # exactly on the edges, from random medoids
+            got += find_dmin_window_scan(cfg, rom, edge, edge, rng, [edge, edge], inv=inv, tries=12)
         need(len(got) > 0, cat, f"no input with D_min in [{d_lo}, {d_hi}] found (score {s})")
         add(got, cat)
 
