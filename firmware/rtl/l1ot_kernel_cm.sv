@@ -303,13 +303,15 @@ for (genvar t = 0; t < NT; t++) begin : g_sq
         end
     end else begin : g_ang
         localparam int W = (A == 1) ? XETA_W : XPHI_W;
-        wire logic signed [W-1:0] v = (A == 1) ? W'(q_eta[I*XETA_W +: XETA_W]) : W'(q_phi[I*XPHI_W +: XPHI_W]);
-        wire logic [W-1:0] m = v[W-1] ? W'(-v) : W'(v);       // |v| (-2^(W-1) gives 2^(W-1))
+        // table indexed by the two's-complement pattern itself (no |v| adder in front):
+        // entry u holds the square of u read as a signed W-bit number
+        wire logic [W-1:0] v = (A == 1) ? W'(q_eta[I*XETA_W +: XETA_W]) : W'(q_phi[I*XPHI_W +: XPHI_W]);
         wire logic [(2**W)*2*W-1:0] tab;
         for (genvar u = 0; u < 2**W; u++) begin : g_tab
-            assign tab[u*2*W +: 2*W] = (2*W)'(u*u);
+            localparam int SV = (u >= 2**(W-1)) ? u - 2**W : u;
+            assign tab[u*2*W +: 2*W] = (2*W)'(SV*SV);
         end
-        assign q_sq[t*SQ_W +: SQ_W] = SQ_W'(tab[m*2*W +: 2*W]);
+        assign q_sq[t*SQ_W +: SQ_W] = SQ_W'(tab[v*2*W +: 2*W]);
     end
 end
 
