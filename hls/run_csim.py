@@ -83,8 +83,13 @@ def check_export(export_dir: Path) -> Path:
     return export_dir
 
 
+def default_strategy(reuse: int) -> int:
+    """Distance strategy parameters.h picks for R (L1OT_STRATEGY): 1 = constant-matrix identity at R = 1."""
+    return 1 if int(reuse) == 1 else 0
+
+
 def build(export_dir: Path, reuse: int, out_dir: Path, cxx: str | None = None,
-          ap_dir: Path | None = None) -> tuple[Path, float]:
+          ap_dir: Path | None = None, strategy: int | None = None) -> tuple[Path, float]:
     """Compile kernel + testbench for one export and one R. Returns (binary, seconds).
 
     Raises RuntimeError with the compiler output on failure.
@@ -94,7 +99,8 @@ def build(export_dir: Path, reuse: int, out_dir: Path, cxx: str | None = None,
     out_dir.mkdir(parents=True, exist_ok=True)
     exe = out_dir / "l1ot_csim"
     cmd = [cxx, *CXXFLAGS, "-isystem", str(ap_dir), f"-I{FIRMWARE}", f"-I{export_dir}",
-           f"-DL1OT_REUSE={int(reuse)}", str(TB), str(FIRMWARE / "l1ot.cpp"), "-o", str(exe)]
+           f"-DL1OT_REUSE={int(reuse)}",
+           *([f"-DL1OT_STRATEGY={int(strategy)}"] if strategy is not None else []), str(TB), str(FIRMWARE / "l1ot.cpp"), "-o", str(exe)]
     t0 = time.monotonic()
     p = subprocess.run(cmd, capture_output=True, text=True)
     dt = time.monotonic() - t0
@@ -189,6 +195,9 @@ def main(argv=None) -> int:
                     help="simulate this export directory instead (no l1ot.artifacts call)")
     ap.add_argument("--report", type=Path, default=REPO / "reports" / "csim.json",
                     help="JSON report (default: reports/csim.json)")
+    ap.add_argument("--strategies", choices=("default", "both-r1", "both"), default="both-r1",
+                    help="distance strategies per R: parameters.h default only, both at R = 1 "
+                         "(default; constant-matrix identity and per-medoid squares), or both at every R")
     ap.add_argument("--max-print", type=int, default=3, help="mismatching events printed per run")
     args = ap.parse_args(argv)
 
@@ -212,13 +221,21 @@ def main(argv=None) -> int:
         k = read_k(ex)
         golden = ex / "golden.txt"
         n_vec, header = scan_golden(golden)
+        runs = []
         for r in args.reuse:
+            runs.append((r, default_strategy(r)))
+            if args.strategies == "both" or (args.strategies == "both-r1" and r == 1):
+                runs.append((r, 1 - default_strategy(r)))
+        for r, strat in runs:
             name = f"{ex.name}_r{r}" if ex.name == f"k{k}" else f"{ex.name}_k{k}_r{r}"
-            entry = {"K": k, "R": r, "vectors": n_vec, "mismatches": None, "golden": _show(golden)}
+            if strat != default_strategy(r):
+                name += f"_s{strat}"
+            entry = {"K": k, "R": r, "strategy": strat, "vectors": n_vec, "mismatches": None,
+                     "golden": _show(golden)}
             entry.update({key: header[key] for key in ("config_sha256", "model_sha256", "threshold")
                           if key in header})
             try:
-                exe, t_build = build(ex, r, build_dir / "csim" / name, cxx, ap_dir)
+                exe, t_build = build(ex, r, build_dir / "csim" / name, cxx, ap_dir, strategy=strat)
                 entry["compile_s"] = round(t_build, 1)
                 res = run_binary(exe, golden, args.max_print)
             except RuntimeError as exc:

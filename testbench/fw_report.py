@@ -6,7 +6,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CLOCK_MHZ = 480.0
-GOALS = {"ii_max": 12, "latency_ns": 50.0, "latency_ns_stretch": 25.0, "dsp_pct_k32": 2.0, "lut_pct_k32": 5.0}
+GOALS = {"ii_max": 12, "latency_ns": 50.0, "latency_ns_stretch": 25.0, "dsp_pct_k32": 2.0, "lut_pct_k32": 5.0,
+         # issue 18 (constant-matrix kernel l1ot_kernel_cm): Phase-2 and Run-3 goals
+         "cm_dsp_pct": 1.0, "cm_lut_pct": 3.0, "cm_latency_cycles": 24, "run3_latency_cycles": 2}
+#: target clock of a variant (MHz) and its part: Run-3 preset at the LHC bunch-crossing clock
+CLOCKS = {"run3": 40.0}
+PARTS = {"run3": "XC7VX690T"}
 
 
 def load(path=None) -> dict:
@@ -39,14 +44,16 @@ def configs(data: dict) -> list[dict]:
     rows = []
     keys = sorted(set(data.get("cosim", {})) | set(data.get("synth", {})),
                   key=lambda s: (-int(s.split("_")[0][1:]), int(s.split("_")[1][1:]), s))
-    period = 1000.0 / CLOCK_MHZ
     for key in keys:
         k, r = int(key.split("_")[0][1:]), int(key.split("_")[1][1:])
         c = data.get("cosim", {}).get(key, {})
         s = data.get("synth", {}).get(key, {})
         gs = c.get("golden_stream", {})
         variant = key.split("_")[2] if key.count("_") >= 2 else ""
-        row = {"config": key, "K": k, "REUSE": r, "variant": variant, "II_cycles": r}
+        clock = CLOCKS.get(variant, CLOCK_MHZ)
+        period = 1000.0 / clock
+        row = {"config": key, "K": k, "REUSE": r, "variant": variant, "II_cycles": r, "clock_mhz": clock,
+               "part": PARTS.get(variant, "XCVU13P")}
         if gs:
             lat = gs["latency_cycles"]   # measured (a list if it was not constant)
             vec = sum(c.get(t, {}).get("vectors", 0) for t in ("golden_stream", "random_gaps"))
@@ -66,19 +73,41 @@ def configs(data: dict) -> list[dict]:
                                                                     "reset_midstream", "overrun")
                                                         for m in c.get(t, {}).get("first_mismatches", [])][:5]}
         if s:
+            pct = s.get("pct_part", s.get("pct_VU13P"))
             row.update({"LUT": s["LUT"], "FF": s["FF"], "CARRY8_equiv": s["CARRY8_equiv"], "DSP48E2": s["DSP48E2"],
-                        "BRAM36": s["BRAM36_equiv"], "LUTRAM_SRL": s["LUTRAM_SRL"], "pct_VU13P": s["pct_VU13P"]})
+                        "BRAM36": s["BRAM36_equiv"], "LUTRAM_SRL": s["LUTRAM_SRL"], "pct_part": pct})
+            if "pct_VU13P" in s:
+                row["pct_VU13P"] = s["pct_VU13P"]
+            if "DSP48E1" in s:
+                row["DSP48E1"] = s["DSP48E1"]
+            if s.get("part"):
+                row["part"] = s["part"]
             if "timing" in s:
                 row["fmax_est_mhz"] = s["timing"]["fmax_est_mhz"]
                 row["worst_path_ns"] = s["timing"]["worst_path_ns"]
         if "fmax_est_mhz" in row and "latency_ns" in row:
-            f = min(CLOCK_MHZ, row["fmax_est_mhz"])
+            f = min(clock, row["fmax_est_mhz"])
             row["latency_ns_at_est_clock"] = round(row["latency_cycles"] * 1000.0 / f, 2)
         if gs:
             row["golden_source"] = c.get("_meta", {}).get("sample")
-        goals = {"II<=12": r <= GOALS["ii_max"]}
+        goals = {"II<=12": r <= GOALS["ii_max"]} if variant != "run3" else {"II=1 at 40 MHz": r == 1}
         if gs:
             goals["latency measured == declared (LATENCY)"] = row["latency_cycles"] == row["latency_declared"]
+        if variant == "run3":
+            if gs:
+                goals["latency<=2 cycles at 40 MHz (50 ns)"] = row["latency_cycles"] <= GOALS["run3_latency_cycles"]
+                goals["0 mismatches"] = row["mismatches"] == 0 and "cosim_failed" not in row
+            if "fmax_est_mhz" in row:
+                goals["Fmax_est>=40MHz"] = row["fmax_est_mhz"] >= clock
+            row["goals"] = goals
+            rows.append(row)
+            continue
+        if variant == "cm":
+            if gs:
+                goals["latency<=24 cycles"] = row["latency_cycles"] <= GOALS["cm_latency_cycles"]
+            if s:
+                goals["DSP<=1%"] = pct["DSP"] <= GOALS["cm_dsp_pct"]
+                goals["LUT<=3%"] = pct["LUT"] <= GOALS["cm_lut_pct"]
         if "latency_ns" in row:
             goals["latency<=50ns at 480 MHz"] = row["latency_ns"] <= GOALS["latency_ns"]
             goals["latency<=25ns at 480 MHz (stretch)"] = row["latency_ns"] <= GOALS["latency_ns_stretch"]
@@ -86,9 +115,9 @@ def configs(data: dict) -> list[dict]:
             goals["latency<=50ns at min(480 MHz, est. Fmax)"] = row["latency_ns_at_est_clock"] <= GOALS["latency_ns"]
         if gs:
             goals["0 mismatches"] = row["mismatches"] == 0 and "cosim_failed" not in row
-        if s and k == 32:
-            goals["DSP<=2%"] = s["pct_VU13P"]["DSP"] <= GOALS["dsp_pct_k32"]
-            goals["LUT<=5%"] = s["pct_VU13P"]["LUT"] <= GOALS["lut_pct_k32"]
+        if s and k == 32 and variant != "cm":
+            goals["DSP<=2%"] = pct["DSP"] <= GOALS["dsp_pct_k32"]
+            goals["LUT<=5%"] = pct["LUT"] <= GOALS["lut_pct_k32"]
         if "fmax_est_mhz" in row:
             goals["Fmax_est>=480MHz"] = row["fmax_est_mhz"] >= CLOCK_MHZ
         row["goals"] = goals
@@ -119,16 +148,20 @@ def markdown(data: dict) -> str:
          "`reports/firmware.json`.", ""]
     dev = data.get("device")
     L += ["## Configurations", "",
-          "| config | II | latency declared / measured (cycles) | latency (ns) | vectors compared | mismatches | LUT (%) | FF (%) | CARRY8 | DSP (%) | BRAM36 | LUTRAM/SRL | est. Fmax (MHz) |",
-          "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+          "| config | part | clock (MHz) | II | latency declared / measured (cycles) | latency (ns) at the clock | "
+          "est. latency (ns) at min(clock, est. Fmax) | vectors compared | mismatches | LUT (% of part) | FF (%) | "
+          "CARRY8 | DSP (%) | BRAM36 | LUTRAM/SRL | est. Fmax (MHz) |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in data.get("configs", []):
-        pct = r.get("pct_VU13P", {})
-        L.append(f"| K={r['K']} REUSE={r['REUSE']}{' ' + r['variant'] if r['variant'] else ''} | {r['II_cycles']} | "
+        pct = r.get("pct_part", r.get("pct_VU13P", {}))
+        L.append(f"| K={r['K']} REUSE={r['REUSE']}{' ' + r['variant'] if r['variant'] else ''} | {r.get('part', 'XCVU13P')} | "
+                 f"{_f(r.get('clock_mhz', CLOCK_MHZ), '{:g}')} | {r['II_cycles']} | "
                  f"{_f(r.get('latency_declared'))} / {_f(r.get('latency_cycles'))} | {_f(r.get('latency_ns'), '{:.1f}')} | "
+                 f"{_f(r.get('latency_ns_at_est_clock'), '{:.1f}')} | "
                  f"{_f(r.get('vectors_compared'))} | "
                  f"{_f(r.get('mismatches'))} | {_f(r.get('LUT'))} ({_f(pct.get('LUT'), '{:.2f}')}) | "
                  f"{_f(r.get('FF'))} ({_f(pct.get('FF'), '{:.2f}')}) | {_f(r.get('CARRY8_equiv'))} | "
-                 f"{_f(r.get('DSP48E2'))} ({_f(pct.get('DSP'), '{:.2f}')}) | {_f(r.get('BRAM36'))} | "
+                 f"{_f(r.get('DSP48E1') if r.get('DSP48E1') is not None else r.get('DSP48E2'))} ({_f(pct.get('DSP'), '{:.2f}')}) | {_f(r.get('BRAM36'))} | "
                  f"{_f(r.get('LUTRAM_SRL'))} | {_f(r.get('fmax_est_mhz'))} |")
     srcs = sorted({str(r.get("golden_source")) for r in data.get("configs", []) if r.get("golden_source")})
     failed = [r for r in data.get("configs", []) if "cosim_failed" in r]

@@ -116,6 +116,44 @@ def export_dir(k: int) -> Path:
     return Path(paths["export_dir"]).resolve()
 
 
+#: input-format presets with their own export (trained model of K medoids, calibrated
+#: and exported under the preset's precision config): name -> config
+PRESETS = {"run3": REPO / "model" / "l1ot" / "kernel" / "configs" / "kernel_run3.json"}
+
+
+def preset_export(k: int, preset: str) -> Path:
+    """Export folder ``BUILD/export/k<K>_<preset>`` for a precision-config preset.
+
+    The K-medoid model of :func:`export_dir` is copied to ``BUILD/model_k<K>_<preset>.h5``,
+    calibrated under the preset's config (same background efficiency as the default
+    model) and exported with ``l1ot export`` (golden vectors of the Python fixed model
+    under that config). Redone when the model, config, sample or generator sources change.
+    """
+    import json
+    import shutil
+
+    from l1ot import artifacts
+    from l1ot.commands.calibrate import calibrate
+    from l1ot.commands.export import export
+    from l1ot.kernel import fixed
+
+    config = PRESETS[preset]
+    data, build, _label = sample_source()
+    base = artifacts.ensure(k=k, build=str(build), data=str(data), verbose=False)
+    cfg = fixed.KernelConfig.load(config)
+    out = build / "export" / f"k{k}_{preset}"
+    stamp = artifacts._stamp(cfg, Path(base["model"]), data)
+    sp = out / "stamp.json"
+    if sp.is_file() and json.loads(sp.read_text()) == stamp and (out / "golden.txt").is_file():
+        return out.resolve()
+    model = build / f"model_k{k}_{preset}.h5"
+    shutil.copyfile(base["model"], model)
+    calibrate(str(model), artifacts.DEFAULT_BKG_EFF, str(data / "background_for_training.h5"), str(config))
+    export(str(config), str(model), str(out), data_dir=str(data))
+    sp.write_text(json.dumps(stamp, indent=1) + "\n")
+    return out.resolve()
+
+
 def read_golden(path):
     """Golden vectors (``l1ot.export.golden.read_golden``) -> (words (N, 19) uint64, score, idx, trig)."""
     from l1ot.export.golden import read_golden as _rg

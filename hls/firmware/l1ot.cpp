@@ -6,5 +6,5 @@ void l1ot_score(const obj_word_t in[N_OBJ], score_t &score, idx_t &idx, bool &tr
     #pragma HLS INTERFACE ap_vld port=in,score,idx,trig
     #pragma HLS PIPELINE II=config_l1ot::reuse_factor
 
-    l1ot::score_event<config_l1ot>(in, score, idx, trig, medoid_pt, medoid_eta, medoid_phi);
+    l1ot::score_event<config_l1ot>(in, score, idx, trig, medoid_pt, medoid_eta, medoid_phi, medoid_sq);
 }

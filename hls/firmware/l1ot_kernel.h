@@ -13,6 +13,15 @@
 //   e  score       min(D_min >> score_shift, 2^score_bits - 1)
 //   f  trigger     score >= threshold
 //
+// Distance strategy CONFIG_T::strategy (parameters.h, -DL1OT_STRATEGY):
+//   0  per-medoid squares: D_m = sum (x - c_m)^2, as listed above;
+//   1  constant-matrix identity (the RTL l1ot_kernel_cm): D_m = sum x^2 + E_m with
+//      E_m = sum c_m^2 - 2 <x, c_m>. sum x^2 is computed once (3 N_OBJ squares),
+//      E_m is a constant matrix (the ROM) times x plus a constant (medoid_sq), so
+//      its products are by constants (shift-add in fabric after unrolling, the
+//      HLS counterpart of the da4ml graph). argmin over E_m equals argmin over
+//      D_m (same tie rule: first minimum); exact in integers, bit-identical.
+//
 // Reuse factor R = CONFIG_T::reuse_factor (hls4ml convention): the K medoid
 // distances are computed n_parallel = ceil(K/R) at a time over R steps and the
 // top function is pipelined with II = R. R = 1 is fully parallel, II = 1.
@@ -195,6 +204,89 @@ MedoidStep:
 }
 
 // ---------------------------------------------------------------------------
+// Strategy 1, stage c: sum x^2 (once per event) and E_m = sum c_m^2 - 2 <x, c_m>.
+// ---------------------------------------------------------------------------
+template <class CONFIG_T> typename CONFIG_T::dist_t sum_squares(const work_obj<CONFIG_T> x[CONFIG_T::n_obj]) {
+    #pragma HLS INLINE
+    typedef typename CONFIG_T::dist_t dist_t;
+    dist_t terms[3 * CONFIG_T::n_obj];
+    #pragma HLS ARRAY_PARTITION variable=terms complete
+SumSqObj:
+    for (unsigned i = 0; i < CONFIG_T::n_obj; i++) {
+        #pragma HLS UNROLL
+        terms[3 * i + 0] = typename CONFIG_T::sq_t(typename CONFIG_T::diff_t(x[i].pt) * typename CONFIG_T::diff_t(x[i].pt));
+        terms[3 * i + 1] = typename CONFIG_T::sq_t(typename CONFIG_T::diff_t(x[i].eta) * typename CONFIG_T::diff_t(x[i].eta));
+        terms[3 * i + 2] = typename CONFIG_T::sq_t(typename CONFIG_T::diff_t(x[i].phi) * typename CONFIG_T::diff_t(x[i].phi));
+    }
+    Op_add<dist_t> add;
+    return reduce<dist_t, 3 * CONFIG_T::n_obj, Op_add<dist_t> >(terms, add);
+}
+
+template <class CONFIG_T>
+typename CONFIG_T::cm_t medoid_cm(const work_obj<CONFIG_T> x[CONFIG_T::n_obj],
+                                  const typename CONFIG_T::rom_t rom_pt[CONFIG_T::n_obj],
+                                  const typename CONFIG_T::rom_t rom_eta[CONFIG_T::n_obj],
+                                  const typename CONFIG_T::rom_t rom_phi[CONFIG_T::n_obj], long long rom_sq) {
+    #pragma HLS INLINE
+    typedef typename CONFIG_T::prod_t prod_t;
+    typedef typename CONFIG_T::cm_t cm_t;
+    cm_t terms[3 * CONFIG_T::n_obj];
+    #pragma HLS ARRAY_PARTITION variable=terms complete
+CmObj:
+    for (unsigned i = 0; i < CONFIG_T::n_obj; i++) {
+        #pragma HLS UNROLL
+        // x times a ROM constant: a constant multiplication after unrolling
+        terms[3 * i + 0] = prod_t(x[i].pt) * prod_t(typename CONFIG_T::xpt_t(rom_pt[i]));
+        terms[3 * i + 1] = prod_t(x[i].eta) * prod_t(typename CONFIG_T::xeta_t(rom_eta[i]));
+        terms[3 * i + 2] = prod_t(x[i].phi) * prod_t(typename CONFIG_T::xphi_t(rom_phi[i]));
+    }
+    Op_add<cm_t> add;
+    const cm_t dot = reduce<cm_t, 3 * CONFIG_T::n_obj, Op_add<cm_t> >(terms, add);
+    return cm_t(rom_sq) - cm_t(dot << 1);
+}
+
+// Strategy 1, stages c + d: argmin over E_m (ties to the lowest index), D = sum x^2 + E_min.
+template <class CONFIG_T>
+dist_idx<typename CONFIG_T::dist_t, typename CONFIG_T::idx_t>
+nearest_medoid_cm(const work_obj<CONFIG_T> x[CONFIG_T::n_obj],
+                  const typename CONFIG_T::rom_t rom_pt[CONFIG_T::n_medoid][CONFIG_T::n_obj],
+                  const typename CONFIG_T::rom_t rom_eta[CONFIG_T::n_medoid][CONFIG_T::n_obj],
+                  const typename CONFIG_T::rom_t rom_phi[CONFIG_T::n_medoid][CONFIG_T::n_obj],
+                  const long long rom_sq[CONFIG_T::n_medoid]) {
+    #pragma HLS INLINE
+    typedef dist_idx<typename CONFIG_T::cm_t, typename CONFIG_T::idx_t> cand_t;
+    const unsigned P = CONFIG_T::n_parallel;
+    Op_argmin<cand_t> op;
+    cand_t best;
+    best.dist = 0;
+    best.idx = 0;
+    best.valid = false;
+    const typename CONFIG_T::dist_t sx = sum_squares<CONFIG_T>(x);
+CmStep:
+    for (unsigned r = 0; r < CONFIG_T::reuse_factor; r++) {
+        cand_t cand[CONFIG_T::n_parallel];
+        #pragma HLS ARRAY_PARTITION variable=cand complete
+    CmPar:
+        for (unsigned p = 0; p < P; p++) {
+            #pragma HLS UNROLL
+            const unsigned m = r * P + p;
+            const bool live = m < CONFIG_T::n_medoid;   // padding slots (m >= K) never win
+            cand[p].idx = m;
+            cand[p].dist = live ? medoid_cm<CONFIG_T>(x, rom_pt[m], rom_eta[m], rom_phi[m], rom_sq[m])
+                                : typename CONFIG_T::cm_t(0);
+            cand[p].valid = live;
+        }
+        const cand_t step_best = reduce<cand_t, CONFIG_T::n_parallel, Op_argmin<cand_t> >(cand, op);
+        best = op(best, step_best);   // earlier steps hold lower indices
+    }
+    dist_idx<typename CONFIG_T::dist_t, typename CONFIG_T::idx_t> out;
+    out.dist = typename CONFIG_T::dist_t(typename CONFIG_T::cm_t(sx) + best.dist);   // exact: 0 <= D <= d_max
+    out.idx = best.idx;
+    out.valid = best.valid;
+    return out;
+}
+
+// ---------------------------------------------------------------------------
 // Stages e + f: output score (truncating shift, saturation) and trigger bit
 // (always 0 when the model carries no threshold).
 // ---------------------------------------------------------------------------
@@ -221,7 +313,8 @@ void score_event(const typename CONFIG_T::word_t in[CONFIG_T::n_obj], typename C
                  typename CONFIG_T::idx_t &idx, bool &trig,
                  const typename CONFIG_T::rom_t rom_pt[CONFIG_T::n_medoid][CONFIG_T::n_obj],
                  const typename CONFIG_T::rom_t rom_eta[CONFIG_T::n_medoid][CONFIG_T::n_obj],
-                 const typename CONFIG_T::rom_t rom_phi[CONFIG_T::n_medoid][CONFIG_T::n_obj]) {
+                 const typename CONFIG_T::rom_t rom_phi[CONFIG_T::n_medoid][CONFIG_T::n_obj],
+                 const long long rom_sq[CONFIG_T::n_medoid]) {
     #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
     // R > 1: the multipliers are shared over the R steps (hls4ml multiplier_limit)
     #pragma HLS ALLOCATION operation instances=mul limit=CONFIG_T::multiplier_limit
@@ -234,7 +327,8 @@ void score_event(const typename CONFIG_T::word_t in[CONFIG_T::n_obj], typename C
     to_working<CONFIG_T>(raw, x);
     sort_objects<CONFIG_T>(x);
     const dist_idx<typename CONFIG_T::dist_t, typename CONFIG_T::idx_t> best =
-        nearest_medoid<CONFIG_T>(x, rom_pt, rom_eta, rom_phi);
+        CONFIG_T::strategy == 1 ? nearest_medoid_cm<CONFIG_T>(x, rom_pt, rom_eta, rom_phi, rom_sq)
+                                : nearest_medoid<CONFIG_T>(x, rom_pt, rom_eta, rom_phi);
     idx = best.idx;
     score_and_trigger<CONFIG_T>(best.dist, score, trig);
 #ifndef __SYNTHESIS__

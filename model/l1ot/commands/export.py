@@ -6,6 +6,8 @@ calibrated model file, and writes into ``--out``:
 * ``golden.txt``          golden vectors (docs/kernel.md), >= 10,000 events;
 * ``parameters.h``        via ``l1ot.export.hls.write_parameters_h``;
 * ``l1ot_params_pkg.sv``  via ``l1ot.export.sv.write_package``;
+* ``l1ot_cmvm.sv``        via ``l1ot.export.cmvm.write_verilog`` (da4ml shift-add graph of the
+                          constant-matrix distance block of ``l1ot_kernel_cm``);
 * ``export.json``         derived constants, hashes, category counts.
 """
 from __future__ import annotations
@@ -33,7 +35,8 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
     from ..kernel import fixed
     from ..ot import linot
 
-    names = ("golden.txt", "parameters.h", "l1ot_params_pkg.sv", "export.json")
+    names = ("golden.txt", "parameters.h", "l1ot_params_pkg.sv", "l1ot_cmvm.sv", "l1ot_cmvm_comb.sv",
+             "export.json")
     sample_files = sorted(glob.glob(os.path.join(data_dir, "*.h5")))
     outputs.check(outputs=[os.path.join(out, n) for n in names] if os.path.isdir(out) else (),
                   inputs=[config, model_path, data_dir] + sample_files, folders=[out])
@@ -72,6 +75,18 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
                               (sv.write_package, "l1ot_params_pkg.sv", "sv_package")):
             fn(cfg, model, rom, tx.file(out / name))
             summary["files"][key] = str(out / name)
+        try:
+            import da4ml  # noqa: F401
+            from ..export import cmvm
+        except ImportError as exc:  # da4ml missing: the l1ot_kernel_cm RTL cannot be built
+            summary["missing"].append(f"l1ot_cmvm.sv not written ({exc}; pip install da4ml)")
+        else:
+            summary["cmvm"] = cmvm.write_verilog(cfg, model, rom, tx.file(out / "l1ot_cmvm.sv"))
+            summary["files"]["cmvm_sv"] = str(out / "l1ot_cmvm.sv")
+            # the same graph as one combinational block (Run-3 two-cycle preset of l1ot_kernel_cm)
+            summary["cmvm_comb"] = cmvm.write_verilog(cfg, model, rom, tx.file(out / "l1ot_cmvm_comb.sv"),
+                                                      latency_cutoff=None)
+            summary["files"]["cmvm_comb_sv"] = str(out / "l1ot_cmvm_comb.sv")
         Path(tx.file(out / "export.json")).write_text(json.dumps(summary, indent=1, default=str) + "\n")
     return summary
 

@@ -417,6 +417,80 @@ def find_dmin_window(cfg, rom, d_lo, d_hi, rng, targets, inv=None, tries=60):
     return out
 
 
+def find_dmin_window_scan(cfg, rom, d_lo, d_hi, rng, targets, inv=None, tries=40):
+    """Second construction for :func:`find_dmin_window` (used when it finds nothing, e.g.
+    coarse pT grids such as the Run-3 preset's even working pT).
+
+    Walks from a medoid ``a`` towards a far input ``b`` (:func:`max_distance_inputs`):
+    ``x(s) = a + s (b - a)`` with every coordinate snapped to its reachable grid (the pT
+    stay non-increasing: both ends are sorted and the snapping is monotone). Bisection on
+    ``s`` gives the largest ``D_min`` not above the target; then single grid steps of
+    the angles away from the nearest medoid raise ``D_min`` into ``[d_lo, d_hi]``.
+    Every candidate is checked with :func:`l1ot.kernel.fixed.run`.
+    """
+    rom = np.asarray(rom, dtype=np.int64)
+    inv = inv or _inverse_maps(cfg)
+    K, n = rom.shape[0], cfg.n_obj
+    grids = [np.array(sorted(inv[a]), dtype=np.int64) for a in fixed.AXES]
+    far, _ = max_distance_inputs(cfg, rom, inv)
+
+    def snap(v, g):
+        i = np.clip(np.searchsorted(g, v), 1, len(g) - 1)
+        return np.where(np.abs(g[i - 1] - v) <= np.abs(g[i] - v), g[i - 1], g[i])
+
+    def point(a, b, t):
+        y = a + t * (b - a)
+        return np.stack([snap(np.round(y[:, c]).astype(np.int64), grids[c]) for c in range(3)], axis=1)
+
+    out = []
+    for target in targets:
+        for _ in range(tries):
+            a = rom[int(rng.integers(K))].astype(np.float64)
+            b = far[int(rng.integers(K))].astype(np.float64)
+            if _dmin_of(point(a, b, 1.0), rom)[0] < target:
+                continue
+            t0, t1 = 0.0, 1.0
+            for _ in range(40):
+                tm = 0.5 * (t0 + t1)
+                if _dmin_of(point(a, b, tm), rom)[0] <= target:
+                    t0 = tm
+                else:
+                    t1 = tm
+            x = point(a, b, t0)
+            dmin, d = _dmin_of(x, rom)
+            for _ in range(4 * n):
+                if dmin >= d_lo:
+                    break
+                m = int(np.argmin(d))
+                best = None
+                for i in rng.permutation(n):
+                    for c in (1, 2):
+                        g = grids[c]
+                        j = int(np.searchsorted(g, x[i, c]))
+                        for jj in (j - 1, j + 1):
+                            if not 0 <= jj < len(g):
+                                continue
+                            y = x.copy()
+                            y[i, c] = g[jj]
+                            dm, dd = _dmin_of(y, rom)
+                            if dmin < dm <= d_hi and abs(int(g[jj]) - int(rom[m, i, c])) > abs(int(x[i, c]) - int(rom[m, i, c])):
+                                if best is None or dm > best[0]:
+                                    best = (dm, dd, y)
+                if best is None:
+                    break
+                dmin, d, x = best
+            if not d_lo <= dmin <= d_hi:
+                continue
+            w = words_from_x(x, cfg, inv)
+            if w is None:
+                continue
+            dk, _ = _checked(w, rom, cfg)
+            if d_lo <= int(dk.min()) <= d_hi:
+                out.append(w)
+                break
+    return out
+
+
 def _tie_groups(rom, n_way, max_groups=400):
     """Groups of ``n_way`` medoids, closest first (sum of pairwise squared distances)."""
     K = rom.shape[0]
@@ -709,6 +783,13 @@ def boundary_events(cfg, rom, threshold, n_total=10_000, seed=2024):
         d_hi = min(d_hi, d_reach)
         mids = rng.integers(d_lo, d_hi + 1, max(0, n_vec - 2)).tolist()
         got = find_dmin_window(cfg, rom, d_lo, d_hi, rng, [d_lo, d_hi] + mids, inv=inv)
+        if not got:
+            got = find_dmin_window_scan(cfg, rom, d_lo, d_hi, rng, [d_lo, d_hi] + mids, inv=inv)
+        # the same window reached from random medoids (the first construction favours the
+        # medoid with the largest leading pT): the window edges with other nearest medoids
+        got += find_dmin_window_scan(cfg, rom, d_lo, d_hi, rng, [d_lo, d_hi], inv=inv, tries=12)
+        for edge in (d_lo, d_hi):   # exactly on the edges, from random medoids
+            got += find_dmin_window_scan(cfg, rom, edge, edge, rng, [edge, edge], inv=inv, tries=12)
         need(len(got) > 0, cat, f"no input with D_min in [{d_lo}, {d_hi}] found (score {s})")
         add(got, cat)
 

@@ -154,6 +154,11 @@ def derive(cfg, k: int) -> dict:
     if (1 << d["idx_bits"]) < k:
         raise ConfigError(f"idx_bits={d['idx_bits']} cannot index {k} medoids")
     d["reuse_factor"] = int(getattr(cfg, "reuse_factor", 1) or 1)
+    # constant-matrix identity D = sum x^2 + (sum c^2 - 2 <x, c>): |<x, c>| <= d_max and
+    # 0 <= sum c^2 <= d_max, so sum c^2 - 2 <x, c> and 2 <x, c> lie in [-3 d_max, 3 d_max]
+    d["cm_bits"] = _signed_bits(-3 * d_max, 3 * d_max)   # headroom for 2 <x, c> before the subtraction
+    d["prod_bits"] = max(_signed_bits(min(c), max(c)) for c in
+                         ([xmin[a] * xmin[a], xmin[a] * xmax[a], xmax[a] * xmax[a]] for a in AXES))
     d["work_frac_bits"] = int(cfg.work_frac_bits)
     return d
 
@@ -266,6 +271,9 @@ def parameters_h(cfg, model, rom, threshold: int | None = None) -> str:
     w("#ifndef L1OT_REUSE")
     w(f"#define L1OT_REUSE {d['reuse_factor']}")
     w("#endif")
+    w("#ifndef L1OT_STRATEGY")
+    w("#define L1OT_STRATEGY ((L1OT_REUSE) == 1 ? 1 : 0)")
+    w("#endif")
     w("")
     w(f"static const unsigned N_OBJ = {d['n_obj']};     // object slots per event")
     w(f"static const unsigned N_MEDOID = {k};  // medoids K")
@@ -297,6 +305,10 @@ def parameters_h(cfg, model, rom, threshold: int | None = None) -> str:
         (f"ap_uint<{d['score_bits']}>", "score_t", f"score = min(D_min >> {d['score_shift']}, "
          f"{d['score_max']}), LSB 2^{d['score_shift'] - 2 * f} metric units^2"),
         (f"ap_uint<{d['idx_bits']}>", "idx_t", "index of the nearest medoid, LSB 1"),
+        (f"ap_int<{d['prod_bits']}>", "prod_t", f"product x * c of one coordinate with a ROM constant, "
+         f"LSB 2^{-2 * f} metric units^2"),
+        (f"ap_int<{d['cm_bits']}>", "cm_t", f"sum c^2 - 2 <x, c> (constant-matrix identity), "
+         f"LSB 2^{-2 * f} metric units^2"),
         (rom_native, "rom_t", "medoid ROM element (holds x*_t values)"),
     ]
     width = max(len(f"typedef {t} {n};") for t, n, _ in types)
@@ -313,6 +325,10 @@ def parameters_h(cfg, model, rom, threshold: int | None = None) -> str:
     w("    static const unsigned reuse_factor = L1OT_REUSE;")
     w("    static const unsigned n_parallel = L1OT_DIV_ROUNDUP(n_medoid, reuse_factor); // distances per step")
     w("    static const unsigned multiplier_limit = (n_parallel + 1) * 3 * n_obj; // squares + scaling")
+    w("    // distance strategy: 1 = constant-matrix identity sum x^2 + (sum c^2 - 2 <x, c>) with the")
+    w("    // products by ROM constants (shift-add, no DSP; the RTL l1ot_kernel_cm), 0 = per-medoid")
+    w("    // squares (x - c)^2; -DL1OT_STRATEGY=<0|1>, default 1 for R = 1 and 0 otherwise")
+    w("    static const unsigned strategy = L1OT_STRATEGY;")
     for a in AXES:
         w(f"    static const unsigned {a}_bits = {d[f'{a}_bits']}; // input {a} width")
     for a in AXES:
@@ -328,7 +344,7 @@ def parameters_h(cfg, model, rom, threshold: int | None = None) -> str:
     w("    typedef ::obj_word_t word_t;")
     w("    typedef ::sort_key_t key_t;")
     for t in ("raw_pt_t", "raw_eta_t", "raw_phi_t", "pt_prod_t", "eta_prod_t", "phi_prod_t",
-              "xpt_t", "xeta_t", "xphi_t", "tag_t", "rom_t", "diff_t", "sq_t", "dist_t", "score_t", "idx_t"):
+              "xpt_t", "xeta_t", "xphi_t", "tag_t", "rom_t", "diff_t", "sq_t", "dist_t", "score_t", "idx_t", "prod_t", "cm_t"):
         w(f"    typedef ::{t} {t};")
     w(f"    typedef sorter_{net.name} sorter;")
     w("};")
@@ -340,6 +356,10 @@ def parameters_h(cfg, model, rom, threshold: int | None = None) -> str:
     for ai, a in enumerate(AXES):
         w(_rom_array("rom_t", f"medoid_{a}", rom[:, :, ai],
                      f"medoid {a}: x{a}_t values, working LSB 2^-{f} {_AXIS_UNIT[a]}, sorted order"))
+    r = np.asarray(rom, dtype=np.int64)
+    sq = (r * r).sum(axis=(1, 2))
+    w("// sum of squares of each medoid (constant term of the identity), working LSB^2")
+    w(f"static const long long medoid_sq[N_MEDOID] = {{{', '.join(f'{int(v)}LL' for v in sq)}}};")
     w("")
     w("#endif")
     return "\n".join(P) + "\n"
