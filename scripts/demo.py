@@ -72,13 +72,22 @@ def python_bitexact(build, data, ks):
     return n, bad
 
 
+def _rtl_config(text: str) -> tuple[int, int, str]:
+    """``"32:1:cm"`` -> (32, 1, "cm"); ``"32:4"`` -> (32, 4, "")."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts[:2]):
+        raise SystemExit(f"demo: error: --rtl-config {text!r}: expected K:REUSE or K:REUSE:variant")
+    return int(parts[0]), int(parts[1]), (parts[2] if len(parts) == 3 else "")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build")
     ap.add_argument("--data", default="data")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--rtl-config", default="32:4",
-                    help="K:REUSE of the RTL configuration co-simulated and synthesized (default 32:4; "
+    ap.add_argument("--rtl-config", default="32:1:cm",
+                    help="K:REUSE[:variant] of the RTL configuration co-simulated and synthesized (default "
+                         "32:1:cm, the constant-matrix kernel; e.g. 32:4 for l1ot_kernel; "
                          "`make cosim` / `make synth` run all of them)")
     ap.add_argument("--skip", default="", help="comma list of steps to skip: eval,csim,cosim,synth")
     args = ap.parse_args(argv)
@@ -100,13 +109,16 @@ def main(argv=None):
     if "csim" not in skip:
         step("4/6 HLS C simulation (g++, open ap_types headers)",
              [py, "hls/run_csim.py", "--build", args.build, "--k", "32", "--k", "8"], log)
-    k, r = args.rtl_config.split(":")
+    k, r, var = _rtl_config(args.rtl_config)
+    name = f"K={k} REUSE={r}" + (f" {var}" if var else "")
     if "cosim" not in skip:
-        step(f"5/6 RTL co-simulation (cocotb + Verilator), K={k} REUSE={r}",
-             [py, "testbench/run_cosim.py", "--build", args.build, "-k", f"test_kernel and k{k}-r{r}]"], log)
+        step(f"5/6 RTL co-simulation (cocotb + Verilator), {name}",
+             [py, "testbench/run_cosim.py", "--build", args.build, "-k",
+              f"test_kernel and k{k}-r{r}" + (f"-{var}]" if var else "]")], log)
     if "synth" not in skip:
-        step(f"6/6 Yosys resource estimate, K={k} REUSE={r}",
-             [py, "firmware/synth/run_yosys.py", "--build", args.build, "--configs", f"{k}:{r}"], log)
+        step(f"6/6 Yosys resource estimate, {name}",
+             [py, "firmware/synth/run_yosys.py", "--build", args.build, "--configs",
+              f"{k}:{r}" + (f":{var}" if var else "")], log)
 
     summary = render(args, log, time.perf_counter() - t_start)
     print("\n" + summary)
@@ -152,23 +164,26 @@ def render(args, log, seconds):
                  f"{sum(r['mismatches'] for r in runs)} |")
     else:
         L.append("| HLS csim (g++) | – | – | no reports/csim.json |")
-    k, r = (int(v) for v in args.rtl_config.split(":"))
+    k, r, var = _rtl_config(args.rtl_config)
+    name = f"K={k} REUSE={r}" + (f" {var}" if var else "")
     rows = [c for c in fw.get("configs", []) if isinstance(c, dict)]
-    mine = [c for c in rows if c.get("K") == k and c.get("REUSE") == r and not c.get("variant")]
+    mine = [c for c in rows if c.get("K") == k and c.get("REUSE") == r and (c.get("variant") or "") == var]
     if mine:
         c = mine[0]
-        L.append(f"| RTL cosim (Verilator) | K={k} REUSE={r} | {c.get('vectors_compared')} | {c.get('mismatches')} |")
+        L.append(f"| RTL cosim (Verilator) | {name} | {c.get('vectors_compared')} | {c.get('mismatches')} |")
     else:
-        L.append(f"| RTL cosim (Verilator) | K={k} REUSE={r} | – | no entry in reports/firmware.json |")
-    L += ["", f"## Firmware (RTL, K={k} REUSE={r}, 480 MHz target; all configurations in reports/firmware.md)", ""]
+        L.append(f"| RTL cosim (Verilator) | {name} | – | no entry in reports/firmware.json |")
+    L += ["", f"## Firmware (RTL, {name}, 480 MHz target; estimates from Yosys and the delay model of "
+          "docs/firmware.md; all configurations in reports/firmware.md)", ""]
     if mine:
         c = mine[0]
         pct = c.get("pct_VU13P", {})
-        L += ["| latency (cycles / ns) | II | LUT (% VU13P) | FF | DSP48E2 (%) | CARRY8 | est. Fmax (MHz) |",
-              "|---|---|---|---|---|---|---|",
+        L += ["| latency (cycles / ns) | II | LUT (% VU13P) | FF | DSP48E2 (%) | CARRY8 | est. Fmax (MHz) "
+              "| est. latency at min(480 MHz, est. Fmax) (ns) |",
+              "|---|---|---|---|---|---|---|---|",
               f"| {c.get('latency_cycles')} / {c.get('latency_ns')} | {c.get('II_cycles')} | {c.get('LUT')} "
               f"({pct.get('LUT', float('nan')):.2f}) | {c.get('FF')} | {c.get('DSP48E2')} ({pct.get('DSP', float('nan')):.2f}) "
-              f"| {c.get('CARRY8_equiv')} | {c.get('fmax_est_mhz')} |"]
+              f"| {c.get('CARRY8_equiv')} | {c.get('fmax_est_mhz')} | {c.get('latency_ns_at_est_clock', '–')} |"]
         goals = c.get("goals", {})
         if goals:
             L += ["", "Goals: " + ", ".join(f"{g} {'met' if ok else 'NOT met'}" for g, ok in goals.items())]
