@@ -33,6 +33,7 @@ import os
 
 import numpy as np
 
+from ..ot import distcache
 from .representation import wrap
 
 WEIGHTINGS = ("pt", "uniform", "jet1")
@@ -212,31 +213,8 @@ def _run(fn, data, extra_args, n, engine, n_tasks, desc, tail):
 
 
 def _cached(path_key, cache_dir, compute):
-    path = None
-    if cache_dir:
-        path = os.path.join(cache_dir, f"multiscale_{path_key}.h5")
-        if os.path.exists(path):
-            import h5py
-
-            try:
-                with h5py.File(path, "r") as f:
-                    d = f["d"][()]
-                STATS["hits"] += 1
-                return d
-            except (OSError, KeyError):
-                pass
-    STATS["misses"] += 1
-    d = compute()
-    if path:
-        import h5py
-
-        os.makedirs(cache_dir, exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with h5py.File(tmp, "w") as f:
-            f.create_dataset("d", data=d)
-            f.attrs["format"] = FORMAT
-        os.replace(tmp, path)
-    return d
+    path = os.path.join(cache_dir, f"multiscale_{path_key}.h5") if cache_dir else None
+    return distcache.cached_matrix(path, compute, attrs={"format": FORMAT}, stats=STATS)
 
 
 def matrices(data, scan=SCAN, *, engine=None, n_tasks: int = 16, cache_dir: str | None = CACHE_DIR):

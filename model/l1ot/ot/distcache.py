@@ -288,30 +288,45 @@ def distance_matrix(a: np.ndarray, b: np.ndarray | None = None, *, distance: str
     if cache_dir:
         key = cache_key(a, b, distance=distance, space=space, solver=solver, weights=weights)
         path = os.path.join(cache_dir, f"w2_{key}.h5")
-        if os.path.exists(path):
-            import h5py
+    return cached_matrix(
+        path, lambda: _compute(a, b, distance, space, solver, weights, n_jobs, progress, desc),
+        shape=(a.shape[0], (a if b is None else b).shape[0]),
+        attrs={"distance": distance, "space": space, "solver": solver})
 
-            try:
-                with h5py.File(path, "r") as f:
-                    d = f["d"][()]
-                if d.shape == (a.shape[0], (a if b is None else b).shape[0]):
-                    STATS["hits"] += 1
-                    return d
-            except (OSError, KeyError):
-                pass  # unreadable cache entry: recompute and overwrite
-    STATS["misses"] += 1
-    d = _compute(a, b, distance, space, solver, weights, n_jobs, progress, desc)
+
+def cached_matrix(path: str | None, compute, *, shape: tuple | None = None, attrs: dict | None = None,
+                  stats: dict | None = None) -> np.ndarray:
+    """The array stored in the HDF5 file ``path`` (dataset ``d``), or ``compute()`` written there.
+
+    ``path`` None disables the cache. A stored array of another ``shape`` (when given) or an
+    unreadable file is recomputed and overwritten. The file is written to a temporary name and
+    renamed, so a reader never sees a partial matrix. ``stats`` (default :data:`STATS`) counts
+    hits and misses.
+    """
+    stats = STATS if stats is None else stats
+    if path and os.path.exists(path):
+        import h5py
+
+        try:
+            with h5py.File(path, "r") as f:
+                d = f["d"][()]
+            if shape is None or d.shape == tuple(shape):
+                stats["hits"] += 1
+                return d
+        except (OSError, KeyError):
+            pass  # unreadable cache entry: recompute and overwrite
+    stats["misses"] += 1
+    d = compute()
     if path:
         import h5py
 
-        os.makedirs(cache_dir, exist_ok=True)
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
         with h5py.File(tmp, "w") as f:
             f.create_dataset("d", data=d)
             f.attrs["format"] = FORMAT
-            f.attrs["distance"] = distance
-            f.attrs["space"] = space
-            f.attrs["solver"] = solver
+            for k, v in (attrs or {}).items():
+                f.attrs[k] = v
         os.replace(tmp, path)
     return d
 
