@@ -215,7 +215,7 @@ def _prefilter_check(name, n_parton, seed):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name,n", [("qcd", 150), ("wjets", 400), ("hToTauTau", 400)])
+@pytest.mark.parametrize("name,n", [("qcd", 800), ("wjets", 400), ("hToTauTau", 400)])
 def test_prefilter_never_rejects_a_selected_event(name, n):
     n_sel, n_lost, _ = _prefilter_check(name, n, 99)
     assert n_sel > 10

@@ -130,14 +130,9 @@ def run_chunk(process: str, seed: int, n_accept: int, max_generated: int | None 
     Returns (events, stats): ``events`` a list of float32 arrays (m, 4) with columns
     pT/GeV, y, phi, jet index (0..3 at R_BENCH); ``stats`` counts and timing.
     """
-    import pythia8mc
+    from ..sim.generate import pythia_from
 
-    py = pythia8mc.Pythia("", False)
-    for s in settings(process, seed):
-        if not py.readString(s):
-            raise RuntimeError(f"Pythia rejected setting {s!r} for {process}")
-    if not py.init():
-        raise RuntimeError(f"Pythia initialisation failed for {process}")
+    py = pythia_from(settings(process, seed), process)
     out, n_gen, n_fail, t0 = [], 0, 0, time.time()
     while len(out) < n_accept and (max_generated is None or n_gen < max_generated):
         if not py.next():

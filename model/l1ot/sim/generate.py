@@ -31,16 +31,22 @@ def pileup_seed(seed: int) -> int:
 
 def make_minbias(seed: int):
     """Initialised ``pythia8mc.Pythia`` generating inelastic (SoftQCD) pp events at 13 TeV."""
-    import pythia8mc
-
     from .processes import COMMON
 
+    return pythia_from(COMMON + MINBIAS + ["Random:setSeed = on", f"Random:seed = {int(seed)}"],
+                       "the minimum-bias events")
+
+
+def pythia_from(settings, what: str):
+    """Initialised ``pythia8mc.Pythia`` from a list of setting strings; ``what`` names it in errors."""
+    import pythia8mc
+
     py = pythia8mc.Pythia("", False)
-    for s in COMMON + MINBIAS + ["Random:setSeed = on", f"Random:seed = {int(seed)}"]:
+    for s in settings:
         if not py.readString(s):
-            raise RuntimeError(f"Pythia rejected minimum-bias setting {s!r}")
+            raise RuntimeError(f"Pythia rejected setting {s!r} for {what}")
     if not py.init():
-        raise RuntimeError("Pythia initialisation failed for the minimum-bias events")
+        raise RuntimeError(f"Pythia initialisation failed for {what}")
     return py
 
 
@@ -60,15 +66,7 @@ def passes_lep_filter(pid, px, py, pz, pt_min: float, eta_max_e: float, eta_max_
 
 def make_pythia(name: str, seed: int, extra=()):
     """Initialised ``pythia8mc.Pythia`` for process ``name``."""
-    import pythia8mc
-
-    py = pythia8mc.Pythia("", False)
-    for s in settings_for(name, seed) + list(extra):
-        if not py.readString(s):
-            raise RuntimeError(f"Pythia rejected setting {s!r} for process {name}")
-    if not py.init():
-        raise RuntimeError(f"Pythia initialisation failed for process {name}")
-    return py
+    return pythia_from(settings_for(name, seed) + list(extra), f"process {name}")
 
 
 def final_state(event):
