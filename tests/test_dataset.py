@@ -138,14 +138,13 @@ def test_events_are_distinct(events):
 
 
 def test_parton_groups_contiguous_and_split_apart():
-    """New-generator files: members of a parton-level group adjacent in the background file, and
-    the default splits put no group on two sides. Files without parton_event: one group per event."""
+    """The bundled background stores parton_event (make data); members of a group are adjacent in
+    the file, some QCD events share one, and the default splits put no group on two sides."""
     from l1ot.io import data as d
     from l1ot.io.splits import DEFAULT, group_overlap
 
     g, stored = d.load_groups(DATA / BKG)
-    if not stored:
-        assert np.array_equal(g, np.arange(d.count(DATA / BKG)))
-        return
+    assert stored, "data/ was not made by the current generator (no parton_event)"
+    assert len(np.unique(g)) < len(g)
     assert 1 + np.count_nonzero(g[1:] != g[:-1]) == len(np.unique(g))
     assert group_overlap(g, DEFAULT.background_file(str(DATA / BKG))) == 0

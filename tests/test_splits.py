@@ -1,5 +1,6 @@
 """Splits keep every parton-level group (``parton_event``) on one side; files without the
-dataset (the bundled sample, the real ADC2021 files) fall back to one group per event."""
+dataset (the real ADC2021 files, samples from the earlier generator) fall back to one group
+per event."""
 from __future__ import annotations
 
 import os
@@ -61,16 +62,24 @@ def test_scattered_groups_are_still_kept_apart_or_refused():
     assert group_overlap(g, r) == 0
 
 
-def test_fallback_one_group_per_event_on_the_bundled_sample(capsys):
-    groups, stored = data.load_groups(BKG)
-    n = data.count(BKG)
+def test_fallback_one_group_per_event_without_parton_event(tmp_path, capsys):
+    """The bundled background with its group ids removed, as in the real ADC2021 files."""
+    src = str(tmp_path / "no_groups.h5")
+    with h5py.File(BKG, "r") as fi, h5py.File(src, "w") as fo:
+        for name in fi:
+            if name not in ("parton_event", "pthat"):
+                fi.copy(name, fo)
+        fo.attrs.update(fi.attrs)
+    groups, stored = data.load_groups(src)
+    n = data.count(src)
+    assert n == data.count(BKG)
     assert not stored and np.array_equal(groups, np.arange(n))
-    splits._NOTED.discard(BKG)
-    r1 = splits.DEFAULT.background_file(BKG)
-    r2 = splits.DEFAULT.background_file(BKG)
+    splits._NOTED.discard(src)
+    r1 = splits.DEFAULT.background_file(src)
+    r2 = splits.DEFAULT.background_file(src)
     assert r1 == r2 == splits.DEFAULT.background(n)
     err = capsys.readouterr().out
-    assert err.count("no 'parton_event' dataset") == 1 and BKG in err
+    assert err.count("no 'parton_event' dataset") == 1 and src in err
 
 
 @pytest.mark.parametrize("bad,match", [
