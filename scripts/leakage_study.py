@@ -15,6 +15,12 @@ k-medoids trained on the reference set). Prints and writes (JSON + markdown) the
 signal and split, and the paired difference with its standard error.
 
     python scripts/leakage_study.py --data build/study16/pu0 --out reports/dataset_leakage
+    python scripts/leakage_study.py --data data --n-background 3000 --n-signal 500 \
+        --n-test 500 --n-ref 2000 --out reports/dataset_leakage_bundled
+
+The full pairwise W2 matrix of the background grows as N^2 (the bundled 30,000 events would need
+4.5e8 exact W2), so ``--n-background`` / ``--n-signal`` take the first events of the files; the
+background cut falls on a group boundary.
 """
 from __future__ import annotations
 
@@ -61,6 +67,10 @@ def main(argv=None):
     ap.add_argument("--n-ref", type=int, default=1000)
     ap.add_argument("--k", type=int, default=32, help="LinW2 medoids")
     ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--n-background", type=int, default=None,
+                    help="use only the first N background events, cut back to a group boundary "
+                         "(the full pairwise W2 matrix grows as N^2; default all)")
+    ap.add_argument("--n-signal", type=int, default=None, help="use only the first M events per signal")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--out", default=os.path.join("reports", "dataset_leakage"),
@@ -71,10 +81,20 @@ def main(argv=None):
     groups, stored = data.load_groups(bkg_path)
     if not stored:
         sys.exit(f"error: {bkg_path}: no 'parton_event' dataset; nothing to study")
-    bkg = data.load(bkg_path)
+    n_bkg = len(groups)
+    if a.n_background is not None and a.n_background < n_bkg:
+        # whole groups only: drop the trailing group if the cut would split it
+        n_bkg = a.n_background
+        while 0 < n_bkg < len(groups) and groups[n_bkg] == groups[n_bkg - 1]:
+            n_bkg -= 1
+    groups = groups[:n_bkg]
+    if a.n_test + a.n_ref > n_bkg:
+        sys.exit(f"error: {bkg_path}: --n-test + --n-ref = {a.n_test + a.n_ref} exceeds the "
+                 f"{n_bkg} background events used")
+    bkg = data.load(bkg_path, n=n_bkg)
     with __import__("h5py").File(bkg_path) as f:
-        pid = f["process_id"][()]
-    sig = {s: data.load(files.signals[s]) for s in SIGNALS}
+        pid = f["process_id"][:n_bkg]
+    sig = {s: data.load(files.signals[s], n=a.n_signal) for s in SIGNALS}
     t0 = time.time()
     d_bb = w2.pairwise_w2(bkg, space="3d", n_jobs=a.jobs)        # full symmetric matrix
     d_sb = {s: w2.pairwise_w2(sig[s], bkg, space="3d", n_jobs=a.jobs) for s in SIGNALS}
@@ -104,11 +124,12 @@ def main(argv=None):
     summary = {"data": a.data, "n_background": int(len(bkg)), "n_groups": int(cnt.size),
                "events_in_multi_member_groups": float(multi.mean()),
                "qcd_events_in_multi_member_groups": float(multi[pid == 1].mean()) if np.any(pid == 1) else None,
-               "n_test": a.n_test, "n_ref": a.n_ref, "reps": a.reps, "k": a.k, "w2_seconds": t_w2,
+               "n_signal": {k: int(len(v)) for k, v in sig.items()}, "n_test": a.n_test, "n_ref": a.n_ref, "reps": a.reps, "k": a.k, "w2_seconds": t_w2,
                "test_with_sibling_in_ref": {m: float(np.mean(v)) for m, v in frac_sib.items()},
                "auc": {}, "note": "simulated, not CMS"}
     lines = [f"# Leakage study (simulated, not CMS): {a.reps} random splits of {a.data}", "",
-             f"{len(bkg)} background events in {cnt.size} parton-level groups; "
+             f"{len(bkg)} background events ({'the first ' if len(bkg) < data.count(bkg_path) else ''}"
+             f"of {bkg_path}) in {cnt.size} parton-level groups; "
              f"{100 * multi.mean():.1f} % of the events (QCD: "
              f"{100 * summary['qcd_events_in_multi_member_groups']:.1f} %) share their group with another event. "
              f"Test {a.n_test} background events + all signal events, reference/training set {a.n_ref} "
@@ -128,7 +149,10 @@ def main(argv=None):
                          f"{g.std(ddof=1):.4f} | {d.mean():+.4f} ± {d.std(ddof=1) / np.sqrt(len(d)):.4f} |")
     lines += ["", "± after an AUC: spread over the random splits; ± after a difference: its standard error.",
               f"Command: `python scripts/leakage_study.py --data {a.data} --n-test {a.n_test} --n-ref {a.n_ref} "
-              f"--reps {a.reps} --k {a.k}`"]
+              f"--reps {a.reps} --k {a.k}"
+              + (f" --n-background {a.n_background}" if a.n_background is not None else "")
+              + (f" --n-signal {a.n_signal}" if a.n_signal is not None else "")
+              + (f" --seed {a.seed}" if a.seed else "") + "`"]
     text = "\n".join(lines) + "\n"
     print(text)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
