@@ -76,6 +76,10 @@ def main(argv=None):
     ap.add_argument("--out", default=os.path.join("reports", "dataset_leakage"),
                     help="output stem (.json, .md)")
     a = ap.parse_args(argv)
+    for name in ("n_test", "n_ref", "k", "reps", "n_background", "n_signal"):
+        v = getattr(a, name)
+        if v is not None and v < 1:
+            ap.error(f"argument --{name.replace('_', '-')}: must be >= 1, got {v}")
     files = naming.resolve(a.data, list(SIGNALS))
     bkg_path = files.background
     groups, stored = data.load_groups(bkg_path)

@@ -62,3 +62,14 @@ def test_too_few_events_is_one_line(tmp_path):
     with pytest.raises(SystemExit, match="exceeds the"):
         mod.main(["--data", os.path.dirname(bundled()), "--n-background", "100", "--n-test", "80",
                   "--n-ref", "80", "--out", str(tmp_path / "x")])
+
+
+@requires_bundled
+@pytest.mark.parametrize("opt", ["--n-background", "--n-signal", "--n-test"])
+def test_non_positive_sizes_are_refused(tmp_path, capsys, opt):
+    mod = _script()
+    with pytest.raises(SystemExit) as e:
+        mod.main(["--data", os.path.dirname(bundled()), opt, "0", "--out", str(tmp_path / "x")])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].endswith(f"argument {opt}: must be >= 1, got 0")
