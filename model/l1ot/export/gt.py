@@ -77,6 +77,7 @@ def write_sv_package(cfg, path, layout=None) -> dict:
     layout.check_config(cfg)
     n = layout.n_obj
     lines = [_banner(layout, "//"), f"package {PACKAGE_NAME};\n\n",
+             "/* verilator lint_off UNUSEDPARAM */   // a reference table: not every constant is read\n",
              f"localparam int N_OBJ  = {n};\n",
              f"localparam int BUS_W  = {layout.bus_bits};   // sum of the slot word widths, slot 0 at bit 0\n",
              f"localparam int PT_W   = {cfg.pt_bits};\n", f"localparam int ETA_W  = {cfg.eta_bits};\n",
@@ -98,6 +99,7 @@ def write_sv_package(cfg, path, layout=None) -> dict:
                  f"   // 0 where SLOT_HAS_ETA is 0\n")
     has = "".join("1" if v >= 0 else "0" for v in reversed(eta))
     lines.append(f"localparam logic [N_OBJ-1:0]    SLOT_HAS_ETA  = {n}'b{has};\n\n")
+    lines.append("/* verilator lint_on UNUSEDPARAM */\n\n")
     lines.append(f"endpackage : {PACKAGE_NAME}\n")
     Path(path).write_text("".join(lines))
     return {"bus_bits": layout.bus_bits, "slot_bits": list(layout.slot_bits), "layout_sha256": layout.sha256}
