@@ -275,7 +275,10 @@ def test_export_writes_gt_golden_consistent_with_golden(built):
     assert same.sum() > n // 4
     assert (gscore[:n][same] == score[same]).all() and (gidx[:n][same] == idx[same]).all()
     assert (gtrig[:n][same] == trig[same]).all()
-    assert hg["sum_eta_dropped"] == int((~same).sum())
+    # a MET eta is moved where the distances stay (met_moved) or dropped (sum_eta_dropped)
+    assert hg["sum_eta_dropped"] + hg["met_moved"] == int((~same).sum())
+    differ = (gscore[:n] != score) | (gidx[:n] != idx)
+    assert int(differ.sum()) <= hg["sum_eta_dropped"]
     assert (gtwords.kernel_from_gt(gt[:n][same], fixed.KernelConfig.load()) == words[same]).all()
     for c in gtx.GT_CATEGORIES:
         assert c in gtags[n:]

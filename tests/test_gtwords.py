@@ -198,3 +198,28 @@ def test_gt_golden_round_trip_and_categories(tmp_path):
         assert np.any(~valid & ((gt[i, :, 0] & common) != 0)), "no valid = 0 slot with a payload"
     ref = fixed.run(kw[inv], rom, 5, CFG)
     assert (ref.score == score[inv]).all()
+
+
+def test_met_eta_moved_only_where_the_distances_stay():
+    """met_compatible: slot 0 (a sum word, no eta) takes an object of working eta 0 from
+    another slot when every medoid distance is unchanged; otherwise the event is kept."""
+    rom = np.zeros((2, 19, 3), np.int64)
+    rom[1, :, 0] = 40
+    pt = np.zeros((3, 19), np.int64)
+    eta = np.zeros((3, 19), np.int64)
+    phi = np.zeros((3, 19), np.int64)
+    pt[:, 0], eta[:, 0] = 3200, 4000          # MET slot: pT 100 GeV, eta raw 4000 (x_eta 12)
+    pt[0, 1:], eta[0, 1:] = 800, 3000          # every slot occupied ...
+    pt[0, 3], eta[0, 3] = 1600, 100           # ... and one e/gamma with x_eta 0 (raw 100 -> 0): it takes slot 0
+    pt[1, 3], eta[1, 3] = 1600, 2000          # no object with x_eta 0 but the empty slots 1, 2, 4..18
+    pt[2, 1:], eta[2, 1:] = 800, 3000          # every slot occupied, none with x_eta 0
+    w = fixed.pack_words(pt, eta, phi, CFG)
+    rom = fixed.check_rom(rom, CFG)
+    new, n = gtx.met_compatible(w, CFG, rom)
+    d_old = fixed.run(w, rom, None, CFG, stages=True).stages["d"]
+    d_new = fixed.run(new, rom, None, CFG, stages=True).stages["d"]
+    assert n == 2 and (d_new == d_old).all()
+    npt, neta, _ = fixed.unpack_words(new, CFG)
+    assert neta[0, 0] == 0 and npt[0, 0] == 1600 and npt[0, 3] == 3200 and neta[0, 3] == 4000
+    assert neta[1, 0] == 0 and npt[1, 0] == 0          # an empty slot moved in
+    assert (new[2] == w[2]).all()                      # nothing to swap with: unchanged

@@ -93,7 +93,7 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
         if cfg.input_format == "phase2":   # GT object words exist for the Phase-2 format only
             from ..export import gt as gtx
 
-            gt_words, gt_tags, gt_info = gtx.gt_golden_events(cfg, words, tags)
+            gt_words, gt_tags, gt_info = gtx.gt_golden_events(cfg, words, tags, rom=rom)
             summary["golden_gt"] = gtx.write_gt_golden(tx.file(out / "golden_gt.txt"), cfg, model, rom, gt_words,
                                                        gt_tags, gt_info)
             summary["golden_gt"]["path"] = str(out / "golden_gt.txt")

@@ -18,7 +18,7 @@ GT golden file (``docs/emulator.md``)::
     # l1ot GT-word golden vectors v1
     # config_sha256 <hex>  model_sha256 <hex>  rom_sha256 <hex>  K <int>  threshold <int>  n_obj 19
       layout_sha256 <hex>  slot_bits 64,64,...  score_bits 16  score_shift 6  idx_bits 5  transport sorted
-      network sort19  n_events <int>  sum_eta_dropped <int>
+      network sort19  n_events <int>  sum_eta_dropped <int>  met_moved <int>
     # columns: g0 .. g18 score idx trig  # category
     <g0> ... <g18> <score> <idx> <trig>  # category
 
@@ -38,8 +38,9 @@ from . import golden as gold
 MAGIC = "# l1ot GT-word golden vectors v1"
 HEADER_KEYS = ("config_sha256", "model_sha256", "rom_sha256", "K", "threshold", "n_obj", "layout_sha256",
                "slot_bits", "score_bits", "score_shift", "idx_bits", "transport", "network", "n_events",
-               "sum_eta_dropped")
-INT_KEYS = {"K", "threshold", "n_obj", "score_bits", "score_shift", "idx_bits", "n_events", "sum_eta_dropped"}
+               "sum_eta_dropped", "met_moved")
+INT_KEYS = {"K", "threshold", "n_obj", "score_bits", "score_shift", "idx_bits", "n_events", "sum_eta_dropped",
+            "met_moved"}
 #: GT-only golden categories (beside the categories of golden.txt)
 GT_CATEGORIES = ("gt_invalid_payload", "gt_all_invalid", "gt_extra_bits")
 PACKAGE_NAME = "l1ot_gt_pkg"
@@ -141,18 +142,64 @@ def write_cpp_header(cfg, path, layout=None) -> dict:
     return {"layout_sha256": layout.sha256}
 
 
-def gt_golden_events(cfg, words, tags, seed=2025, n_invalid=300, n_all_invalid=12, n_extra=200, layout=None):
+def met_compatible(words, cfg, rom, layout=None):
+    """Move a non-zero eta out of the slots whose GT word has none (the MET sum), keeping the kernel's answer.
+
+    For each event with a non-zero working eta in such a slot, the slot's object is swapped
+    with an object of another slot (a slot with eta) whose working eta is 0, and that one's
+    raw eta set to 0; the swap is kept only if the model gives the same distance to every
+    medoid (so the event keeps its category: threshold, tie, saturation ...). Events
+    without such a swap are returned unchanged (their sum word then drops the eta).
+
+    Returns (words uint64 (N, n_obj), number of events changed).
+    """
+    layout = layout or gtwords.default_layout()
+    w = np.array(words, dtype=np.uint64)
+    pt, eta, phi = fixed.unpack_words(w, cfg)
+    xe = fixed.working(pt, eta, phi, cfg)[..., 1]
+    no_eta = [s for s in range(layout.n_obj) if layout.field(s, "eta") is None]
+    has_eta = [s for s in range(layout.n_obj) if layout.field(s, "eta") is not None]
+    cand, where = [], []
+    for s0 in no_eta:
+        for e in np.flatnonzero(eta[:, s0] != 0):
+            for j in has_eta:
+                if xe[e, j] != 0:
+                    continue
+                p, q, f = pt[e].copy(), eta[e].copy(), phi[e].copy()
+                p[[s0, j]], q[[s0, j]], f[[s0, j]] = p[[j, s0]], q[[j, s0]], f[[j, s0]]
+                q[s0] = 0
+                cand.append(fixed.pack_words(p[None], q[None], f[None], cfg)[0])
+                where.append((e, s0))
+    if not cand:
+        return w, 0
+    cand = np.array(cand, dtype=np.uint64)
+    d_new = fixed.run(cand, rom, None, cfg, stages=True).stages["d"]
+    ev = sorted({e for e, _ in where})
+    d_old = dict(zip(ev, fixed.run(w[ev], rom, None, cfg, stages=True).stages["d"]))
+    done = set()
+    for k, (e, _s0) in enumerate(where):
+        if e not in done and np.array_equal(d_new[k], d_old[e]):
+            w[e] = cand[k]
+            done.add(e)
+    return w, len(done)
+
+
+def gt_golden_events(cfg, words, tags, seed=2025, n_invalid=300, n_all_invalid=12, n_extra=200, layout=None,
+                     rom=None):
     """Golden events in GT words.
 
     Parameters
     ----------
     words : uint64 (N, n_obj) kernel words of golden.txt, tags : their categories
+    rom : the medoid ROM; with it, an event whose MET slot has a non-zero eta is first
+        rewritten by :func:`met_compatible` where that keeps every medoid distance
 
     Returns
     -------
     gt : uint64 (M, n_obj, 2), tags : list[str], info : dict (``sum_eta_dropped``: events of
     golden.txt whose MET slot had a non-zero eta, which a sum word cannot carry; their
-    expected outputs are those of the event with that eta 0).
+    expected outputs are those of the event with that eta 0) and ``met_moved`` (events
+    rewritten by :func:`met_compatible`, same distances).
 
     Categories added (``GT_CATEGORIES``): ``gt_invalid_payload`` (events with occupied slots
     whose valid bit is cleared, payload and the other bits of the word kept: they must
@@ -163,6 +210,9 @@ def gt_golden_events(cfg, words, tags, seed=2025, n_invalid=300, n_all_invalid=1
     layout = layout or gtwords.default_layout()
     rng = np.random.default_rng(seed)
     words = np.asarray(words, dtype=np.uint64)
+    n_moved = 0
+    if rom is not None:
+        words, n_moved = met_compatible(words, cfg, rom, layout)
     base = gtwords.gt_from_kernel(words, cfg, layout, drop_sum_eta=True)
     dropped = int(np.count_nonzero(np.any(gtwords.kernel_from_gt(base, cfg, layout) != words, axis=1)))
     out_gt, out_tags = [base], list(tags)
@@ -191,7 +241,7 @@ def gt_golden_events(cfg, words, tags, seed=2025, n_invalid=300, n_all_invalid=1
             ext[e, s] |= _junk(rng, layout, s, keep_common=True)
     out_gt.append(ext)
     out_tags += ["gt_extra_bits"] * len(ext)
-    return np.concatenate(out_gt), out_tags, {"sum_eta_dropped": dropped, "counts_gt_only": {
+    return np.concatenate(out_gt), out_tags, {"sum_eta_dropped": dropped, "met_moved": n_moved, "counts_gt_only": {
         "gt_invalid_payload": len(inv), "gt_all_invalid": n_all_invalid, "gt_extra_bits": len(ext)}}
 
 
@@ -225,7 +275,8 @@ def write_gt_golden(path, cfg, model, rom, gt, tags, info=None, layout=None) -> 
            "slot_bits": ",".join(str(b) for b in layout.slot_bits), "score_bits": cfg.score_bits,
            "score_shift": cfg.score_shift, "idx_bits": cfg.idx_bits(K), "transport": cfg.transport,
            "network": cfg.network.name, "n_events": len(res),
-           "sum_eta_dropped": int((info or {}).get("sum_eta_dropped", 0))}
+           "sum_eta_dropped": int((info or {}).get("sum_eta_dropped", 0)),
+           "met_moved": int((info or {}).get("met_moved", 0))}
     sw, iw = gold._hexw(cfg.score_bits), gold._hexw(cfg.idx_bits(K))
     sc, ix, tg = res.score.tolist(), res.idx.tolist(), res.trig.tolist()
     with open(path, "w") as f:
