@@ -128,6 +128,11 @@ def run(args) -> int:
     for key in ("parameters_h", "sv_package"):
         if key in s["files"]:
             print(f"wrote {s['files'][key]}")
+    if "golden_gt" in s:
+        h = s["golden_gt"]["header"]
+        print(f"GT-word golden vectors: {s['golden_gt']['path']} ({h['n_events']} events; MET eta moved in "
+              f"{h['met_moved']}, dropped in {h['sum_eta_dropped']}), {s['files']['gt_sv_package']}, "
+              f"{s['files']['gt_header']}")
     for why in s["missing"]:
         print(f"warning: {why}; skipped")
     for note in s["notes"]:
