@@ -8,7 +8,7 @@ BUILD ?= build
 K     ?= 32
 
 .PHONY: data-multiscale multiscale multiscale-bench
-.PHONY: all venv demo test test-slow bench data model export csim cosim synth mutate hls-synth ip clean help figures paper1-comparison
+.PHONY: all venv demo test test-slow bench data model export csim emulator cosim synth mutate hls-synth ip clean help figures paper1-comparison
 
 help:
 	@echo "make demo      - end-to-end job on the bundled sample (creates .venv)"
@@ -18,6 +18,7 @@ help:
 	@echo "make model     - train the default LinW2 k-medoids model -> $(BUILD)/model_k$(K).h5"
 	@echo "make export    - parameters.h, SV package, golden vectors -> $(BUILD)/export/k$(K)"
 	@echo "make csim      - HLS C simulation on g++ with the open ap_types headers"
+	@echo "make emulator  - CMSSW emulator lib<name>.so (hls4mlEmulator interface) + loader host on every GT golden vector"
 	@echo "make cosim     - cocotb + Verilator RTL simulation against the golden vectors"
 	@echo "make synth     - Yosys synth_xilinx resource estimate -> reports/firmware.*"
 	@echo "make mutate    - mutation suite: plant each bug of mutation/mutants.toml, run its check -> reports/mutation.md"
@@ -78,6 +79,9 @@ export: $(STAMP)
 
 csim: $(STAMP)
 	$(PY) hls/run_csim.py --build $(BUILD)
+
+emulator: $(STAMP)
+	$(PY) hls/run_emulator.py --build $(BUILD) --k $(K)
 
 cosim: $(STAMP)
 	$(PY) testbench/run_cosim.py --build $(BUILD)

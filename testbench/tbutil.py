@@ -172,7 +172,8 @@ def select_vectors(tags, spec: str) -> list[int]:
 
     ``spec``: ``all`` (every vector); ``first:N`` (the first N); ``rare:N`` (every
     vector whose category is not in :data:`BULK_TAGS`, plus N bulk vectors spread
-    evenly over the bulk ones, so random and sample events are both represented).
+    evenly over the bulk ones, so random and sample events are both represented);
+    ``per:N`` (up to N vectors of every category, spread evenly over its vectors).
     Vectors without a category count as bulk.
     """
     n = len(tags)
@@ -188,7 +189,16 @@ def select_vectors(tags, spec: str) -> list[int]:
         if m:
             keep.update(bulk[(j * len(bulk)) // m] for j in range(m))
         return sorted(keep)
-    raise ValueError(f"vector selection {spec!r}: expected all, first:N or rare:N")
+    if kind == "per":
+        by_cat = {}
+        for i, t in enumerate(tags):
+            by_cat.setdefault(t, []).append(i)
+        keep = set()
+        for idx in by_cat.values():
+            m = min(len(idx), int(arg))
+            keep.update(idx[(j * len(idx)) // m] for j in range(m))
+        return sorted(keep)
+    raise ValueError(f"vector selection {spec!r}: expected all, first:N, rare:N or per:N")
 
 
 def random_medoid_events(rng, k: int):

@@ -27,8 +27,17 @@ def test_all_and_first_and_bad_spec():
     tags = ["random"] * 7
     assert tbutil.select_vectors(tags, "all") == list(range(7))
     assert tbutil.select_vectors(tags, "first:3") == [0, 1, 2]
-    with pytest.raises(ValueError, match="expected all, first:N or rare:N"):
+    with pytest.raises(ValueError, match="expected all, first:N, rare:N or per:N"):
         tbutil.select_vectors(tags, "some")
+
+
+def test_per_selection_takes_up_to_n_of_every_category():
+    tags = ["random"] * 30 + ["gt_all_invalid"] * 2 + ["empty"] * 5 + ["random"] * 10
+    sel = tbutil.select_vectors(tags, "per:4")
+    got = [tags[i] for i in sel]
+    assert got.count("random") == 4 and got.count("gt_all_invalid") == 2 and got.count("empty") == 4
+    assert sel == sorted(sel) and len(set(sel)) == len(sel)
+    assert any(i >= 37 for i in sel if tags[i] == "random")   # spread over the whole category
 
 
 def test_synthetic_species_export_has_threshold_boundaries(tmp_path):

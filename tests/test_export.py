@@ -255,3 +255,30 @@ def test_calibrate_rejects_overlap_with_training(built, tmp_path, capsys):
         f.attrs["n_train"] = 9000
     assert cli(["calibrate", str(m), "--bkg-eff", "0.01", "--data", str(built["bkg"])]) == 2
     assert "overlap the calibration block" in capsys.readouterr().err
+
+
+def test_export_writes_gt_golden_consistent_with_golden(built):
+    """golden_gt.txt (issue 25): the golden.txt events in GT words score as in golden.txt
+    wherever the MET slot's eta is 0 (a sum word has none), and the GT-only categories exist."""
+    from l1ot.export import gt as gtx
+    from l1ot.kernel import gtwords
+
+    out = built["out"]
+    for name in ("golden_gt.txt", "l1ot_gt_pkg.sv", "l1ot_gt.h"):
+        assert (out / name).is_file(), name
+    h, words, score, idx, trig, tags = export.read_golden(built["golden"])
+    hg, gt, gscore, gidx, gtrig, gtags = gtx.read_gt_golden(out / "golden_gt.txt")
+    n = len(words)
+    assert gtags[:n] == tags and hg["threshold"] == h["threshold"] and hg["rom_sha256"] == h["rom_sha256"]
+    _pt, eta, _phi = fixed.unpack_words(words, fixed.KernelConfig.load())
+    same = eta[:, 0] == 0
+    assert same.sum() > n // 4
+    assert (gscore[:n][same] == score[same]).all() and (gidx[:n][same] == idx[same]).all()
+    assert (gtrig[:n][same] == trig[same]).all()
+    # a MET eta is moved where the distances stay (met_moved) or dropped (sum_eta_dropped)
+    assert hg["sum_eta_dropped"] + hg["met_moved"] == int((~same).sum())
+    differ = (gscore[:n] != score) | (gidx[:n] != idx)
+    assert int(differ.sum()) <= hg["sum_eta_dropped"]
+    assert (gtwords.kernel_from_gt(gt[:n][same], fixed.KernelConfig.load()) == words[same]).all()
+    for c in gtx.GT_CATEGORIES:
+        assert c in gtags[n:]

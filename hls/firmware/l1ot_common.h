@@ -3,8 +3,10 @@
 //
 // Style follows hls4ml nnet_utils (nnet_common.h): everything is a template
 // on the element type / size, small functions are INLINE, loops are labelled and fully
-// unrolled so the tree is built at synthesis time. No recursion (the tree is
-// built level by level with constant trip counts).
+// unrolled. The reduce tree is built by template recursion at compile time, as
+// hls4ml's nnet::reduce, through struct specialisations (the form UG1399 gives for
+// recursion in HLS): no loop with a doubling stride for the tool to unroll, and no
+// run-time recursion.
 #ifndef L1OT_COMMON_H_
 #define L1OT_COMMON_H_
 
@@ -41,32 +43,46 @@ template <int S, class T> T rnd_shift(T v) {
 }
 
 // ---------------------------------------------------------------------------
-// Balanced binary reduce tree over N fully-unrolled inputs.
+// Balanced binary reduce tree over N inputs (hls4ml nnet::reduce).
 //
-// Level l combines element i with element i + 2^l for i a multiple of 2^(l+1):
-// the left operand always holds the lower indices, so an order-sensitive
-// operator (argmin with ties to the lowest index) gives the same answer as a
-// left-to-right scan. Depth ceil(log2 N).
+// The first pow2(floorlog2(N - 1)) elements go to the left subtree, the rest to
+// the right one: the left operand of every node holds the lower indices, so an
+// order-sensitive operator (argmin with ties to the lowest index) gives the same
+// answer as a left-to-right scan. Depth ceil(log2 N). Compile-time recursion on N,
+// ended by the specialisations N = 1 and N = 2.
 // ---------------------------------------------------------------------------
+// pow2(floorlog2(n - 1)) of hls4ml: the largest power of two below n (n >= 2)
+constexpr int reduce_left_n(int n) {
+    int p = 1;
+    for (int i = 0; i < 31 && 2 * p < n; i++) p *= 2;
+    return p;
+}
+
+template <class T, int N, class Op> struct reduce_tree {
+    static const int left_n = reduce_left_n(N);
+    static T run(const T *x, Op op) {
+        #pragma HLS INLINE
+        return op(reduce_tree<T, left_n, Op>::run(x, op), reduce_tree<T, N - left_n, Op>::run(x + left_n, op));
+    }
+};
+
+template <class T, class Op> struct reduce_tree<T, 2, Op> {
+    static T run(const T *x, Op op) {
+        #pragma HLS INLINE
+        return op(x[0], x[1]);
+    }
+};
+
+template <class T, class Op> struct reduce_tree<T, 1, Op> {
+    static T run(const T *x, Op) {
+        #pragma HLS INLINE
+        return x[0];
+    }
+};
+
 template <class T, int N, class Op> T reduce(const T x[N], Op op) {
     #pragma HLS INLINE
-    T buf[N];
-    #pragma HLS ARRAY_PARTITION variable=buf complete
-ReduceCopy:
-    for (int i = 0; i < N; i++) {
-        #pragma HLS UNROLL
-        buf[i] = x[i];
-    }
-ReduceLevel:
-    for (int stride = 1; stride < N; stride *= 2) {
-        #pragma HLS UNROLL
-    ReducePair:
-        for (int i = 0; i < N; i += 2 * stride) {
-            #pragma HLS UNROLL
-            if (i + stride < N) buf[i] = op(buf[i], buf[i + stride]);
-        }
-    }
-    return buf[0];
+    return reduce_tree<T, N, Op>::run(x, op);
 }
 
 // Sum functor (hls4ml Op_add).

@@ -28,7 +28,7 @@ DEFAULT_BKG_EFF = 1e-3
 LAST_REBUILT: list = []
 _PKG = Path(__file__).resolve().parent
 _SOURCES = ("kernel/fixed.py", "kernel/sortnet.py", "export/golden.py", "export/hls.py", "export/sv.py", "export/cmvm.py",
-            "commands/export.py", "commands/calibrate.py")
+            "kernel/gtwords.py", "kernel/configs/gt_words.json", "export/gt.py", "commands/export.py", "commands/calibrate.py")
 
 
 def _sha(path: Path) -> str | None:
@@ -127,6 +127,8 @@ def ensure(k: int = 32, build="build", data="data", config=None, bkg_eff: float 
         stamp_path = out / "stamp.json"
         old = json.loads(stamp_path.read_text()) if stamp_path.is_file() else None
         outputs = [out / "golden.txt", out / "export.json"]
+        if cfg.input_format == "phase2":
+            outputs.append(out / "golden_gt.txt")
         if old != stamp or not all(p.is_file() for p in outputs):
             from .commands.export import export
             log(f"[artifacts] exporting to {out}")

@@ -8,6 +8,9 @@ calibrated model file, and writes into ``--out``:
 * ``l1ot_params_pkg.sv``  via ``l1ot.export.sv.write_package``;
 * ``l1ot_cmvm.sv``        via ``l1ot.export.cmvm.write_verilog`` (da4ml shift-add graph of the
                           constant-matrix distance block of ``l1ot_kernel_cm``);
+* ``golden_gt.txt``, ``l1ot_gt_pkg.sv``, ``l1ot_gt.h``  (Phase-2 configs) the golden vectors in
+                          Phase-2 GT object words and the GT word layout for the RTL wrapper and the
+                          CMSSW emulator, via ``l1ot.export.gt`` (``docs/emulator.md``);
 * ``export.json``         derived constants, hashes, category counts.
 """
 from __future__ import annotations
@@ -36,7 +39,7 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
     from ..ot import linot
 
     names = ("golden.txt", "parameters.h", "l1ot_params_pkg.sv", "l1ot_cmvm.sv", "l1ot_cmvm_comb.sv",
-             "export.json")
+             "export.json", "golden_gt.txt", "l1ot_gt_pkg.sv", "l1ot_gt.h")
     sample_files = sorted(glob.glob(os.path.join(data_dir, "*.h5")))
     outputs.check(outputs=[os.path.join(out, n) for n in names] if os.path.isdir(out) else (),
                   inputs=[config, model_path, data_dir] + sample_files, folders=[out])
@@ -87,6 +90,17 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
             summary["cmvm_comb"] = cmvm.write_verilog(cfg, model, rom, tx.file(out / "l1ot_cmvm_comb.sv"),
                                                       latency_cutoff=None)
             summary["files"]["cmvm_comb_sv"] = str(out / "l1ot_cmvm_comb.sv")
+        if cfg.input_format == "phase2":   # GT object words exist for the Phase-2 format only
+            from ..export import gt as gtx
+
+            gt_words, gt_tags, gt_info = gtx.gt_golden_events(cfg, words, tags, rom=rom)
+            summary["golden_gt"] = gtx.write_gt_golden(tx.file(out / "golden_gt.txt"), cfg, model, rom, gt_words,
+                                                       gt_tags, gt_info)
+            summary["golden_gt"]["path"] = str(out / "golden_gt.txt")
+            summary["gt_layout"] = gtx.write_sv_package(cfg, tx.file(out / "l1ot_gt_pkg.sv"))
+            gtx.write_cpp_header(cfg, tx.file(out / "l1ot_gt.h"))
+            summary["files"].update({"golden_gt": str(out / "golden_gt.txt"), "gt_sv_package": str(out / "l1ot_gt_pkg.sv"),
+                                     "gt_header": str(out / "l1ot_gt.h")})
         Path(tx.file(out / "export.json")).write_text(json.dumps(summary, indent=1, default=str) + "\n")
     return summary
 
@@ -114,6 +128,11 @@ def run(args) -> int:
     for key in ("parameters_h", "sv_package"):
         if key in s["files"]:
             print(f"wrote {s['files'][key]}")
+    if "golden_gt" in s:
+        h = s["golden_gt"]["header"]
+        print(f"GT-word golden vectors: {s['golden_gt']['path']} ({h['n_events']} events; MET eta moved in "
+              f"{h['met_moved']}, dropped in {h['sum_eta_dropped']}), {s['files']['gt_sv_package']}, "
+              f"{s['files']['gt_header']}")
     for why in s["missing"]:
         print(f"warning: {why}; skipped")
     for note in s["notes"]:
