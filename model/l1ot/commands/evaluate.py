@@ -44,9 +44,9 @@ def register(sub):
     p.add_argument("--report", default=ev.REPORT,
                    help="JSON report to extend when its settings are identical, else refused "
                         "(default reports/evaluation.json)")
-    p.add_argument("--figures", default="reports",
-                   help="folder for the PNG + PDF figures of the whole report ('' to skip; "
-                        "l1ot.evaluation.figures)")
+    p.add_argument("--figures", default=None,
+                   help="folder for the PNG + PDF figures of the whole report (default: the folder of "
+                        "--report; '' to skip; l1ot.evaluation.figures)")
     p.add_argument("--table", default=None, help="also write the markdown table to this file")
     p.set_defaults(func=run)
 
@@ -63,11 +63,18 @@ def _engine_jobs(args):
         yield n_jobs
 
 
+def figures_folder(report: str) -> str:
+    """Default ``--figures``: the folder of the report (``.`` for a report in the working folder)."""
+    return os.path.dirname(os.fspath(report)) or "."
+
+
 def run(args) -> int:
     from ..evaluation import figures, report
     from ..io import data, naming
     from ..io.splits import Splits
 
+    if args.figures is None:  # derived outputs go where the report goes, never to a fixed folder
+        args.figures = figures_folder(args.report)
     methods, signals = list(args.methods), list(args.signals)
     ks = {m: int(re.search(r"_k(\d+)$", m).group(1)) for m in methods if re.search(r"_k(\d+)$", m)}
     if args.fixed:
