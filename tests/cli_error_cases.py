@@ -121,6 +121,13 @@ def build_env(root) -> str:
     t("m_k_mismatch.h5", lambda f: _replace(f, "medoid_events", f["medoid_events"][:3]))
     t("m_weights.h5", lambda f: f.attrs.__setitem__("axis_weights", np.array([-1.0, 1.0, 1.0])))
     t("m_weights_nan.h5", lambda f: f.attrs.__setitem__("axis_weights", np.array([np.nan, 1.0, 1.0])))
+    # a valid model trained with weights that are not the config's [1, 1, 1]: another metric than the kernel's
+    mw = linot.train(bkg[:300], k=4, weights=(1.0, 2.0, 1.0), seed=0)
+    mw.meta.update({"train_start": 0, "n_train": 300})
+    mw.save(j("m_weights_other.h5"))
+    with h5py.File(j("m_weights_other.h5"), "a") as f:
+        f.attrs["threshold"] = 200
+        f.attrs["threshold_config_sha256"] = cfg.sha256
     t("m_threshold.h5", lambda f: f.attrs.__setitem__("threshold", -5))
     t("m_threshold_big.h5", lambda f: f.attrs.__setitem__("threshold", 70000))
     t("m_format.h5", lambda f: f.attrs.__setitem__("format", "something-else"))
@@ -309,6 +316,14 @@ def _cases() -> list[Case]:
         add(f"score-fixed-{m}", c, ["score", m, "sig.h5", "--fixed", "-o", "o.h5"], [m, what])
         add(f"calibrate-{m}", c, ["calibrate", m, "--bkg-eff", "0.01", "--data", "bkg.h5"], [m, what])
         add(f"export-{m}", c, ["export", "--model", m, "--out", "exp", "--data", "small_data"], [m, what])
+    # valid axis_weights that differ from the config's: every command that runs the kernel refuses
+    w = ["m_weights_other.h5", "axis_weights", "[1.0, 2.0, 1.0]", "[1.0, 1.0, 1.0]"]
+    add("score-fixed-m_weights_other.h5", c, ["score", "m_weights_other.h5", "sig.h5", "--fixed", "-o", "o.h5"],
+        w)
+    add("calibrate-m_weights_other.h5", c, ["calibrate", "m_weights_other.h5", "--bkg-eff", "0.01", "--data",
+                                            "bkg.h5"], w)
+    add("export-m_weights_other.h5", c, ["export", "--model", "m_weights_other.h5", "--out", "exp", "--data",
+                                         "small_data"], w)
     add("score-fixed-m_threshold_big.h5", c, ["score", "m_threshold_big.h5", "sig.h5", "--fixed", "-o", "o.h5"],
         ["m_threshold_big.h5", "threshold"])
 

@@ -63,11 +63,8 @@ def calibrate(model_path: str, bkg_eff: float, data_path: str = DEFAULT_BKG, con
     cfg = fixed.KernelConfig.load(config)
     model = linot.LinModel.load(model_path)   # validated: shapes, finite values, transport, weights
     rom = fixed.medoid_rom(model, cfg)
-    transport = model.transport
+    fixed.check_model(model, cfg, model_path)   # transport and axis_weights: the kernel's metric
     train_stop = model.meta.get("train_start", 0) + model.meta.get("n_train", 0)
-    if transport is not None and transport != cfg.transport:
-        raise ModelError(f"model file {model_path} has transport '{transport}', config "
-                         f"{cfg.source} has '{cfg.transport}'")
     total = data.count(data_path)
     if total == 0:
         raise DataError("holds no events: nothing to calibrate on", file=data_path)

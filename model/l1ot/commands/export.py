@@ -49,9 +49,7 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
                             "in --data (remove the file or point --data elsewhere)", file=f)
     cfg = fixed.KernelConfig.load(config)
     model = linot.LinModel.load(model_path)
-    if model.transport != cfg.transport:
-        raise ModelError(f"model {model_path} has transport '{model.transport}', config {cfg.source} "
-                         f"has '{cfg.transport}'")
+    fixed.check_model(model, cfg, model_path)  # transport and axis_weights: the kernel's metric
     if model.threshold is None:
         raise ModelError(f"model {model_path} has no threshold: run `l1ot calibrate {model_path} --bkg-eff X`")
     cal_sha = model.meta.get("threshold_config_sha256")
