@@ -41,14 +41,15 @@ def main(argv=None) -> int:
     rc = subprocess.call(cmd, cwd=REPO, env=env)
     import fw_report
 
-    data = fw_report.load(args.report)
-    # merge: only records written by this run replace the report's; a run of a subset
-    # of configurations (-k) keeps the others as they are (not stale files in BUILD)
-    data["cosim"] = {**data.get("cosim", {}), **fw_report.collect_cosim(build, since=t0)}
-    fc = build / "sim" / "float_check.json"
-    if fc.exists() and fc.stat().st_mtime >= t0:
-        data["float_check"] = json.loads(fc.read_text())
-    print(fw_report.write(data, args.report))
+    def merge(data):
+        # only records written by this run replace the report's; a run of a subset
+        # of configurations (-k) keeps the others as they are (not stale files in BUILD)
+        data["cosim"] = {**data.get("cosim", {}), **fw_report.collect_cosim(build, since=t0)}
+        fc = build / "sim" / "float_check.json"
+        if fc.exists() and fc.stat().st_mtime >= t0:
+            data["float_check"] = json.loads(fc.read_text())
+
+    print(fw_report.update(merge, args.report))
     return rc
 
 

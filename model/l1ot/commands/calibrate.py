@@ -80,7 +80,7 @@ def calibrate(model_path: str, bkg_eff: float, data_path: str = DEFAULT_BKG, con
            "n_events": int(len(ev)), "n_score_sat": res.n_score_sat, "quant": st.as_dict(),
            "score_median": float(np.median(res.score))}
     if write:
-        with outputs.Transaction() as tx, h5py.File(tx.copy(model_path), "a") as f:
+        with outputs.Transaction() as tx, h5py.File(tx.update(model_path), "a") as f:
             f.attrs["threshold"] = int(thr)
             f.attrs["threshold_bkg_eff"] = float(bkg_eff)
             f.attrs["threshold_config_sha256"] = cfg.sha256

@@ -136,13 +136,9 @@ def run(args) -> int:
     table = ev.format_tables(results, signals)
     shown_figs = []
     with outputs.Transaction() as tx:
-        rep_tmp = tx.copy(args.report) if os.path.isfile(args.report) else tx.file(args.report)
-        if not os.path.isfile(args.report):
-            os.unlink(rep_tmp)  # report.write starts a new report when the file is absent
+        rep_tmp = tx.update(args.report)  # locked; absent file: report.write starts a new report
         report.write(results, rep_tmp, settings, command="evaluate", seconds=timing, extra_meta=meta)
-        cur_tmp = tx.copy(curves_file) if os.path.isfile(curves_file) else tx.file(curves_file)
-        if not os.path.isfile(curves_file):
-            os.unlink(cur_tmp)  # save_curves starts a new store when the file is absent
+        cur_tmp = tx.update(curves_file)  # absent file: save_curves starts a new store
         figures.save_curves({m: c for m, c in curves.items() if c}, cur_tmp)
         if args.table:
             with open(tx.file(args.table), "w") as f:
