@@ -74,3 +74,34 @@ def test_multiscale_toy_figure_goes_beside_its_report(workdir, capsys):
     assert _snapshot(workdir / "reports") == before
     for ext in ("json", "png", "pdf"):
         assert (workdir / "scratch" / f"toy.{ext}").is_file(), ext
+
+
+def test_demo_points_every_report_at_its_out_folder(tmp_path, monkeypatch):
+    """`make demo` (scripts/demo.py) gives every step an output under BUILD/demo and writes its
+    summary there: no step is left on a default that lands in the committed reports/."""
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("l1ot_demo_script", os.path.join(REPO, "scripts", "demo.py"))
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    cmds = []
+
+    def fake_step(title, cmd, log):
+        cmds.append(cmd)
+        log.append({"step": title, "cmd": " ".join(cmd), "rc": 0, "seconds": 0.0})
+        return 0
+
+    monkeypatch.setattr(demo, "step", fake_step)
+    monkeypatch.setattr(demo, "python_bitexact", lambda build, data, ks: (0, 0))
+    build = str(tmp_path / "b")
+    assert demo.main(["--build", build]) == 0
+    out = os.path.join(build, "demo")
+    assert os.path.isfile(os.path.join(out, "demo_summary.md"))
+    by_script = {next((a for a in c if a.endswith(".py") or a == "evaluate"), c[0]): c for c in cmds}
+    for key, flag in (("evaluate", "--report"), ("evaluate", "--table"), ("hls/run_csim.py", "--report"),
+                      ("testbench/run_cosim.py", "--report"), ("firmware/synth/run_yosys.py", "--report")):
+        c = by_script[key]
+        assert flag in c and c[c.index(flag) + 1].startswith(out + os.sep), (key, flag, c)
+    assert not any("reports" in a.split(os.sep) for c in cmds for a in c), cmds
