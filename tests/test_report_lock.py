@@ -52,10 +52,10 @@ def _race(writer, path, a, b):
     with CTX.Manager() as mgr:
         times = mgr.dict()
         ea, eb = CTX.Event(), CTX.Event()
-        pa = CTX.Process(target=writer, args=(path, a, HOLD, ea, times))
+        pa = CTX.Process(target=writer, args=(path, a, HOLD, ea, times), daemon=True)
         pa.start()
         assert ea.wait(60), "writer A never started"
-        pb = CTX.Process(target=writer, args=(path, b, 0.0, eb, times))
+        pb = CTX.Process(target=writer, args=(path, b, 0.0, eb, times), daemon=True)
         pb.start()
         for p in (pa, pb):
             p.join(60)
@@ -82,23 +82,43 @@ def test_two_concurrent_firmware_report_writers_both_land(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["firmware.json", "firmware.md"]
 
 
-def test_lock_released_after_a_failed_transaction(tmp_path):
-    """A writer that fails inside the transaction releases the lock (the next one is not blocked)."""
+def _lock_is_free(folder) -> bool:
+    """Whether another open file description can take the folder's lock now (non-blocking)."""
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def test_lock_held_from_update_to_commit_and_released_after_failure(tmp_path):
+    """The lock is held from ``update`` to the rename and released by commit and by a failure
+    (else the next writer would wait forever)."""
     from l1ot import outputs
 
     path = tmp_path / "r.json"
     path.write_text("{}")
+    assert _lock_is_free(tmp_path)
+    with outputs.Transaction() as tx:
+        tmp = tx.update(path)
+        assert not _lock_is_free(tmp_path)
+        with open(tmp, "w") as f:
+            f.write('{"x": 1}')
+    assert _lock_is_free(tmp_path) and json.loads(path.read_text()) == {"x": 1}
     try:
         with outputs.Transaction() as tx:
             tx.update(path)
+            assert not _lock_is_free(tmp_path)
             raise RuntimeError("boom")
     except RuntimeError:
         pass
-    with CTX.Manager() as mgr:
-        times = mgr.dict()
-        e = CTX.Event()
-        p = CTX.Process(target=_evaluation_writer, args=(str(path), "row_c", 0.0, e, times))
-        p.start()
-        p.join(30)
-        assert p.exitcode == 0
-    assert "row_c" in json.loads(path.read_text())
+    assert _lock_is_free(tmp_path)
+    assert json.loads(path.read_text()) == {"x": 1}  # the failed writer changed nothing
+    with outputs.locked(path):
+        assert not _lock_is_free(tmp_path)
+    assert _lock_is_free(tmp_path)
