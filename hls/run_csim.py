@@ -8,13 +8,15 @@ compile the kernel and its testbench with
     g++ -std=c++17 -O2 -Wall -Wextra -Werror -Wno-unknown-pragmas -Wno-unused-label
         -isystem <hls4ml>/templates/vivado/ap_types -DL1OT_REUSE=<R> ...
 
-run all golden vectors, and require 0 mismatches. ``-Wno-unknown-pragmas``
+run all golden vectors, and require 0 mismatches and, where the export has an
+``export.json``, as many saturated scores as the Python model counted there
+(``golden.n_score_sat``). ``-Wno-unknown-pragmas``
 and ``-Wno-unused-label`` are there because ``#pragma HLS`` lines and loop
 labels are meant for the HLS compiler, not g++. No Xilinx tool is used.
 
 Writes ``reports/csim.json`` ({config: {vectors, mismatches, R, K, ...}}) and
-prints a table. Exit code 0 if every configuration passed, 1 on any mismatch
-or build failure, 2 on a set-up error (missing compiler, headers, exports).
+prints a table. Exit code 0 if every configuration passed, 1 on any mismatch,
+a saturation count that differs from export.json, or a build failure, 2 on a set-up error (missing compiler, headers, exports).
 
 Usage: hls/run_csim.py [--build build] [--k 32 [--k 8]] [--reuse 1 4 12]
                        [--export-dir DIR ...] [--report reports/csim.json]
@@ -127,6 +129,31 @@ def run_binary(exe: Path, golden: Path, max_print: int = 3) -> dict:
     return res
 
 
+def export_saturations(export_dir: Path) -> int | None:
+    """Saturated scores of the golden file by the Python model, from ``export_dir/export.json``
+    (``golden.n_score_sat``, written by ``l1ot export``); None without that file or key."""
+    p = Path(export_dir) / "export.json"
+    if not p.is_file():
+        return None
+    try:
+        v = json.loads(p.read_text()).get("golden", {}).get("n_score_sat")
+    except ValueError:
+        return None
+    return None if v is None else int(v)
+
+
+def saturation_problem(csim_count: int | None, export_count: int | None) -> str | None:
+    """Why the csim saturation count disagrees with export.json's (None when it agrees or
+    export.json has none to compare with)."""
+    if export_count is None:
+        return None
+    if csim_count is None:
+        return f"the testbench reported no score saturation count (export.json: {export_count})"
+    if csim_count != export_count:
+        return f"score saturations {csim_count} in csim, {export_count} in export.json (the Python model)"
+    return None
+
+
 def find_exports(build_dir: Path, ks, ensure: bool, data_dir="data") -> list[Path]:
     """Export directories to simulate: l1ot.artifacts.ensure(k) for each requested K,
     plus every other build/export/k*/ that holds parameters.h and golden.txt."""
@@ -221,6 +248,7 @@ def main(argv=None) -> int:
         k = read_k(ex)
         golden = ex / "golden.txt"
         n_vec, header = scan_golden(golden)
+        sat_export = export_saturations(ex)
         runs = []
         for r in args.reuse:
             runs.append((r, default_strategy(r)))
@@ -251,14 +279,21 @@ def main(argv=None) -> int:
                 entry["passed"] = res["passed"]
             if "score_saturations" in res:
                 entry["score_saturations"] = res["score_saturations"]
+            if sat_export is not None:
+                entry["score_saturations_export"] = sat_export
             entry["exit_code"] = res["exit_code"]
             good = res["exit_code"] == 0 and res.get("failed") == 0 and res.get("passed") == n_vec
+            sat_bad = saturation_problem(res.get("score_saturations"), sat_export)
+            if sat_bad:
+                entry["error"] = sat_bad
+                sys.stderr.write(f"[{name}] {sat_bad}\n")
             if not good:
-                ok = False
                 sys.stderr.write(f"[{name}] testbench output:\n{res['output'][-6000:]}\n")
+            ok = ok and good and not sat_bad
             report[name] = entry
             rows.append((name, k, r, n_vec, entry["mismatches"] if entry["mismatches"] is not None else "-",
-                         "ok" if good else ("FAILED" if res["exit_code"] != 2 else "INPUT ERROR")))
+                         ("SATURATIONS DIFFER" if sat_bad else "ok") if good
+                         else ("FAILED" if res["exit_code"] != 2 else "INPUT ERROR")))
 
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")

@@ -9,7 +9,8 @@
 3. emit the scorer as standalone Verilog with da4ml and run the same Yosys
    flow and delay model as the OT kernel (``firmware/synth/run_yosys.py``:
    ``synth_xilinx -family xcup``, cell counts, register-to-register delay);
-4. write ``reports/ae.json`` and ``reports/ae.md``: the table with the OT rows
+4. write ``--report`` (default ``reports/ae.json``), the ``.md`` and the models folder
+   ``ae_models/`` beside it: the table with the OT rows
    (float and fixed, ``reports/evaluation.json`` / ``reports/firmware.json``).
 
 Data: the bundled sample is simulated, not CMS.
@@ -235,8 +236,8 @@ def main(argv=None) -> int:
                                 "of firmware/synth/run_yosys.py (same as the OT kernel); not a Vivado result")
     prev = json.loads(Path(args.report).read_text()).get("ot_training") if args.skip_eval else None
     rep["ot_training"] = prev or ot_training_cost(Path(args.build))
-    models = REPO / "reports" / "ae_models"
-    models.mkdir(exist_ok=True)
+    models = Path(args.report).parent / "ae_models"  # beside the report, wherever --report points
+    models.mkdir(parents=True, exist_ok=True)
     for f in (fl, fx):
         for g in (f, f.with_name(f.name + ".json")):
             shutil.copy2(g, models / g.name)

@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """``make demo``: the whole chain on the bundled sample, one summary table.
 
-Steps (each one's own report lands in ``reports/``):
+Every report of the run goes to ``--out`` (default ``BUILD/demo``), never to the
+committed ``reports/``: a demo in a clean clone leaves ``git status`` clean. The
+committed reports come from the full targets (``make csim``, ``make cosim``,
+``make synth``, ``l1ot evaluate --methods all --fixed ...``; docs/results.md).
+
+Steps:
 
 1. inspect the bundled sample (validation);
 2. train the LinW2 k-medoids models (k = 32 default, k = 8 for the firmware
@@ -12,7 +17,7 @@ Steps (each one's own report lands in ``reports/``):
 4. HLS C simulation (``hls/run_csim.py``), reuse factors 1, 4, 12;
 5. RTL co-simulation with cocotb + Verilator (``testbench/run_cosim.py``);
 6. Yosys resource estimate (``firmware/synth/run_yosys.py``);
-7. print and write ``reports/demo_summary.md``.
+7. print and write ``OUT/demo_summary.md``.
 
 A failing step does not hide the others: the summary marks it and the exit
 code is non-zero.
@@ -27,7 +32,6 @@ import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REPORTS = os.path.join(REPO, "reports")
 SIGNALS = ("A", "h0", "hpm", "LQ")
 LABEL = {"A": "A→4ℓ", "h0": "h⁰→ττ", "hpm": "h±→τν", "LQ": "LQ→bτ"}
 
@@ -42,8 +46,8 @@ def step(title, cmd, log):
     return rc
 
 
-def load(name):
-    p = os.path.join(REPORTS, name)
+def load(out, name):
+    p = os.path.join(out, name)
     if not os.path.exists(p):
         return {}
     with open(p) as f:
@@ -84,6 +88,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build")
     ap.add_argument("--data", default="data")
+    ap.add_argument("--out", default=None,
+                    help="folder of every report of the demo (default BUILD/demo; never reports/)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--rtl-config", default="32:1:cm",
                     help="K:REUSE[:variant] of the RTL configuration co-simulated and synthesized (default "
@@ -91,6 +97,8 @@ def main(argv=None):
                          "`make cosim` / `make synth` run all of them)")
     ap.add_argument("--skip", default="", help="comma list of steps to skip: eval,csim,cosim,synth")
     args = ap.parse_args(argv)
+    out = args.out = args.out or os.path.join(args.build, "demo")
+    os.makedirs(out, exist_ok=True)
     skip = set(s for s in args.skip.split(",") if s)
     py = sys.executable
     l1ot = [py, "-m", "l1ot.cli"]
@@ -105,32 +113,37 @@ def main(argv=None):
     if "eval" not in skip:
         step("3/6 evaluate float and fixed point (paper-1 test sets)",
              l1ot + ["evaluate", "--data", args.data, "--methods", "demo", "--fixed", "--jobs", str(args.jobs),
-                     "--table", os.path.join(REPORTS, "evaluation_table.md")], log)
+                     "--report", os.path.join(out, "evaluation.json"),
+                     "--table", os.path.join(out, "evaluation_table.md")], log)
     if "csim" not in skip:
         step("4/6 HLS C simulation (g++, open ap_types headers)",
-             [py, "hls/run_csim.py", "--build", args.build, "--k", "32", "--k", "8"], log)
+             [py, "hls/run_csim.py", "--build", args.build, "--k", "32", "--k", "8",
+              "--report", os.path.join(out, "csim.json")], log)
     k, r, var = _rtl_config(args.rtl_config)
     name = f"K={k} REUSE={r}" + (f" {var}" if var else "")
     if "cosim" not in skip:
         step(f"5/6 RTL co-simulation (cocotb + Verilator), {name}",
-             [py, "testbench/run_cosim.py", "--build", args.build, "-k",
+             [py, "testbench/run_cosim.py", "--build", args.build, "--report", os.path.join(out, "firmware.json"),
+              "-k",
               f"test_kernel and k{k}-r{r}" + (f"-{var}]" if var else "]")], log)
     if "synth" not in skip:
         step(f"6/6 Yosys resource estimate, {name}",
-             [py, "firmware/synth/run_yosys.py", "--build", args.build, "--configs",
+             [py, "firmware/synth/run_yosys.py", "--build", args.build,
+              "--report", os.path.join(out, "firmware.json"), "--configs",
               f"{k}:{r}" + (f":{var}" if var else "")], log)
 
     summary = render(args, log, time.perf_counter() - t_start)
     print("\n" + summary)
-    with open(os.path.join(REPORTS, "demo_summary.md"), "w") as f:
+    with open(os.path.join(out, "demo_summary.md"), "w") as f:
         f.write(summary + "\n")
+    print(f"\nreports of this run: {out}/ (demo_summary.md, evaluation.json, csim.json, firmware.json, ...)")
     return 0 if all(s["rc"] == 0 for s in log) else 1
 
 
 def render(args, log, seconds):
-    ev = load("evaluation.json")
-    csim = load("csim.json")
-    fw = load("firmware.json")
+    ev = load(args.out, "evaluation.json")
+    csim = load(args.out, "csim.json")
+    fw = load(args.out, "firmware.json")
     L = ["# l1ot demo summary", ""]
     L += ["## Physics: AUC per signal (mean ± std over 5 test sets of 1,000 + 1,000)", "",
           "| signal | 3D OT exact (N=1000) | LinW2 float k=32 | fixed point k=32 | ΔAUC fixed − float |",
@@ -163,7 +176,7 @@ def render(args, log, seconds):
         L.append(f"| HLS csim (g++) | {len(runs)} (K × R) | {sum(r['vectors'] for r in runs)} | "
                  f"{sum(r['mismatches'] for r in runs)} |")
     else:
-        L.append("| HLS csim (g++) | – | – | no reports/csim.json |")
+        L.append(f"| HLS csim (g++) | – | – | no {args.out}/csim.json |")
     k, r, var = _rtl_config(args.rtl_config)
     name = f"K={k} REUSE={r}" + (f" {var}" if var else "")
     rows = [c for c in fw.get("configs", []) if isinstance(c, dict)]
@@ -172,9 +185,9 @@ def render(args, log, seconds):
         c = mine[0]
         L.append(f"| RTL cosim (Verilator) | {name} | {c.get('vectors_compared')} | {c.get('mismatches')} |")
     else:
-        L.append(f"| RTL cosim (Verilator) | {name} | – | no entry in reports/firmware.json |")
+        L.append(f"| RTL cosim (Verilator) | {name} | – | no entry in {args.out}/firmware.json |")
     L += ["", f"## Firmware (RTL, {name}, 480 MHz target; estimates from Yosys and the delay model of "
-          "docs/firmware.md; all configurations in reports/firmware.md)", ""]
+          "docs/firmware.md; all configurations: `make synth`, reports/firmware.md)", ""]
     if mine:
         c = mine[0]
         pct = c.get("pct_VU13P", {})

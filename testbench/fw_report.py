@@ -126,15 +126,31 @@ def configs(data: dict) -> list[dict]:
 
 
 def write(data: dict, path=None) -> str:
+    """Write ``data`` to the report ``path`` and its ``.md`` (temporary files renamed together)."""
+    from l1ot import outputs
+
     p = Path(path or REPO / "reports" / "firmware.json")
     data["clock_mhz"] = CLOCK_MHZ
     data["goals"] = GOALS
     data["configs"] = configs(data)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(data, indent=1) + "\n")
     md = markdown(data)
-    p.with_suffix(".md").write_text(md)
+    with outputs.Transaction() as tx:
+        Path(tx.file(p)).write_text(json.dumps(data, indent=1) + "\n")
+        Path(tx.file(p.with_suffix(".md"))).write_text(md)
     return md
+
+
+def update(change, path=None) -> str:
+    """Read the report at ``path``, apply ``change(data)`` (in place) and write it back, all
+    under the report lock (:func:`l1ot.outputs.locked`): ``make cosim`` and ``make synth``
+    running at the same time both land. Returns the markdown."""
+    from l1ot import outputs
+
+    p = Path(path or REPO / "reports" / "firmware.json")
+    with outputs.locked(p):
+        data = load(p)
+        change(data)
+        return write(data, p)
 
 
 def _f(v, fmt="{}"):

@@ -49,6 +49,19 @@ def _write_raw(path, particles):
         f.create_dataset("Particles", data=np.asarray(particles, dtype=np.float32))
 
 
+def _write_corrupt_chunk(path, particles, chunk, bad_chunk):
+    """A gzip-chunked events file whose storage chunk ``bad_chunk`` does not decompress."""
+    with h5py.File(path, "w") as f:
+        f.create_dataset("Particles", data=np.asarray(particles, dtype=np.float32),
+                         chunks=(chunk, 19, 4), compression="gzip")
+    with h5py.File(path, "r") as f:
+        info = f["Particles"].id.get_chunk_info(bad_chunk)
+    assert info.chunk_offset[0] == bad_chunk * chunk
+    with open(path, "r+b") as f:
+        f.seek(info.byte_offset + 10)
+        f.write(b"\xff" * 64)
+
+
 def _tamper(src, dst, fn):
     shutil.copyfile(src, dst)
     with h5py.File(dst, "a") as f:
@@ -80,6 +93,11 @@ def build_env(root) -> str:
     with h5py.File(j("no_particles.h5"), "w") as f:
         f.create_dataset("Other", data=np.zeros(3))
     _write_raw(j("wrong_shape.h5"), np.zeros((10, 18, 4)))
+    # integer-typed Particles (refused by every reader: l1ot.io.data.check_dtype)
+    with h5py.File(j("int_particles.h5"), "w") as f:
+        f.create_dataset("Particles", data=sig.astype(np.int32))
+    # an unreadable storage chunk: events 200..299 of 300 (chunks of 100, gzip)
+    _write_corrupt_chunk(j("corrupt_chunk.h5"), sig, chunk=100, bad_chunk=2)
     with open(j("notes.txt"), "w") as f:
         f.write("not an HDF5 file\n")
     # model: k = 4 on 300 background events, threshold set for the default config
@@ -103,6 +121,13 @@ def build_env(root) -> str:
     t("m_k_mismatch.h5", lambda f: _replace(f, "medoid_events", f["medoid_events"][:3]))
     t("m_weights.h5", lambda f: f.attrs.__setitem__("axis_weights", np.array([-1.0, 1.0, 1.0])))
     t("m_weights_nan.h5", lambda f: f.attrs.__setitem__("axis_weights", np.array([np.nan, 1.0, 1.0])))
+    # a valid model trained with weights that are not the config's [1, 1, 1]: another metric than the kernel's
+    mw = linot.train(bkg[:300], k=4, weights=(1.0, 2.0, 1.0), seed=0)
+    mw.meta.update({"train_start": 0, "n_train": 300})
+    mw.save(j("m_weights_other.h5"))
+    with h5py.File(j("m_weights_other.h5"), "a") as f:
+        f.attrs["threshold"] = 200
+        f.attrs["threshold_config_sha256"] = cfg.sha256
     t("m_threshold.h5", lambda f: f.attrs.__setitem__("threshold", -5))
     t("m_threshold_big.h5", lambda f: f.attrs.__setitem__("threshold", 70000))
     t("m_format.h5", lambda f: f.attrs.__setitem__("format", "something-else"))
@@ -134,6 +159,8 @@ def build_env(root) -> str:
     from l1ot.evaluation.evaluate import BACKGROUND, SIGNALS
     os.makedirs(j("zero_data"))
     data.write_events(j("zero_data", SIGNALS["A"]), bkg[:0])
+    os.makedirs(j("int_data"))
+    shutil.copyfile(j("int_particles.h5"), j("int_data", SIGNALS["A"]))
     os.makedirs(j("bad_data"))
     _write_raw(j("bad_data", SIGNALS["A"]), bad)
     os.makedirs(j("small_data"))
@@ -289,6 +316,14 @@ def _cases() -> list[Case]:
         add(f"score-fixed-{m}", c, ["score", m, "sig.h5", "--fixed", "-o", "o.h5"], [m, what])
         add(f"calibrate-{m}", c, ["calibrate", m, "--bkg-eff", "0.01", "--data", "bkg.h5"], [m, what])
         add(f"export-{m}", c, ["export", "--model", m, "--out", "exp", "--data", "small_data"], [m, what])
+    # valid axis_weights that differ from the config's: every command that runs the kernel refuses
+    w = ["m_weights_other.h5", "axis_weights", "[1.0, 2.0, 1.0]", "[1.0, 1.0, 1.0]"]
+    add("score-fixed-m_weights_other.h5", c, ["score", "m_weights_other.h5", "sig.h5", "--fixed", "-o", "o.h5"],
+        w)
+    add("calibrate-m_weights_other.h5", c, ["calibrate", "m_weights_other.h5", "--bkg-eff", "0.01", "--data",
+                                            "bkg.h5"], w)
+    add("export-m_weights_other.h5", c, ["export", "--model", "m_weights_other.h5", "--out", "exp", "--data",
+                                         "small_data"], w)
     add("score-fixed-m_threshold_big.h5", c, ["score", "m_threshold_big.h5", "sig.h5", "--fixed", "-o", "o.h5"],
         ["m_threshold_big.h5", "threshold"])
 
@@ -357,6 +392,33 @@ def _cases() -> list[Case]:
         add(f"train-{tag}", c, ["train", f, "--k", "2", "-o", "m.h5"], [f, "parton_event", what])
         add(f"calibrate-{tag}", c, ["calibrate", "model.h5", "--bkg-eff", "0.01", "--data", f],
             [f, "parton_event", what])
+    # integer-typed Particles: one rule in every command (refused, naming file and dataset)
+    c8 = "8 integer dtype, unreadable chunk"
+    dt = ["int_particles.h5", "'Particles'", "floating-point dtype", "int32"]
+    add("inspect-int-dtype", c8, ["inspect", "int_particles.h5"], dt)
+    add("score-int-dtype", c8, ["score", "model.h5", "int_particles.h5", "-o", "o.h5"], dt)
+    add("score-fixed-int-dtype", c8, ["score", "model.h5", "int_particles.h5", "--fixed", "-o", "o.h5"], dt)
+    add("train-int-dtype", c8, ["train", "int_particles.h5", "--split", "all", "--k", "2", "-o", "m.h5"], dt)
+    add("augment-int-dtype", c8, ["methods", "augment", "int_particles.h5", "-o", "a.h5"], dt)
+    add("calibrate-int-dtype", c8, ["calibrate", "model.h5", "--bkg-eff", "0.01", "--data", "int_particles.h5"],
+        dt)
+    add("evaluate-int-dtype", c8, EVAL + ["--background", "int_particles.h5", "--report", "r.json"], dt)
+    add("export-int-dtype", c8, ["export", "--model", "model.h5", "--out", "exp", "--data", "int_data"],
+        ["int_data/" + "Ato4l_lepFilter_13TeV.h5", "floating-point dtype", "int32"])
+    # an unreadable chunk: the location is the range of events of that chunk
+    cc = ["corrupt_chunk.h5", "'Particles'", "events 200..299", "corrupt"]
+    add("inspect-corrupt-chunk", c8, ["inspect", "corrupt_chunk.h5"], cc)
+    add("score-corrupt-chunk", c8, ["score", "model.h5", "corrupt_chunk.h5", "-o", "o.h5"], cc)
+    add("score-corrupt-chunk-100", c8, ["score", "model.h5", "corrupt_chunk.h5", "--chunk-size", "100",
+                                        "-o", "o.h5"], cc)
+    add("train-corrupt-chunk", c8, ["train", "corrupt_chunk.h5", "--split", "all", "--k", "2", "-o", "m.h5"],
+        cc)
+    add("augment-corrupt-chunk", c8, ["methods", "augment", "corrupt_chunk.h5", "-n", "300", "-o", "a.h5"],
+        cc)
+    # a bad event among export's sample events: refused as `score` refuses it
+    add("export-bad-sample-event", c8, ["export", "--model", "model.h5", "--out", "exp", "--data", "bad_data",
+                                        "--n-golden", "100"],
+        ["bad_data/Ato4l_lepFilter_13TeV.h5", "event 257", "slot 3", "eta", "--on-bad-event skip"])
     add("train-bad-event", c, ["train", "bad_event.h5", "--split", "all", "--k", "2", "-o", "m.h5"],
         ["bad_event.h5", "event 257", "slot 3", "eta"])
 
@@ -377,7 +439,8 @@ def _cases() -> list[Case]:
     add("ok-calibrate-in-place", c, ["calibrate", "model.h5", "--bkg-eff", "0.05", "--data", BKG], bad=False,
         code=0, check=_check_calibrated)
     add("ok-export-skips-bad-events", c, ["export", "--model", "model.h5", "--out", "exp", "--data", "bad_data",
-                                         "--n-golden", "100"], bad=False, code=0, check=_check_export)
+                                         "--n-golden", "100", "--on-bad-event", "skip"], bad=False, code=0,
+        check=_check_export)
     add("ok-evaluate-table-new-folder", c, EVAL[:2] + [DATA] + EVAL[3:] + ["--n-calib", "100", "--report",
                                                                           "r/e.json", "--table", "t/t.md",
                                                                           "--figures", ""],

@@ -121,6 +121,49 @@ def test_wrong_dtype(tmp_path):
         data.load(path)
 
 
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint16", "int8"])
+def test_integer_dtype_refused_by_every_reader(tmp_path, dtype):
+    """One rule: an integer Particles dataset is refused by count, load, iter_chunks and inspect."""
+    path = _write_raw(tmp_path / "i.h5", toy_events(5).astype(dtype))
+    for read in (data.count, data.load, lambda p: list(data.iter_chunks(p)), data.inspect_file,
+                 lambda p: data.load_groups(p)):
+        with pytest.raises(errors.DTypeError, match=f"floating-point dtype.*got {dtype}") as ei:
+            read(path)
+        assert (ei.value.file, ei.value.dataset, ei.value.event) == (path, "Particles", None)
+    for dtype in ("float32", "float64", "float16"):  # every float is accepted (values as stored)
+        ok = _write_raw(tmp_path / f"{dtype}.h5", toy_events(5).astype(dtype))
+        assert data.count(ok) == 5
+
+
+def test_unreadable_chunk_named_by_its_event_range(tmp_path):
+    """A storage chunk that does not decompress is named as the range of events it holds,
+    whatever the read chunk size, and the events before it are delivered."""
+    ev = toy_events(1000, seed=9)
+    path = str(tmp_path / "c.h5")
+    with h5py.File(path, "w") as f:
+        f.create_dataset("Particles", data=ev, chunks=(128, 19, 4), compression="gzip")
+    with h5py.File(path, "r") as f:
+        info = f["Particles"].id.get_chunk_info(3)      # events 384..511
+    with open(path, "r+b") as f:
+        f.seek(info.byte_offset + 8)
+        f.write(b"\xff" * 48)
+    for chunk_size, delivered in ((100_000, 0), (1000, 0), (100, 300), (384, 384), (50, 350), (1, 384)):
+        got = []
+        with pytest.raises(errors.CorruptFileError) as ei:
+            for idx, _ in data.iter_chunks(path, chunk_size=chunk_size):
+                got.extend(idx)
+        e = ei.value
+        assert e.events == (384, 512) and e.event is None, (chunk_size, e.events)
+        assert "events 384..511" in str(e) and "event 0" not in str(e), str(e)
+        assert got == list(range(delivered)), chunk_size
+    # one event of the chunk read alone: the location is still the whole unreadable chunk
+    with pytest.raises(errors.CorruptFileError, match=r"'Particles', events 384..511: cannot read"):
+        data.load(path, start=400, n=1)
+    # a contiguous (unchunked) dataset has no smaller unit: the range read is named
+    e = errors.CorruptFileError("x", file="f.h5", dataset="Particles", events=(7, 8))
+    assert str(e) == "file f.h5, dataset 'Particles', event 7: x"
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(errors.DataError, match="not found"):
         data.load(tmp_path / "nope.h5")

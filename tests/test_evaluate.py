@@ -88,6 +88,10 @@ def test_evaluate_fixed_reports_saturations_and_drift(toy_dir, tmp_path, capsys)
     assert fm["drift"]["all"]["n"] == 3 * 2 * 50
     assert sum(fm["drift"]["all"]["counts"].values()) == fm["drift"]["all"]["n"]
     assert "fixed_sorted_k32" in r
+    # every row records the seconds it took, the fixed-point row included
+    for m in ("linw2_sorted_k8", "fixed_sorted_k32"):
+        sec = r["_meta"]["rows"][m].get("seconds")
+        assert isinstance(sec, float) and sec > 0, (m, r["_meta"]["rows"][m])
 
 
 def test_reports_never_mix(toy_dir, tmp_path, capsys):

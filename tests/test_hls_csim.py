@@ -88,7 +88,9 @@ def make_synthetic_export(out: Path, k: int = 8, n_golden: int = 1500, seed: int
     else:
         words, tags, _ = gold.golden_events(cfg, rom, data_dir=str(out / "no_sample"), n_total=n_golden,
                                             seed=seed, medoid_events=ev, threshold=threshold)
-    gold.write_golden(out / "golden.txt", cfg, model, rom, words, tags)
+    g = gold.write_golden(out / "golden.txt", cfg, model, rom, words, tags)
+    # the Python model's saturation count, where `l1ot export` puts it (run_csim compares csim's with it)
+    (out / "export.json").write_text(json.dumps({"golden": {"n_score_sat": g["n_score_sat"]}}))
     np.save(out / "medoid_words.npy", fixed.events_to_words(ev, cfg)[0])
     write_parameters_h(cfg, model, rom, out / "parameters.h")
     return out
@@ -240,6 +242,38 @@ def test_stale_golden_header_is_rejected(synth_export, csim_r3, tmp_path):
         p = subprocess.run([str(csim_r3), str(bad)], capture_output=True, text=True)
         assert p.returncode == 2, key
         assert f"header field {key}" in p.stderr
+
+
+def test_saturation_count_compared_with_export_json(synth_export, csim_r3, tmp_path):
+    """csim's score saturation count must equal export.json's (the Python model's count,
+    what `l1ot export` writes): the C++ count equals the Python model's on the same
+    words and is bounded by the golden scores at the maximum (a raw score can also
+    land on it exactly); a run_csim whose export.json disagrees exits 1 naming both."""
+    import shutil
+
+    from l1ot.export import golden as gold
+
+    header, _, score, _, _, _ = gold.read_golden(synth_export / "golden.txt")
+    n_at_max = int(np.count_nonzero(score == (1 << int(header["score_bits"])) - 1))
+    n_py = run_csim.export_saturations(synth_export)          # the Python model's count
+    res = run_csim.run_binary(csim_r3, synth_export / "golden.txt")
+    assert 0 < res["score_saturations"] == n_py <= n_at_max  # the corner medoid reaches saturation
+    n_max = n_py
+    assert run_csim.saturation_problem(n_max, n_max) is None
+    assert run_csim.saturation_problem(n_max, None) is None       # nothing to compare with
+    assert "no score saturation count" in run_csim.saturation_problem(None, n_max)
+    ex = tmp_path / "k8"
+    shutil.copytree(synth_export, ex)
+    (ex / "export.json").write_text(json.dumps({"golden": {"n_score_sat": n_max + 1}}))
+    assert run_csim.export_saturations(ex) == n_max + 1
+    rep = tmp_path / "csim.json"
+    p = subprocess.run([sys.executable, str(RUN_CSIM), "--build", str(tmp_path / "b"), "--export-dir", str(ex),
+                        "--reuse", "3", "--report", str(rep)], capture_output=True, text=True)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert f"score saturations {n_max} in csim, {n_max + 1} in export.json" in p.stderr
+    assert "SATURATIONS DIFFER" in p.stdout
+    entry = json.loads(rep.read_text())["k8_r3"]
+    assert entry["mismatches"] == 0 and entry["score_saturations_export"] == n_max + 1
 
 
 def test_missing_export_is_one_line_error(tmp_path):

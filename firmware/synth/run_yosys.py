@@ -399,15 +399,18 @@ def main(argv=None) -> int:
              + (f", worst path {res['timing']['worst_path_ns']} ns -> Fmax~{res['timing']['fmax_est_mhz']} MHz"
                 if "timing" in res else "") + f" [{meta['seconds']} s]")
     rep = Path(args.report)
-    data = json.loads(rep.read_text()) if rep.exists() else {}
-    data.setdefault("synth", {}).update(results)
-    data["device"] = VU13P
-    data["devices"] = {f: v["device"] for f, v in FAMILIES.items()}
-    data["delay_model"] = {"ns": DELAY_NS, "reg_overhead_ns": REG_OVERHEAD_NS, "route_ns_per_level": ROUTE_NS,
-                           "note": "UltraScale+ -2 estimate from Yosys mapping; not a Vivado timing result"}
-    data["delay_models"] = {f: {k_: v for k_, v in fam.items() if k_ != "device"} for f, fam in FAMILIES.items()}
+
+    def merge(data):
+        data.setdefault("synth", {}).update(results)
+        data["device"] = VU13P
+        data["devices"] = {f: v["device"] for f, v in FAMILIES.items()}
+        data["delay_model"] = {"ns": DELAY_NS, "reg_overhead_ns": REG_OVERHEAD_NS, "route_ns_per_level": ROUTE_NS,
+                               "note": "UltraScale+ -2 estimate from Yosys mapping; not a Vivado timing result"}
+        data["delay_models"] = {f: {k_: v for k_, v in fam.items() if k_ != "device"}
+                                for f, fam in FAMILIES.items()}
+
     import fw_report
-    fw_report.write(data, rep)
+    fw_report.update(merge, rep)  # under the report lock: a concurrent `make cosim` keeps its rows
     _say(f"[synth] wrote {rep} and {rep.with_suffix('.md')}")
     return 0
 

@@ -9,13 +9,21 @@ class L1otError(Exception):
 class DataError(L1otError):
     """Bad input data. Carries where it happened: file, dataset, event index, slot."""
 
-    def __init__(self, message: str, *, file=None, dataset=None, event=None, slot=None, field=None):
+    def __init__(self, message: str, *, file=None, dataset=None, event=None, slot=None, field=None,
+                 events=None):
+        """``event``: one event index; ``events``: a range ``(first, stop)`` (stop exclusive) when the
+        problem is with a block of events as a whole (an unreadable chunk), named ``events A..B``."""
         self.file, self.dataset, self.event, self.slot, self.field = file, dataset, event, slot, field
+        self.events = None if events is None else (int(events[0]), int(events[1]))
+        self.message = message
         where = []
         if file is not None:
             where.append(f"file {file}")
         if dataset is not None:
             where.append(f"dataset '{dataset}'")
+        if self.events is not None:
+            a, b = self.events
+            where.append(f"event {a}" if b - a == 1 else f"events {a}..{b - 1}")
         if event is not None:
             where.append(f"event {event}")
         if slot is not None:
@@ -31,6 +39,10 @@ class MissingDatasetError(DataError):
 
 class ShapeError(DataError):
     pass
+
+
+class DTypeError(ShapeError):
+    """An events dataset that is not floating point (see ``l1ot.io.data.check_dtype``)."""
 
 
 class NonFiniteError(DataError):

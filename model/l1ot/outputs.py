@@ -21,13 +21,27 @@ and nowhere else:
    ``complete`` (False while writing, True at the end) and ``n_events``
    (:func:`mark_incomplete`, :func:`mark_complete`).
 4. **Messages name the file as the user typed it.**
+
+Reports that a command extends (read, merge, write back: ``evaluate`` and
+``methods`` reports and curve stores, ``calibrate``'s model file, the firmware
+report) are updated under an exclusive lock (:meth:`Transaction.update`,
+:func:`locked`): two commands extending the same report at the same time both
+land, one after the other, instead of the last one dropping the other's rows.
+The lock is ``flock`` on the report's folder (no lock file is left behind);
+it is held from the read of the old report to the rename of the new one.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
 import tempfile
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: reports are not locked
+    fcntl = None
 
 from .errors import OutputError
 from .paths import shown
@@ -138,6 +152,37 @@ def check(outputs=(), inputs=(), folders=(), in_place=()) -> None:
                               "(the update is written beside it and renamed)")
 
 
+def _lock_folder(folder: str) -> int | None:
+    """Take the exclusive lock of ``folder`` (blocks until free); returns the fd holding it."""
+    if fcntl is None:  # pragma: no cover
+        return None
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:  # pragma: no cover - a file system without flock: proceed unlocked
+        os.close(fd)
+        return None
+    return fd
+
+
+def _unlock(fd) -> None:
+    if fd is not None:
+        os.close(fd)  # closing the last descriptor releases the flock
+
+
+@contextlib.contextmanager
+def locked(path):
+    """Hold the exclusive report lock for ``path`` (a file; its folder is locked, created
+    if missing) while reading, merging and rewriting it outside a :class:`Transaction`."""
+    folder = _folder_of(os.fspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd = _lock_folder(folder)
+    try:
+        yield
+    finally:
+        _unlock(fd)
+
+
 def _umask_mode() -> int:
     old = os.umask(0)
     os.umask(old)
@@ -161,6 +206,7 @@ class Transaction:
         self._files: list[tuple[str, str]] = []     # (temporary, target)
         self._dirs: list[tuple[str, str]] = []      # (temporary folder, target folder)
         self._created: list[str] = []               # folders made here, removed on failure if empty
+        self._locks: dict[str, int | None] = {}     # locked folder (real path): descriptor holding it
 
     def file(self, path) -> str:
         target = os.fspath(path)
@@ -176,6 +222,29 @@ class Transaction:
         tmp = self.file(path)
         shutil.copyfile(os.fspath(path), tmp)
         return tmp
+
+    def update(self, path) -> str:
+        """A temporary file to write the new version of ``path``, a report this command extends.
+
+        Takes the exclusive lock of ``path``'s folder first (held until commit or discard),
+        then returns a copy of the current ``path`` -- or, when it does not exist, a fresh
+        name with no file behind it. Read the old content from the returned file, not
+        from ``path``: only that read is inside the lock.
+        """
+        target = os.fspath(path)
+        folder = os.path.realpath(self.make_folder(_folder_of(target)))
+        if folder not in self._locks:
+            self._locks[folder] = _lock_folder(folder)
+        if os.path.isfile(target):
+            return self.copy(target)
+        tmp = self.file(target)
+        os.unlink(tmp)
+        return tmp
+
+    def _release(self) -> None:
+        for fd in self._locks.values():
+            _unlock(fd)
+        self._locks = {}
 
     def make_folder(self, path) -> str:
         """Create the folder output ``path`` if missing; removed again (if empty) on failure."""
@@ -207,6 +276,7 @@ class Transaction:
                 os.replace(src, os.path.join(target, name))
             os.rmdir(tmp)
         self._files, self._dirs, self._created = [], [], []
+        self._release()
 
     def discard(self) -> None:
         for tmp, _ in self._files:
@@ -222,6 +292,7 @@ class Transaction:
             except OSError:
                 break
         self._files, self._dirs, self._created = [], [], []
+        self._release()
 
     def __enter__(self) -> "Transaction":
         return self

@@ -63,11 +63,8 @@ def calibrate(model_path: str, bkg_eff: float, data_path: str = DEFAULT_BKG, con
     cfg = fixed.KernelConfig.load(config)
     model = linot.LinModel.load(model_path)   # validated: shapes, finite values, transport, weights
     rom = fixed.medoid_rom(model, cfg)
-    transport = model.transport
+    fixed.check_model(model, cfg, model_path)   # transport and axis_weights: the kernel's metric
     train_stop = model.meta.get("train_start", 0) + model.meta.get("n_train", 0)
-    if transport is not None and transport != cfg.transport:
-        raise ModelError(f"model file {model_path} has transport '{transport}', config "
-                         f"{cfg.source} has '{cfg.transport}'")
     total = data.count(data_path)
     if total == 0:
         raise DataError("holds no events: nothing to calibrate on", file=data_path)
@@ -83,7 +80,7 @@ def calibrate(model_path: str, bkg_eff: float, data_path: str = DEFAULT_BKG, con
            "n_events": int(len(ev)), "n_score_sat": res.n_score_sat, "quant": st.as_dict(),
            "score_median": float(np.median(res.score))}
     if write:
-        with outputs.Transaction() as tx, h5py.File(tx.copy(model_path), "a") as f:
+        with outputs.Transaction() as tx, h5py.File(tx.update(model_path), "a") as f:
             f.attrs["threshold"] = int(thr)
             f.attrs["threshold_bkg_eff"] = float(bkg_eff)
             f.attrs["threshold_config_sha256"] = cfg.sha256

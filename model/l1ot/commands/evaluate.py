@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 
 from . import _args
 from .. import outputs
@@ -44,9 +45,9 @@ def register(sub):
     p.add_argument("--report", default=ev.REPORT,
                    help="JSON report to extend when its settings are identical, else refused "
                         "(default reports/evaluation.json)")
-    p.add_argument("--figures", default="reports",
-                   help="folder for the PNG + PDF figures of the whole report ('' to skip; "
-                        "l1ot.evaluation.figures)")
+    p.add_argument("--figures", default=None,
+                   help="folder for the PNG + PDF figures of the whole report (default: the folder of "
+                        "--report; '' to skip; l1ot.evaluation.figures)")
     p.add_argument("--table", default=None, help="also write the markdown table to this file")
     p.set_defaults(func=run)
 
@@ -63,11 +64,30 @@ def _engine_jobs(args):
         yield n_jobs
 
 
+def row_seconds(rows: dict, wall: float) -> dict:
+    """Seconds of each row of an ``evaluate_rows`` result: the row's own timing where the
+    module records one (``_paper_methods``), else the call's wall time for its only row
+    (``--fixed``: training the k = 32 model, float and fixed-point scoring)."""
+    names = [m for m in rows if not m.startswith("_")]
+    own = {m: v["seconds"] for m, v in (rows.get("_paper_methods") or {}).items()
+           if m in names and isinstance(v, dict) and "seconds" in v}
+    if len(names) == 1 and names[0] not in own:
+        own[names[0]] = wall
+    return own
+
+
+def figures_folder(report: str) -> str:
+    """Default ``--figures``: the folder of the report (``.`` for a report in the working folder)."""
+    return os.path.dirname(os.fspath(report)) or "."
+
+
 def run(args) -> int:
     from ..evaluation import figures, report
     from ..io import data, naming
     from ..io.splits import Splits
 
+    if args.figures is None:  # derived outputs go where the report goes, never to a fixed folder
+        args.figures = figures_folder(args.report)
     methods, signals = list(args.methods), list(args.signals)
     ks = {m: int(re.search(r"_k(\d+)$", m).group(1)) for m in methods if re.search(r"_k(\d+)$", m)}
     if args.fixed:
@@ -103,8 +123,10 @@ def run(args) -> int:
         for flag, mod in ((args.fixed, eval_fixed), (args.paper_methods, paper_methods)):
             if not flag:
                 continue
+            t0 = time.perf_counter()
             rows = mod.evaluate_rows(bkg_path=bkg, data_dir=files, signals=signals, splits=splits,
                                      n_train=args.n_train, seed=args.seed, n_jobs=n_jobs)
+            timing.update(row_seconds(rows, time.perf_counter() - t0))
             extra.update(rows)
     results.update({k: v for k, v in extra.items() if not k.startswith("_")})
     meta = {}
@@ -114,13 +136,9 @@ def run(args) -> int:
     table = ev.format_tables(results, signals)
     shown_figs = []
     with outputs.Transaction() as tx:
-        rep_tmp = tx.copy(args.report) if os.path.isfile(args.report) else tx.file(args.report)
-        if not os.path.isfile(args.report):
-            os.unlink(rep_tmp)  # report.write starts a new report when the file is absent
+        rep_tmp = tx.update(args.report)  # locked; absent file: report.write starts a new report
         report.write(results, rep_tmp, settings, command="evaluate", seconds=timing, extra_meta=meta)
-        cur_tmp = tx.copy(curves_file) if os.path.isfile(curves_file) else tx.file(curves_file)
-        if not os.path.isfile(curves_file):
-            os.unlink(cur_tmp)  # save_curves starts a new store when the file is absent
+        cur_tmp = tx.update(curves_file)  # absent file: save_curves starts a new store
         figures.save_curves({m: c for m, c in curves.items() if c}, cur_tmp)
         if args.table:
             with open(tx.file(args.table), "w") as f:

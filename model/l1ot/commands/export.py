@@ -25,12 +25,15 @@ from .. import outputs
 from ..errors import DataError, ModelError
 
 
-def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024, allow_uncalibrated=False) -> dict:
+def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024, allow_uncalibrated=False,
+           on_bad_event="fail") -> dict:
     """Write all exports; returns a summary dict (also written to ``out/export.json``).
 
     The four files are written to temporary names in ``out`` and renamed together
-    at the end, so a failure leaves ``out`` as it was. ``summary["notes"]`` lists
-    bad events skipped in the sample files.
+    at the end, so a failure leaves ``out`` as it was. A bad event among the
+    sample events (golden category ``sample``) is refused with its location, as
+    ``score`` does (``on_bad_event="fail"``); with ``"skip"`` it is dropped and
+    ``summary["notes"]`` says how many were, per file.
     """
     from ..export import golden as gold
     from ..export import hls, sv
@@ -49,9 +52,7 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
                             "in --data (remove the file or point --data elsewhere)", file=f)
     cfg = fixed.KernelConfig.load(config)
     model = linot.LinModel.load(model_path)
-    if model.transport != cfg.transport:
-        raise ModelError(f"model {model_path} has transport '{model.transport}', config {cfg.source} "
-                         f"has '{cfg.transport}'")
+    fixed.check_model(model, cfg, model_path)  # transport and axis_weights: the kernel's metric
     if model.threshold is None:
         raise ModelError(f"model {model_path} has no threshold: run `l1ot calibrate {model_path} --bkg-eff X`")
     cal_sha = model.meta.get("threshold_config_sha256")
@@ -60,11 +61,17 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
                          f"not {cfg.sha256[:12]} ({cfg.source}): rerun `l1ot calibrate`")
     rom = fixed.medoid_rom(model, cfg)
     out = Path(out)
+    reports = {}
+    if sample_files:  # the selection of golden category 'sample', to find its bad events first
+        gold.sample_events(data_dir, reports=reports)
+    for f, r in reports.items():
+        if not r.ok and on_bad_event == "fail":
+            e = r.first_error
+            raise type(e)(f"{e.message}; {r.n_bad} bad event(s) in the events golden "
+                          "category 'sample' takes from this file (--on-bad-event skip drops and counts them)",
+                          file=f, dataset=e.dataset, event=e.event, slot=e.slot, field=e.field)
     words, tags, info = gold.golden_events(cfg, rom, data_dir=data_dir, n_total=n_golden, seed=seed,
                                            medoid_events=model.medoid_events, threshold=model.threshold)
-    reports = {}
-    if sample_files:  # the same selection again, to count the bad events it skipped
-        gold.sample_events(data_dir, reports=reports)
     notes = [f"file {f}: {r.n_bad} bad event(s) skipped in golden category 'sample' ({r.summary()}; "
              f"first: {r.first[0]})" for f, r in reports.items() if not r.ok]
     with outputs.Transaction() as tx:
@@ -112,11 +119,15 @@ def register(sub):
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--data", default="data", help="directory of the bundled sample (golden category 'sample')")
     p.add_argument("--n-golden", type=_args.positive_int, default=10_000, help="minimum number of golden events")
+    p.add_argument("--on-bad-event", choices=("fail", "skip"), default="fail",
+                   help="a bad event among the sample events (golden category 'sample'): refuse (default) or "
+                        "drop it and say how many were dropped")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    s = export(args.config, args.model, args.out, data_dir=args.data, n_golden=args.n_golden)
+    s = export(args.config, args.model, args.out, data_dir=args.data, n_golden=args.n_golden,
+               on_bad_event=args.on_bad_event)
     g = s["golden"]
     d = s["derived"]
     print(f"golden vectors: {g['path']} ({g['header']['n_events']} events, {g['n_trig']} triggers, "

@@ -144,25 +144,22 @@ def run_methods(args) -> int:
     curves = rows.pop("_curves", {})
     table = ev.format_tables(rows, signals)
     with outputs.Transaction() as tx:
-        rep_tmp = tx.copy(args.report) if os.path.isfile(args.report) else tx.file(args.report)
-        if not os.path.isfile(args.report):
-            os.unlink(rep_tmp)  # report.write starts a new report when the file is absent
+        rep_tmp = tx.update(args.report)  # locked; absent file: report.write starts a new report
         report.write(rows, rep_tmp, settings, command="methods",
                      seconds={m: v.get("seconds") for m, v in meta.items() if isinstance(v, dict) and "seconds" in v},
                      row_meta={m: {"distance": meta.get("distance", "w2")} for m in rows})
         if curves:
             cur = figures.curves_path(args.report)
-            cur_tmp = tx.copy(cur) if os.path.isfile(cur) else tx.file(cur)
-            if not os.path.isfile(cur):
-                os.unlink(cur_tmp)  # save_curves starts a new store when the file is absent
+            cur_tmp = tx.update(cur)  # absent file: save_curves starts a new store
             figures.save_curves(curves, cur_tmp)
         # hyper-parameters, timings and counts of each run, keyed by method
         old = {}
-        if os.path.exists(meta_report):
-            with open(meta_report) as f:
+        meta_tmp = tx.update(meta_report)
+        if os.path.exists(meta_tmp):
+            with open(meta_tmp) as f:
                 old = json.load(f)
         old.update({k: v for k, v in meta.items() if k not in ("distance", "seed")})
-        with open(tx.file(meta_report), "w") as f:
+        with open(meta_tmp, "w") as f:
             json.dump(old, f, indent=1, sort_keys=True)
         # side-by-side with paper 1, merged over runs (methods keyed in the main report)
         with open(rep_tmp) as f:

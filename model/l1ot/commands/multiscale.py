@@ -15,8 +15,9 @@ def register(sub):
 
     t = s.add_parser("toy", help="the toy example of paper 2 App. A: JSON with events, distances and plans, + figure")
     t.add_argument("-o", "--output", default=os.path.join("reports", "multiscale_toy.json"), help="JSON report")
-    t.add_argument("--figure", default=os.path.join("reports", "multiscale_toy"),
-                   help="figure base name (writes .png and .pdf; '' for none)")
+    t.add_argument("--figure", default=None,
+                   help="figure base name (writes .png and .pdf; default: OUTPUT without .json, beside it; "
+                        "'' for none)")
     t.add_argument("--seed", type=_args.nonneg_int, default=2)
     t.set_defaults(func=run_toy)
 
@@ -49,6 +50,8 @@ def register(sub):
 def run_toy(args) -> int:
     from ..multiscale import toy
 
+    if args.figure is None:  # the figure goes where the report goes
+        args.figure = os.path.splitext(args.output)[0]
     outs = [args.output] + ([f"{args.figure}.png", f"{args.figure}.pdf"] if args.figure else [])
     outputs.check(outputs=outs)
     rep = toy.compute(seed=args.seed)

@@ -145,9 +145,7 @@ def run(args) -> int:
         from ..kernel import fixed
 
         cfg = fixed.KernelConfig.load(args.config)
-        if model.transport != cfg.transport:
-            raise ModelError(f"model file {args.model} has transport '{model.transport}', config "
-                             f"{cfg.source} has '{cfg.transport}'")
+        fixed.check_model(model, cfg, args.model)  # transport and axis_weights: the kernel's metric
         fixed.medoid_rom(model, cfg)  # model/config errors here, before any work
         thr, thr_src = _fixed_threshold(args, cfg)
         columns = (("score", "u4"), ("index", "u2"), ("trig", "u1"), ("event", "i8"))

@@ -27,6 +27,7 @@ from ..errors import (
     ClassIdError,
     CorruptFileError,
     DataError,
+    DTypeError,
     EmptySlotError,
     MissingDatasetError,
     NegativePtError,
@@ -69,12 +70,16 @@ class ValidationReport:
     n_bad: int = 0
     reasons: Counter = field(default_factory=Counter)
     first: list = field(default_factory=list)
+    #: the first problem as the error ``on_bad_event="fail"`` would have raised (None when ok)
+    first_error: DataError | None = None
 
     def add(self, other: "ValidationReport") -> None:
         self.n_events += other.n_events
         self.n_bad += other.n_bad
         self.reasons.update(other.reasons)
         self.first.extend(other.first[: max(0, 10 - len(self.first))])
+        if self.first_error is None:
+            self.first_error = other.first_error
 
     @property
     def ok(self) -> bool:
@@ -224,12 +229,12 @@ def validate(
         if not mask.any():
             continue
         ev, slot = np.argwhere(mask)[0]
+        err = err_cls(f"{msg} (row = {np.array2string(p[ev, slot], precision=4)})",
+                      file=source, dataset=dataset, event=int(ev) + offset, slot=int(slot), field=fld)
         if on_bad_event == "fail":
-            value = p[ev, slot]
-            raise err_cls(
-                f"{msg} (row = {np.array2string(value, precision=4)})",
-                file=source, dataset=dataset, event=int(ev) + offset, slot=int(slot), field=fld,
-            )
+            raise err
+        if report.first_error is None:  # the error "fail" raises: first check kind, first event
+            report.first_error = err
         per_event = mask.any(axis=1)
         report.reasons[kind] += int(per_event.sum())
         if len(report.first) < 10:
@@ -239,6 +244,21 @@ def validate(
         bad_event |= per_event
     report.n_bad = int(bad_event.sum())
     return ~bad_event, report
+
+
+def check_dtype(dtype, *, source="<array>", dataset=DATASET) -> None:
+    """Raise :class:`DTypeError` unless ``dtype`` is floating point.
+
+    The one rule for integer-typed events, applied by every reader of a file
+    (:func:`_dataset`): they are refused. ADC2021 stores float32; an integer
+    dataset has lost the fractional part of eta and phi (and of pT), so its
+    events cannot be the ones the file was meant to hold.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise DTypeError(f"expected a floating-point dtype (ADC2021 stores float32), got {dtype}: "
+                         "integer pT/eta/phi have lost their fractional part; convert the file "
+                         "from its source", file=source, dataset=dataset)
 
 
 def check_shape(shape, *, source="<array>", dataset=DATASET) -> None:
@@ -277,6 +297,7 @@ def _dataset(f, path, dataset):
     check_shape(d.shape, source=path, dataset=dataset)
     if d.dtype.kind not in "fiu":
         raise ShapeError(f"expected a numeric dtype, got {d.dtype}", file=path, dataset=dataset)
+    check_dtype(d.dtype, source=path, dataset=dataset)
     return d
 
 
@@ -357,10 +378,9 @@ def iter_chunks(
                 else:
                     block = np.asarray(d[lo:hi], dtype=np.float32)
             except (OSError, RuntimeError, ValueError) as exc:
-                raise CorruptFileError(
-                    f"cannot read events {lo}..{hi - 1}: file truncated or corrupt ({exc})",
-                    file=path, dataset=dataset, event=lo,
-                ) from None
+                a, b = _unreadable_range(d, lo, hi)
+                raise CorruptFileError(f"cannot read these events: file truncated or corrupt ({exc})",
+                                       file=path, dataset=dataset, events=(a, b)) from None
             good, rep = validate(block, source=path, dataset=dataset, offset=lo,
                                  on_bad_event=on_bad_event)
             if report is not None:
@@ -370,6 +390,28 @@ def iter_chunks(
                 yield idx, block
             else:
                 yield idx[good], block[good]
+
+
+def _unreadable_range(d, lo: int, hi: int) -> tuple[int, int]:
+    """The first block of events of dataset ``d`` met in ``[lo, hi)`` that cannot be read.
+
+    Reads ``d`` storage chunk by storage chunk (the unit HDF5 decompresses, the
+    smallest one that can fail) over the chunks that overlap ``[lo, hi)`` and returns
+    the first failing chunk's events ``(first, stop)``, whole (also the events of it
+    outside ``[lo, hi)``: none of them can be read). ``(lo, hi)`` when ``d`` is not
+    chunked or every chunk reads on retry. Called only after a read of ``[lo, hi)`` failed.
+    """
+    step = d.chunks[0] if d.chunks else 0
+    if step <= 0:
+        return lo, hi
+    total = d.shape[0]
+    for a in range(lo // step * step, hi, step):
+        b = min(total, a + step)
+        try:
+            d[a:b]
+        except (OSError, RuntimeError, ValueError):
+            return a, b
+    return lo, hi
 
 
 def load(

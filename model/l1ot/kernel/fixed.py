@@ -570,6 +570,27 @@ def _medoid_events(model_or_events):
     return np.asarray(model_or_events), "medoid events"
 
 
+def check_model(model, cfg: KernelConfig, model_path) -> None:
+    """Refuse a model whose float metric is not the kernel's: one :class:`ModelError` line.
+
+    The kernel computes the config's metric (its ``transport`` and ``axis_weights``);
+    a model trained with another one has medoids and a threshold that mean something
+    else. Used by ``calibrate``, ``export`` and ``score --fixed`` before any work.
+    Weights compare as float64 up to rounding (relative 1e-9): the model stores what
+    ``l1ot train --axis-weights`` parsed, the config what its JSON holds.
+    """
+    transport = getattr(model, "transport", None)
+    if transport is not None and transport != cfg.transport:
+        raise ModelError(f"model file {model_path} has transport '{transport}', config "
+                         f"{cfg.source} has '{cfg.transport}'")
+    mw = np.asarray(getattr(model, "axis_weights", np.ones(3)), dtype=np.float64).reshape(-1)
+    cw = np.asarray(cfg.axis_weights, dtype=np.float64)
+    if mw.shape != cw.shape or not np.allclose(mw, cw, rtol=1e-9, atol=0.0):
+        raise ModelError(f"model file {model_path} has axis_weights {[float(v) for v in mw]}, config "
+                         f"{cfg.source} has {[float(v) for v in cw]}: train the model with "
+                         "--axis-weights as in the config, or use a config with the model's weights")
+
+
 def medoid_rom(model_or_events, cfg: KernelConfig) -> np.ndarray:
     """Build the medoid ROM: stages 0, a, b applied to each medoid event.
 
