@@ -40,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from . import csolve
 from .spaces import N_SLOTS, coordinates, is_uniform, masses
 
 SOLVERS = ("fast", "pot")
@@ -144,8 +145,14 @@ def pairwise_w2(a: np.ndarray, b: np.ndarray | None = None, space: str = "3d", w
     xa = coordinates(a, space, weights)
     sym = b is None
     xb = xa if sym else coordinates(b, space, weights)
-    pair = _pair_fn(space, solver, a, a if sym else b)
     rows = row_batches(xa.shape[0], max(1, min(xa.shape[0], 8 * max(1, n_jobs))), sym)
+    if solver == "fast" and csolve.lib():
+        pa = _pack(xa, a, space)
+        pb = pa if sym else _pack(xb, b, space)
+        csolve.lib()  # build before forking workers
+        res = _run_parallel(lambda idx: (idx, _block_c(pa, pb, idx, sym)), rows, n_jobs, progress, desc)
+        return assemble_rows(res, xa.shape[0], xb.shape[0], sym)
+    pair = _pair_fn(space, solver, a, a if sym else b)
 
     def work(idx):
         out = np.zeros((idx.size, xb.shape[0]))
@@ -157,6 +164,45 @@ def pairwise_w2(a: np.ndarray, b: np.ndarray | None = None, space: str = "3d", w
 
     res = _run_parallel(work, rows, n_jobs, progress, desc)
     return assemble_rows(res, xa.shape[0], xb.shape[0], sym)
+
+
+def _pack(x: np.ndarray, ev: np.ndarray, space: str) -> dict:
+    """Compacted clouds for :mod:`l1ot.ot.csolve`: occupied points (uniform spaces) or points of
+    positive mass (pT-weighted spaces) first; ``x`` (N, 19, d), ``ev`` (N, 19, 4)."""
+    if is_uniform(space):
+        xc, c = csolve.compact_uniform(x)
+        return {"x": xc, "m": np.zeros((x.shape[0], N_SLOTS)), "c": c, "weighted": False}
+    xc, mc, c = csolve.compact_weighted(x, masses(ev, space))
+    return {"x": xc, "m": mc, "c": c, "weighted": True}
+
+
+def _take(p: dict, idx) -> dict:
+    return {k: (np.ascontiguousarray(v[idx]) if isinstance(v, np.ndarray) else v) for k, v in p.items()}
+
+
+def _block_c(pa: dict, pb: dict, idx: np.ndarray, sym: bool) -> np.ndarray:
+    """Squared W2 of rows ``idx`` of ``pa`` against all of ``pb`` (upper triangle only if
+    ``sym``), compiled; a pair the transport solver gives up on is solved with POT."""
+    L = csolve.lib()
+    a = _take(pa, idx)
+    lo = int(idx[0]) if sym else 0
+    b = _take(pb, slice(lo, None)) if sym else pb
+    out = np.zeros((idx.size, pb["c"].shape[0]))
+    sub = np.zeros((idx.size, b["c"].shape[0]))
+    d = a["x"].shape[2]
+    if a["weighted"]:
+        bad = L.w2sq_weighted_block(a["x"], a["m"], a["c"], idx.size, b["x"], b["m"], b["c"],
+                                    b["c"].shape[0], d, 0, sub)
+        if bad:  # pragma: no cover - iteration cap of the transport solver
+            for i, j in zip(*np.nonzero(np.isnan(sub))):
+                sub[i, j] = w2_squared_weighted(a["x"][i], a["m"][i], b["x"][j], b["m"][j], "pot")
+    else:
+        L.w2sq_block(a["x"], a["c"], idx.size, b["x"], b["c"], b["c"].shape[0], d, 0, sub)
+    if sym:  # only columns j > i are wanted; the rest is mirrored by assemble_rows
+        out[:, lo:] = sub
+    else:
+        out = sub
+    return out
 
 
 def row_batches(n: int, n_batches: int, sym: bool) -> list:
@@ -230,7 +276,7 @@ def moment_lower_bound(za: np.ndarray, zb: np.ndarray) -> np.ndarray:
 
 def min_w2(test: np.ndarray, refs: np.ndarray, space: str = "3d", weights=None,
            solver: str = "fast", n_jobs: int = 1, progress: bool = False,
-           return_index: bool = False, batch: int = 256):
+           return_index: bool = False, batch: int = 256, compiled: bool = True):
     """Paper 1's anomaly score: min over reference events of W2(test, ref).
 
     Parameters
@@ -240,6 +286,8 @@ def min_w2(test: np.ndarray, refs: np.ndarray, space: str = "3d", weights=None,
     space : a key of :data:`l1ot.ot.spaces.SPACES` ("3d", "2d" = paper 1, ...); weights : axis weights.
     solver : "fast" (assignment) or "pot" (``ot.emd2``); both exact.
     n_jobs : joblib processes; progress : tqdm bar.
+    compiled : with ``solver="fast"``, search in :mod:`l1ot.ot.csolve` (cheap bound order,
+        marginal bound, compiled exact solvers; the default); False runs the Python loop.
 
     Returns
     -------
@@ -250,6 +298,14 @@ def min_w2(test: np.ndarray, refs: np.ndarray, space: str = "3d", weights=None,
     xr = coordinates(refs, space, weights)
     chunks = [np.arange(i, min(i + batch, xt.shape[0])) for i in range(0, xt.shape[0], batch)]
     uniform = is_uniform(space)
+    if solver == "fast" and compiled and csolve.lib():
+        res = _min_w2_c(xt, test, xr, refs, space, chunks, n_jobs, progress)
+        score = np.empty(xt.shape[0])
+        index = np.empty(xt.shape[0], dtype=np.int64)
+        for idx, b, a in res:
+            score[idx], index[idx] = b, a
+        score = np.sqrt(np.maximum(score, 0.0))
+        return (score, index) if return_index else score
     if uniform:
         def pair(i, j):
             return w2_squared_points(xt[i], xr[j], solver)
@@ -283,3 +339,77 @@ def min_w2(test: np.ndarray, refs: np.ndarray, space: str = "3d", weights=None,
         score[idx], index[idx] = b, a
     score = np.sqrt(np.maximum(score, 0.0))
     return (score, index) if return_index else score
+
+
+#: bins of the quantile embedding that orders references in the compiled min-W2 search
+QUANTILE_BINS = 16
+
+
+def quantile_embedding(x: np.ndarray, m: np.ndarray, n_bins: int = QUANTILE_BINS) -> np.ndarray:
+    """Per-axis quantile-function embedding whose squared distance lower-bounds W2^2.
+
+    x : (N, 19, d) coordinates, m : (N, 19) masses (each event sums to 1).
+    Returns float64 (N, d * (n_bins + 1)).
+
+    The 1D W2 between marginals is the L2 distance of their quantile functions
+    Q on [0, 1]. With P the L2 projection onto functions constant on
+    ``n_bins`` equal bins, ``|Q - Q'|^2 = |PQ - PQ'|^2 + |(1-P)(Q - Q')|^2
+    >= |PQ - PQ'|^2 + (|(1-P)Q| - |(1-P)Q'|)^2`` (reverse triangle
+    inequality). The embedding holds per axis the bin means of Q times
+    ``1/sqrt(n_bins)`` and ``|(1-P)Q|``, so the squared Euclidean distance of
+    two embeddings is at most the sum over axes of the 1D W2^2, itself at most
+    W2^2. ``n_bins = 1`` gives :func:`moment_embedding` (mean, standard deviation).
+    """
+    o = np.argsort(x, axis=1, kind="stable")
+    xs = np.take_along_axis(x, o, axis=1)
+    ws = np.take_along_axis(np.broadcast_to(m[..., None], x.shape), o, axis=1)
+    f = np.cumsum(ws, axis=1) - ws                                   # mass below each point
+    t = np.linspace(0.0, 1.0, n_bins + 1)
+    # integral of Q from 0 to t: sum_k x_k * clip(t - F_k, 0, w_k), (N, d, n_bins + 1)
+    g = np.einsum("nsd,nsdt->ndt", xs, np.clip(t - f[..., None], 0.0, ws[..., None]))
+    q = np.diff(g, axis=2) * np.sqrt(n_bins)
+    r = np.einsum("nsd,nsd->nd", ws, xs * xs) - np.einsum("ndt,ndt->nd", q, q)
+    return np.concatenate([q.reshape(x.shape[0], -1), np.sqrt(np.maximum(r, 0.0))], axis=1)
+
+
+def _min_w2_c(xt, test, xr, refs, space, chunks, n_jobs, progress):
+    """Compiled min-W2 search (:func:`l1ot.ot.csolve` ``min_search``); [(idx, best W2^2, arg)]."""
+    uniform = is_uniform(space)
+    pt, pr = _pack(xt, test, space), _pack(xr, refs, space)
+    d = xt.shape[2]
+    if uniform:
+        # exact 1D marginals of the uniform clouds (with their origin points): a BLAS call
+        nb = 0
+        pj = np.zeros((1, 1, 1))
+        jt = jq = jr = jrq = pj
+        cheap = lambda idx: marginal_lower_bound(xt[idx], xr)  # noqa: E731
+    else:
+        basis = csolve.bases(d)
+        nb = basis.shape[0]
+        jt, jq = csolve.projections(pt["x"], pt["m"], pt["c"], basis)
+        jr, jrq = csolve.projections(pr["x"], pr["m"], pr["c"], basis)
+        zt = quantile_embedding(xt, masses(test, space))
+        zr = quantile_embedding(xr, masses(refs, space))
+        cheap = lambda idx: moment_lower_bound(zt[idx], zr)  # noqa: E731
+    csolve.lib()
+
+    def work(idx):
+        L = csolve.lib()
+        lb = np.ascontiguousarray(cheap(idx))
+        order = np.ascontiguousarray(np.argsort(lb, axis=1, kind="stable"), dtype=np.int64)
+        a = _take(pt, idx)
+        best = np.empty(idx.size)
+        arg = np.empty(idx.size, dtype=np.int64)
+        stats = np.zeros(2, dtype=np.int64)
+        sel = (lambda v: np.ascontiguousarray(v[idx])) if nb else (lambda v: v)
+        L.min_search(int(not uniform), d, a["x"], a["m"], a["c"], idx.size,
+                     pr["x"], pr["m"], pr["c"], pr["c"].shape[0], lb, order,
+                     nb, sel(jt), sel(jq), jr, jrq, best, arg, stats)
+        bad = np.nonzero(np.isnan(best))[0]
+        for k in bad:  # pragma: no cover - iteration cap of the transport solver
+            row = np.array([w2_squared_weighted(xt[idx[k]], masses(test[idx[k]], space), xr[j],
+                                                masses(refs[j], space), "pot") for j in range(xr.shape[0])])
+            best[k], arg[k] = row.min(), int(row.argmin())
+        return idx, best, arg
+
+    return _run_parallel(work, chunks, n_jobs, progress, f"min W2 ({space})")
