@@ -142,48 +142,83 @@ void w2sq_block(const double *xa, const int *ca, long NA, const double *xb, cons
    with potentials u (sources), v (sinks); reduced cost c - u - v >= 0 on every
    forward edge and 0 on every edge carrying flow. Returns sum x c, or -1 when
    the iteration cap is hit. */
+/* two sources (rows of c, stride m): sink j takes f_j from source 0 and b_j - f_j from
+   source 1 with sum f_j = a0, 0 <= f_j <= b_j, so the cost sum b_j c1j + f_j (c0j - c1j)
+   is a fractional knapsack: fill the sinks in increasing c0j - c1j. */
+static double transport2(const double *c0, const double *c1, int stride, double a0,
+                         const double *b, int m) {
+    int ord[NMAX], j, k;
+    double dj[NMAX], r = a0, cost = 0.0;
+    for (j = 0; j < m; j++) {
+        double d = c0[j * stride] - c1[j * stride];
+        for (k = j; k > 0 && dj[k - 1] > d; k--) { dj[k] = dj[k - 1]; ord[k] = ord[k - 1]; }
+        dj[k] = d; ord[k] = j;
+    }
+    for (k = 0; k < m; k++) {
+        int t = ord[k];
+        double f = r < b[t] ? r : b[t];
+        if (f < 0.0) f = 0.0;
+        cost += f * c0[t * stride] + (b[t] - f) * c1[t * stride];
+        r -= f;
+    }
+    return cost;
+}
+
 static double transport(const double *c, const double *a, int n, const double *b, int m) {
-    double x[NMAX * NMAX], sup[NMAX], dem[NMAX], u[NMAX], v[NMAX], dt[NMAX], ds[NMAX];
-    int pt[NMAX], ps[NMAX];
-    char dnt[NMAX], dns[NMAX];
+    double x[NMAX * NMAX], sup[NMAX], dem[NMAX], u[NMAX], v[NMAX], dt[NMAX], ds[NMAX], key[NMAX];
+    int pt[NMAX], ps[NMAX], ls[NMAX], lt[NMAX];
+    char dns[NMAX], dnt[NMAX];
     int i, j, s, t, iter = 0, cap = 8 * (n + m) * (n + m) + 64;
     double cost = 0.0;
-    for (i = 0; i < n * m; i++) x[i] = 0.0;
-    for (i = 0; i < n; i++) sup[i] = a[i];
-    for (j = 0; j < m; j++) {
-        double mn = INFINITY;
-        dem[j] = b[j];
-        for (i = 0; i < n; i++) if (c[i * m + j] < mn) mn = c[i * m + j];
-        v[j] = mn;
+    if (n == 1 || m == 1) {                       /* a single source or sink: the plan is forced */
+        if (n == 1) for (j = 0; j < m; j++) cost += b[j] * c[j];
+        else for (i = 0; i < n; i++) cost += a[i] * c[i];
+        return cost;
     }
-    for (i = 0; i < n; i++) {
-        double mn = INFINITY;
-        for (j = 0; j < m; j++) { double r = c[i * m + j] - v[j]; if (r < mn) mn = r; }
-        u[i] = mn;
+    if (n == 2) return transport2(c, c + m, 1, a[0], b, m);
+    if (m == 2) return transport2(c, c + 1, m, b[0], a, n);
+    for (i = 0; i < n * m; i++) x[i] = 0.0;
+    for (i = 0; i < n; i++) { sup[i] = a[i]; u[i] = 0.0; }
+    /* column reduction: v_j = min_i c_ij (u = 0), then a greedy flow on the tight edges */
+    for (j = 0; j < m; j++) {
+        double mn = c[j];
+        int im = 0;
+        for (i = 1; i < n; i++) if (c[i * m + j] < mn) { mn = c[i * m + j]; im = i; }
+        v[j] = mn;
+        dem[j] = b[j];
+        {
+            double f = sup[im] < dem[j] ? sup[im] : dem[j];
+            x[im * m + j] = f; sup[im] -= f; dem[j] -= f;
+        }
     }
     for (i = 0; i < n; i++) {
         while (sup[i] > 0.0) {
-            int tt = -1;
+            int tt = -1, nls = 0, nlt = 0;
             double D = 0.0, delta;
             if (++iter > cap) return -1.0;
-            for (t = 0; t < m; t++) { dt[t] = c[i * m + t] - u[i] - v[t]; pt[t] = i; dnt[t] = 0; }
+            /* key: tentative distance of an unsettled sink, +inf once settled (dt keeps it);
+               written with selects rather than branches (the comparisons are unpredictable) */
+            for (t = 0; t < m; t++) { key[t] = c[i * m + t] - u[i] - v[t]; pt[t] = i; dnt[t] = 0; }
             for (s = 0; s < n; s++) dns[s] = 0;
-            dns[i] = 1; ds[i] = 0.0;
+            dns[i] = 1; ds[i] = 0.0; ls[nls++] = i;
             for (;;) {
-                int tm = -1;
-                double best = INFINITY;
-                for (t = 0; t < m; t++) if (!dnt[t] && dt[t] < best) { best = dt[t]; tm = t; }
-                if (tm < 0) break;                 /* every sink filled: rounding surplus */
-                dnt[tm] = 1;
+                int tm = 0;
+                double best = key[0];
+                for (t = 1; t < m; t++) { int lt_ = key[t] < best; best = lt_ ? key[t] : best; tm = lt_ ? t : tm; }
+                if (best == INFINITY) break;       /* every sink filled: rounding surplus */
+                dt[tm] = best; key[tm] = INFINITY; dnt[tm] = 1;
                 if (dem[tm] > 0.0) { tt = tm; D = best; break; }
+                lt[nlt++] = tm;
                 for (s = 0; s < n; s++) {
                     if (!dns[s] && x[s * m + tm] > 0.0) {
-                        dns[s] = 1; ds[s] = best; ps[s] = tm;
+                        const double *cs = c + s * m;
+                        double us = best - u[s];
+                        dns[s] = 1; ds[s] = best; ps[s] = tm; ls[nls++] = s;
                         for (t = 0; t < m; t++) {
-                            if (!dnt[t]) {
-                                double nd = best + (c[s * m + t] - u[s] - v[t]);
-                                if (nd < dt[t]) { dt[t] = nd; pt[t] = s; }
-                            }
+                            double nd = us + cs[t] - v[t];
+                            int up = (nd < key[t]) & !dnt[t];
+                            key[t] = up ? nd : key[t];
+                            pt[t] = up ? s : pt[t];
                         }
                     }
                 }
@@ -202,8 +237,9 @@ static double transport(const double *c, const double *a, int n, const double *b
             }
             sup[i] -= delta;
             dem[tt] -= delta;
-            for (s = 0; s < n; s++) u[s] -= dns[s] ? ds[s] : D;
-            for (t = 0; t < m; t++) v[t] += dt[t] < D ? dt[t] : D;
+            /* potentials (Johnson, shifted by D): only the settled nodes move */
+            for (j = 0; j < nls; j++) { s = ls[j]; u[s] += D - ds[s]; }
+            for (j = 0; j < nlt; j++) { t = lt[j]; v[t] -= D - dt[t]; }
         }
     }
     for (i = 0; i < n * m; i++) cost += x[i] * c[i];

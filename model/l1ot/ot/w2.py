@@ -276,7 +276,8 @@ def moment_lower_bound(za: np.ndarray, zb: np.ndarray) -> np.ndarray:
 
 def min_w2(test: np.ndarray, refs: np.ndarray, space: str = "3d", weights=None,
            solver: str = "fast", n_jobs: int = 1, progress: bool = False,
-           return_index: bool = False, batch: int = 256, compiled: bool = True):
+           return_index: bool = False, batch: int = 256, compiled: bool = True,
+           stats: dict | None = None):
     """Paper 1's anomaly score: min over reference events of W2(test, ref).
 
     Parameters
@@ -288,6 +289,8 @@ def min_w2(test: np.ndarray, refs: np.ndarray, space: str = "3d", weights=None,
     n_jobs : joblib processes; progress : tqdm bar.
     compiled : with ``solver="fast"``, search in :mod:`l1ot.ot.csolve` (cheap bound order,
         marginal bound, compiled exact solvers; the default); False runs the Python loop.
+    stats : dict or None; the compiled search adds its counts of exact solves
+        (``"solved"``) and of references skipped by the marginal bound (``"skipped"``).
 
     Returns
     -------
@@ -302,8 +305,11 @@ def min_w2(test: np.ndarray, refs: np.ndarray, space: str = "3d", weights=None,
         res = _min_w2_c(xt, test, xr, refs, space, chunks, n_jobs, progress)
         score = np.empty(xt.shape[0])
         index = np.empty(xt.shape[0], dtype=np.int64)
-        for idx, b, a in res:
+        for idx, b, a, st in res:
             score[idx], index[idx] = b, a
+            if stats is not None:
+                stats["solved"] = stats.get("solved", 0) + int(st[0])
+                stats["skipped"] = stats.get("skipped", 0) + int(st[1])
         score = np.sqrt(np.maximum(score, 0.0))
         return (score, index) if return_index else score
     if uniform:
@@ -373,7 +379,7 @@ def quantile_embedding(x: np.ndarray, m: np.ndarray, n_bins: int = QUANTILE_BINS
 
 
 def _min_w2_c(xt, test, xr, refs, space, chunks, n_jobs, progress):
-    """Compiled min-W2 search (:func:`l1ot.ot.csolve` ``min_search``); [(idx, best W2^2, arg)]."""
+    """Compiled min-W2 search (:mod:`l1ot.ot.csolve` ``min_search``); [(idx, best W2^2, arg, counts)]."""
     uniform = is_uniform(space)
     pt, pr = _pack(xt, test, space), _pack(xr, refs, space)
     d = xt.shape[2]
@@ -410,6 +416,6 @@ def _min_w2_c(xt, test, xr, refs, space, chunks, n_jobs, progress):
             row = np.array([w2_squared_weighted(xt[idx[k]], masses(test[idx[k]], space), xr[j],
                                                 masses(refs[j], space), "pot") for j in range(xr.shape[0])])
             best[k], arg[k] = row.min(), int(row.argmin())
-        return idx, best, arg
+        return idx, best, arg, stats
 
     return _run_parallel(work, chunks, n_jobs, progress, f"min W2 ({space})")
