@@ -336,31 +336,67 @@ void marginal_bound_block(const double *pa, const double *qa, const int *ca, lon
                                              cb[j], nbasis, d);
 }
 
+/* binary min-heap of reference indices keyed by (lb, index): the visiting order of
+   a stable argsort, without sorting the references that are never visited */
+static int hless(const double *lb, long a, long b) { return lb[a] < lb[b] || (lb[a] == lb[b] && a < b); }
+
+static void hdown(long *h, long n, long k, const double *lb) {
+    for (;;) {
+        long l = 2 * k + 1, r = l + 1, m = k, tmp;
+        if (l < n && hless(lb, h[l], h[m])) m = l;
+        if (r < n && hless(lb, h[r], h[m])) m = r;
+        if (m == k) return;
+        tmp = h[k]; h[k] = h[m]; h[m] = tmp; k = m;
+    }
+}
+
+/* squared Euclidean distance of two embeddings, lowered by a relative 1e-9 and an absolute
+   1e-12 so that rounding can never lift an embedding bound above the exact W2^2 */
+static double ebound(const double *a, const double *b, int e, double scale) {
+    double s = 0.0;
+    int k;
+    for (k = 0; k < e; k++) { double t = a[k] - b[k]; s += t * t; }
+    s = s * scale * (1.0 - 1e-9) - 1e-12;
+    return s > 0.0 ? s : 0.0;
+}
+
 /* paper 1's min W2^2 for T test events over M references.
    weighted = 0: uniform clouds (xt (T, NMAX, d) compacted, ct counts; w* unused);
    weighted = 1: weighted clouds with masses wt, wr.
-   lb (T, M): a cheap lower bound, order (T, M): references by increasing lb.
-   nbasis > 0: marginal bound from sorted projections pt/qt (T, nbasis*d, NMAX), pr/qr.
-   Out: best (T,) min W2^2 (NaN if the solver gave up on a needed pair), arg (T,)
-   its reference (lowest index on ties), stats[0] exact solves, stats[1] marginal skips. */
+   Bounds, each a lower bound of W2^2: z1 (e1 values per event; squared distance times s1)
+   orders the references (a heap on (bound, index): the order of a stable argsort);
+   z2 (e2 values, times s2; e2 = 0: none) and, with nbasis > 0, the marginal bound from
+   sorted projections pt/qt (T, nbasis*d, NMAX), pr/qr skip a reference that cannot win.
+   Workspace: lbw (M doubles), heap (M longs).
+   Out: best (T,) min W2^2 (NaN if the solver gave up on a needed pair), arg (T,) its
+   reference (lowest index on ties); stats[0] exact solves, stats[1] marginal-bound skips,
+   stats[2] z2-bound skips. */
 void min_search(int weighted, int d,
                 const double *xt, const double *wt, const int *ct, long T,
                 const double *xr, const double *wr, const int *cr, long M,
-                const double *lb, const long *order,
+                int e1, double s1, const double *zt1, const double *zr1,
+                int e2, double s2, const double *zt2, const double *zr2,
                 int nbasis, const double *pt, const double *qt, const double *pr, const double *qr,
-                double *best, long *arg, long *stats) {
-    long t, k, st = (long)nbasis * d * NMAX;
+                double *lbw, long *heap, double *best, long *arg, long *stats) {
+    long t, k, n, st = (long)nbasis * d * NMAX;
     for (t = 0; t < T; t++) {
         double b = INFINITY;
         long a = -1;
         int fail = 0;
-        for (k = 0; k < M; k++) {
-            long j = order[t * M + k];
+        for (k = 0; k < M; k++) { lbw[k] = ebound(zt1 + t * e1, zr1 + k * e1, e1, s1); heap[k] = k; }
+        for (k = M / 2 - 1; k >= 0; k--) hdown(heap, M, k, lbw);
+        for (n = M; n > 0; ) {
+            long j = heap[0];
             double lim = b * (1.0 + 1e-12) + 1e-12, r;
-            if (lb[t * M + j] > lim) break;
-            if (nbasis > 0 && b < INFINITY &&
-                marginal_bound(pt + t * st, qt + t * st, ct[t], pr + j * st, qr + j * st, cr[j],
-                               nbasis, d) > lim) { stats[1]++; continue; }
+            heap[0] = heap[--n];
+            hdown(heap, n, 0, lbw);
+            if (lbw[j] > lim) break;
+            if (b < INFINITY) {
+                if (e2 > 0 && ebound(zt2 + t * e2, zr2 + j * e2, e2, s2) > lim) { stats[2]++; continue; }
+                if (nbasis > 0 &&
+                    marginal_bound(pt + t * st, qt + t * st, ct[t], pr + j * st, qr + j * st, cr[j],
+                                   nbasis, d) > lim) { stats[1]++; continue; }
+            }
             stats[0]++;
             if (weighted)
                 r = w2sq_weighted(xt + t * NMAX * d, wt + t * NMAX, ct[t],
@@ -414,8 +450,9 @@ def lib():
         L.w2sq_weighted_block.restype = cl
         L.marginal_bound_block.argtypes = [dp, dp, ip, cl, dp, dp, ip, cl, ci, ci, dp]
         L.marginal_bound_block.restype = None
-        L.min_search.argtypes = [ci, ci, dp, dp, ip, cl, dp, dp, ip, cl, dp, lp, ci, dp, dp, dp, dp,
-                                 dp, lp, lp]
+        cd = ctypes.c_double
+        L.min_search.argtypes = [ci, ci, dp, dp, ip, cl, dp, dp, ip, cl, ci, cd, dp, dp, ci, cd, dp, dp,
+                                 ci, dp, dp, dp, dp, dp, lp, dp, lp, lp]
         L.min_search.restype = None
         _LIB = L
     except (OSError, subprocess.SubprocessError):

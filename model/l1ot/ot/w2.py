@@ -309,7 +309,7 @@ def min_w2(test: np.ndarray, refs: np.ndarray, space: str = "3d", weights=None,
             score[idx], index[idx] = b, a
             if stats is not None:
                 stats["solved"] = stats.get("solved", 0) + int(st[0])
-                stats["skipped"] = stats.get("skipped", 0) + int(st[1])
+                stats["skipped"] = stats.get("skipped", 0) + int(st[1]) + int(st[2])
         score = np.sqrt(np.maximum(score, 0.0))
         return (score, index) if return_index else score
     if uniform:
@@ -347,7 +347,9 @@ def min_w2(test: np.ndarray, refs: np.ndarray, space: str = "3d", weights=None,
     return (score, index) if return_index else score
 
 
-#: bins of the quantile embedding that orders references in the compiled min-W2 search
+#: bins per axis of the quantile embeddings of the compiled min-W2 search: the coarse one
+#: orders the references, the fine one skips those that cannot win
+ORDER_BINS = 4
 QUANTILE_BINS = 16
 
 
@@ -379,42 +381,49 @@ def quantile_embedding(x: np.ndarray, m: np.ndarray, n_bins: int = QUANTILE_BINS
 
 
 def _min_w2_c(xt, test, xr, refs, space, chunks, n_jobs, progress):
-    """Compiled min-W2 search (:mod:`l1ot.ot.csolve` ``min_search``); [(idx, best W2^2, arg, counts)]."""
+    """Compiled min-W2 search (:mod:`l1ot.ot.csolve` ``min_search``); [(idx, best W2^2, arg, counts)].
+
+    Bounds: references are visited by a coarse quantile embedding (:data:`ORDER_BINS` bins per
+    axis); each is then skipped if a finer bound exceeds the best distance so far: the exact 1D
+    marginals (:func:`marginal_lower_bound`) for uniform clouds, the :data:`QUANTILE_BINS`-bin
+    quantile embedding and the marginals along two orthonormal bases
+    (:func:`l1ot.ot.csolve.bases`) for pT-weighted ones.
+    """
     uniform = is_uniform(space)
     pt, pr = _pack(xt, test, space), _pack(xr, refs, space)
     d = xt.shape[2]
+    mt, mr = masses(test, space), masses(refs, space)
+    z1t, z1r = quantile_embedding(xt, mt, ORDER_BINS), quantile_embedding(xr, mr, ORDER_BINS)
     if uniform:
-        # exact 1D marginals of the uniform clouds (with their origin points): a BLAS call
         nb = 0
-        pj = np.zeros((1, 1, 1))
-        jt = jq = jr = jrq = pj
-        cheap = lambda idx: marginal_lower_bound(xt[idx], xr)  # noqa: E731
+        jt = jq = jr = jrq = np.zeros((1, 1, 1))
+        z2t, z2r, s2 = sorted_marginals(xt), sorted_marginals(xr), 1.0 / xt.shape[1]
     else:
         basis = csolve.bases(d)
         nb = basis.shape[0]
         jt, jq = csolve.projections(pt["x"], pt["m"], pt["c"], basis)
         jr, jrq = csolve.projections(pr["x"], pr["m"], pr["c"], basis)
-        zt = quantile_embedding(xt, masses(test, space))
-        zr = quantile_embedding(xr, masses(refs, space))
-        cheap = lambda idx: moment_lower_bound(zt[idx], zr)  # noqa: E731
+        z2t, z2r, s2 = quantile_embedding(xt, mt), quantile_embedding(xr, mr), 1.0
     csolve.lib()
 
     def work(idx):
         L = csolve.lib()
-        lb = np.ascontiguousarray(cheap(idx))
-        order = np.ascontiguousarray(np.argsort(lb, axis=1, kind="stable"), dtype=np.int64)
+        m = xr.shape[0]
+        lbw, heap = np.empty(m), np.empty(m, dtype=np.int64)   # workspace of the C search
         a = _take(pt, idx)
         best = np.empty(idx.size)
         arg = np.empty(idx.size, dtype=np.int64)
-        stats = np.zeros(2, dtype=np.int64)
+        stats = np.zeros(3, dtype=np.int64)
         sel = (lambda v: np.ascontiguousarray(v[idx])) if nb else (lambda v: v)
         L.min_search(int(not uniform), d, a["x"], a["m"], a["c"], idx.size,
-                     pr["x"], pr["m"], pr["c"], pr["c"].shape[0], lb, order,
-                     nb, sel(jt), sel(jq), jr, jrq, best, arg, stats)
+                     pr["x"], pr["m"], pr["c"], m,
+                     z1t.shape[1], 1.0, np.ascontiguousarray(z1t[idx]), z1r,
+                     z2t.shape[1], s2, np.ascontiguousarray(z2t[idx]), np.ascontiguousarray(z2r),
+                     nb, sel(jt), sel(jq), jr, jrq, lbw, heap, best, arg, stats)
         bad = np.nonzero(np.isnan(best))[0]
         for k in bad:  # pragma: no cover - iteration cap of the transport solver
             row = np.array([w2_squared_weighted(xt[idx[k]], masses(test[idx[k]], space), xr[j],
-                                                masses(refs[j], space), "pot") for j in range(xr.shape[0])])
+                                                masses(refs[j], space), "pot") for j in range(m)])
             best[k], arg[k] = row.min(), int(row.argmin())
         return idx, best, arg, stats
 
