@@ -232,5 +232,5 @@ def _compute(a, b, distance, space, solver, weights, n_jobs, progress, desc):
     rows = row_batches(n, min(16 * max(1, n_jobs), max(1, n // 8)), sym)
     _lib()  # build the kernel once before forking workers
     res = _run_parallel(lambda r: _rows_job(xa, xb, r, sym), rows, n_jobs, progress,
-                        desc or f"W2 {space} {n}x{xb.shape[0]}")
+                        desc or f"W2 {space} {n}x{xb.shape[0]}", prefer="threads" if _lib() else "processes")
     return assemble_rows(res, n, xb.shape[0], sym)

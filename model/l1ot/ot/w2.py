@@ -150,7 +150,8 @@ def pairwise_w2(a: np.ndarray, b: np.ndarray | None = None, space: str = "3d", w
         pa = _pack(xa, a, space)
         pb = pa if sym else _pack(xb, b, space)
         csolve.lib()  # build before forking workers
-        res = _run_parallel(lambda idx: (idx, _block_c(pa, pb, idx, sym)), rows, n_jobs, progress, desc)
+        res = _run_parallel(lambda idx: (idx, _block_c(pa, pb, idx, sym)), rows, n_jobs, progress, desc,
+                            prefer="threads")
         return assemble_rows(res, xa.shape[0], xb.shape[0], sym)
     pair = _pair_fn(space, solver, a, a if sym else b)
 
@@ -229,7 +230,10 @@ def assemble_rows(res, n: int, m: int, sym: bool) -> np.ndarray:
     return np.sqrt(np.maximum(d2, 0.0))
 
 
-def _run_parallel(fn, tasks, n_jobs, progress, desc):
+def _run_parallel(fn, tasks, n_jobs, progress, desc, prefer="processes"):
+    """``[fn(t) for t in tasks]`` on ``n_jobs`` joblib workers (``prefer``: "processes", or
+    "threads" for work that releases the GIL, like the ctypes calls of :mod:`l1ot.ot.csolve`;
+    an active joblib backend such as the Dask engine's takes precedence)."""
     if progress:
         from ..progress import bar
 
@@ -240,7 +244,7 @@ def _run_parallel(fn, tasks, n_jobs, progress, desc):
         return [fn(t) for t in tasks_it]
     from joblib import Parallel, delayed
 
-    return Parallel(n_jobs=n_jobs, prefer="processes")(delayed(fn)(t) for t in tasks_it)
+    return Parallel(n_jobs=n_jobs, prefer=prefer)(delayed(fn)(t) for t in tasks_it)
 
 
 def sorted_marginals(x: np.ndarray) -> np.ndarray:
@@ -427,4 +431,4 @@ def _min_w2_c(xt, test, xr, refs, space, chunks, n_jobs, progress):
             best[k], arg[k] = row.min(), int(row.argmin())
         return idx, best, arg, stats
 
-    return _run_parallel(work, chunks, n_jobs, progress, f"min W2 ({space})")
+    return _run_parallel(work, chunks, n_jobs, progress, f"min W2 ({space})", prefer="threads")
