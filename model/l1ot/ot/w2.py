@@ -147,6 +147,8 @@ def pairwise_w2(a: np.ndarray, b: np.ndarray | None = None, space: str = "3d", w
     xb = xa if sym else coordinates(b, space, weights)
     rows = row_batches(xa.shape[0], max(1, min(xa.shape[0], 8 * max(1, n_jobs))), sym)
     if solver == "fast" and csolve.lib():
+        if n_jobs == 1 and not progress:  # one compiled call for the whole matrix
+            rows = row_batches(xa.shape[0], 1, sym)
         pa = _pack(xa, a, space)
         pb = pa if sym else _pack(xb, b, space)
         csolve.lib()  # build before forking workers
@@ -193,13 +195,14 @@ def _block_c(pa: dict, pb: dict, idx: np.ndarray, sym: bool) -> np.ndarray:
     d = a["x"].shape[2]
     if a["weighted"]:
         bad = L.w2sq_weighted_block(a["x"], a["m"], a["c"], idx.size, b["x"], b["m"], b["c"],
-                                    b["c"].shape[0], d, 0, sub)
+                                    b["c"].shape[0], d, int(sym), sub)
         if bad:  # pragma: no cover - iteration cap of the transport solver
             for i, j in zip(*np.nonzero(np.isnan(sub))):
                 sub[i, j] = w2_squared_weighted(a["x"][i], a["m"][i], b["x"][j], b["m"][j], "pot")
     else:
-        L.w2sq_block(a["x"], a["c"], idx.size, b["x"], b["c"], b["c"].shape[0], d, 0, sub)
-    if sym:  # only columns j > i are wanted; the rest is mirrored by assemble_rows
+        L.w2sq_block(a["x"], a["c"], idx.size, b["x"], b["c"], b["c"].shape[0], d, int(sym), sub)
+    if sym:  # row k is event lo + k and column j event lo + j: the C loop solves j > k only;
+        # the rest is mirrored by assemble_rows
         out[:, lo:] = sub
     else:
         out = sub
