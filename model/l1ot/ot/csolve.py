@@ -364,7 +364,9 @@ static double ebound(const double *a, const double *b, int e, double scale) {
    weighted = 0: uniform clouds (xt (T, NMAX, d) compacted, ct counts; w* unused);
    weighted = 1: weighted clouds with masses wt, wr.
    Bounds, each a lower bound of W2^2: z1 (e1 values per event; squared distance times s1)
-   orders the references (a heap on (bound, index): the order of a stable argsort);
+   orders the references (a heap on (bound, index): the order of a stable argsort; the
+   reference of smallest bound is solved first and only those whose bound does not exceed
+   its distance enter the heap);
    z2 (e2 values, times s2; e2 = 0: none) and, with nbasis > 0, the marginal bound from
    sorted projections pt/qt (T, nbasis*d, NMAX), pr/qr skip a reference that cannot win.
    Workspace: lbw (M doubles), heap (M longs).
@@ -380,14 +382,27 @@ void min_search(int weighted, int d,
                 double *lbw, long *heap, double *best, long *arg, long *stats) {
     long t, k, n, st = (long)nbasis * d * NMAX;
     for (t = 0; t < T; t++) {
-        double b = INFINITY;
-        long a = -1;
+        double b = INFINITY, r, lim;
+        long a = -1, k0 = 0;
         int fail = 0;
-        for (k = 0; k < M; k++) { lbw[k] = ebound(zt1 + t * e1, zr1 + k * e1, e1, s1); heap[k] = k; }
-        for (k = M / 2 - 1; k >= 0; k--) hdown(heap, M, k, lbw);
-        for (n = M; n > 0; ) {
+        if (M == 0) { best[t] = INFINITY; arg[t] = -1; continue; }
+        /* bounds of every reference; the one of smallest bound (lowest index) is solved first,
+           and only the references whose bound does not exceed its distance go into the heap */
+        for (k = 0; k < M; k++) {
+            lbw[k] = ebound(zt1 + t * e1, zr1 + k * e1, e1, s1);
+            if (lbw[k] < lbw[k0]) k0 = k;
+        }
+        stats[0]++;
+        r = weighted ? w2sq_weighted(xt + t * NMAX * d, wt + t * NMAX, ct[t],
+                                     xr + k0 * NMAX * d, wr + k0 * NMAX, cr[k0], d)
+                     : w2sq(xt + t * NMAX * d, ct[t], xr + k0 * NMAX * d, cr[k0], d);
+        if (r < 0.0) fail = 1; else { b = r; a = k0; }
+        lim = b * (1.0 + 1e-12) + 1e-12;
+        for (n = 0, k = 0; k < M; k++) if (k != k0 && lbw[k] <= lim) heap[n++] = k;
+        for (k = n / 2 - 1; k >= 0; k--) hdown(heap, n, k, lbw);
+        while (n > 0) {
             long j = heap[0];
-            double lim = b * (1.0 + 1e-12) + 1e-12, r;
+            lim = b * (1.0 + 1e-12) + 1e-12;
             heap[0] = heap[--n];
             hdown(heap, n, 0, lbw);
             if (lbw[j] > lim) break;
