@@ -18,24 +18,37 @@ Two exact solvers, both agreeing with POT's ``ot.emd2`` to float precision
   augmentation exhausts the source, fills a sink, or empties one backward
   edge. With exact arithmetic the flow is optimal when every supply is placed
   (the potentials certify it: complementary slackness holds on every edge).
-  The cost is the primal ``sum x_ij c_ij``. An iteration cap guards against
-  float cycling; a capped pair is reported as NaN and the caller solves it
-  with POT (it does not occur on the test clouds).
+  The cost is the primal ``sum x_ij c_ij``. It starts from a column
+  reduction (each sink filled from its nearest source as far as that
+  source's supply goes); one source or sink forces the plan, and two sources
+  (or sinks) make it a fractional knapsack solved in closed form
+  (``transport2``). An iteration cap guards against float cycling; a capped
+  pair is reported as NaN and the caller solves it with POT (it does not
+  occur on the test clouds).
 
 Lower bounds used by the min-W2 search (all exact lower bounds of W2^2, see
 ``tests/test_w2_csolve.py``):
 
+* embedding bounds (``ebound``): the squared Euclidean distance between two
+  embeddings whose distance lower-bounds W2^2 (the quantile embeddings of
+  :func:`l1ot.ot.w2.quantile_embedding`, the sorted coordinates of
+  :func:`l1ot.ot.w2.sorted_marginals`), lowered by a relative 1e-9 and an
+  absolute 1e-12 against rounding;
 * 1D marginals along an orthonormal basis: the optimal plan is a coupling of
   every projected pair, so ``W2^2 >= sum_k W2^2(P_k mu, P_k nu)`` for any
   orthonormal directions ``P_k``; the 1D W2^2 between weighted point sets is
   the L2 distance of the quantile functions, a merge of the two sorted lists
   (``w2sq_1d``). The search takes the maximum over the given bases (the axes
-  and the axes rotated by 45 degrees in 2D).
+  and the axes rotated by 45 degrees in 2D, :func:`bases`).
 
-``min_search`` runs paper 1's min-W2 over references in a given order (by a
-cheap bound of :mod:`l1ot.ot.w2`): it stops at the first reference whose
-cheap bound exceeds the best distance found, skips a reference whose marginal
-bound exceeds it, and otherwise solves exactly; ties keep the lowest index.
+``min_search`` runs paper 1's min-W2 of a batch of test events: it computes a
+coarse embedding bound to every reference, solves the reference of smallest
+bound first, keeps in a binary heap (ordered by bound, then index: the order
+of a stable argsort) only the references whose bound does not exceed that
+distance, and pops them in order: it stops at the first bound above the best
+distance found, skips a reference whose finer bounds (a second embedding, the
+marginals) exceed it, and otherwise solves exactly; ties keep the lowest
+reference index.
 
 Without a C compiler :func:`lib` returns ``False`` and the callers use their
 Python paths (POT / scipy).
