@@ -8,12 +8,13 @@ BUILD ?= build
 K     ?= 32
 
 .PHONY: data-multiscale multiscale multiscale-bench
-.PHONY: all venv demo test test-slow bench data model export csim emulator cosim synth mutate hls-synth ip clean help figures paper1-comparison
+.PHONY: all venv demo test test-slow bench bench-venv data model export csim emulator cosim synth mutate hls-synth ip clean help figures paper1-comparison
 
 help:
 	@echo "make demo      - end-to-end job on the bundled sample (creates .venv)"
 	@echo "make test      - test suite (creates .venv)"
 	@echo "make bench     - benchmarks -> reports/bench.json"
+	@echo "make bench-venv - the optional bench extra (wasserstein, GPLv3) in .venv-bench for make bench"
 	@echo "make data      - regenerate the simulated ADC2021-format sample (Pythia 8 + FastJet)"
 	@echo "make model     - train the default LinW2 k-medoids model -> $(BUILD)/model_k$(K).h5"
 	@echo "make export    - parameters.h, SV package, golden vectors -> $(BUILD)/export/k$(K)"
@@ -50,6 +51,13 @@ paper1-comparison: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) scripts/bench.py
+
+# the optional `bench` extra (wasserstein, GPLv3, numpy < 2) in its own environment; make bench
+# uses it when present and says so when absent
+BENCH_VENV ?= .venv-bench
+bench-venv:
+	@test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q $$(python3 scripts/bench_wasserstein.py --requirements)
 
 data: $(STAMP)
 	$(PY) -m pip install -q -e ".[gen]"

@@ -13,7 +13,11 @@ Sections:
 * bit-accurate fixed-point model events/s at k = 32 (``l1ot.kernel.bench_fixed``);
 * peak memory of a streamed pass over a 1M-event file (separate process);
 * exact W2 solvers on the same pairs: POT, scipy, lapx (batch) and the hand-written
-  C assignment kernel of ``l1ot.ot.distcache`` (``w2_solvers``);
+  C assignment kernel of ``l1ot.ot.csolve`` (``w2_solvers``);
+* exact W2 against the field's library on the same pairs (``w2_field``): l1ot's compiled
+  solvers and min-W2 search against POT and ``wasserstein`` 1.1.0 (GPLv3, the optional
+  ``bench`` extra, run from its own environment ``.venv-bench``: ``make bench-venv``), in
+  2D (paper 1, pT weights) and 3D, 100 x 300 pairs, medians of 3;
 * end to end ``l1ot score`` and ``score --fixed`` on a generated file of >= 4M events
   (``score_e2e``: read, validation, quantization, kernel, output write; child process
   CPU time and peak RSS; the 13M-event figure extrapolated);
@@ -107,7 +111,7 @@ def _bench_min_w2(data_dir, repeats, n_ref, w2):
     # the same minimum with the assignment solver, all N references
     t = median_time(lambda: w2.pairwise_w2(test[:50], refs, solver="fast").min(axis=1), max(1, repeats // 2))
     out["fast_events_per_s"] = 50 / t
-    # assignment solver + marginal lower-bound pruning (exact, see l1ot.ot.w2.min_w2)
+    # the compiled search with lower bounds (exact, see l1ot.ot.w2.min_w2)
     t = median_time(lambda: w2.min_w2(test, refs, solver="fast"), repeats)
     out["fast_pruned_events_per_s"] = len(test) / t
     out["fast_over_pot"] = out["fast_events_per_s"] / out["pot_events_per_s"]
@@ -238,6 +242,103 @@ def bench_w2_solvers(data_dir, repeats, n_a=60, n_b=100, n_pot=200):
             out["handwritten_over_lapx"] = out["handwritten_c_pairs_per_s"] / out["lapx_batch_pairs_per_s"]
     out["handwritten_over_pot"] = out["handwritten_c_pairs_per_s"] / out["pot_pairs_per_s"]
     out["handwritten_over_scipy"] = out["handwritten_c_pairs_per_s"] / out["scipy_pairs_per_s"]
+    return out
+
+
+def _bench_python():
+    """Python of the bench environment (``make bench-venv``) with ``wasserstein``, or None."""
+    py = os.environ.get("L1OT_BENCH_PYTHON") or os.path.join(REPO, ".venv-bench", "bin", "python")
+    if not os.path.exists(py):
+        return None
+    r = subprocess.run([py, "-c", "import wasserstein"], capture_output=True, text=True)
+    return py if r.returncode == 0 else None
+
+
+def bench_w2_field(data_dir, build, repeats=3, n_test=100, n_ref=300, n_pot=3):
+    """Exact W2 against the field's library on the same pairs, 2D (paper 1, pT weights) and 3D.
+
+    ``n_test`` test events x ``n_ref`` references of the bundled sample, one thread, medians of
+    ``repeats`` CPU times, in one run: l1ot (``pairwise_w2``, ``min_w2``; packing included),
+    POT ``ot.emd2`` (costs given, ``n_pot`` test events) and ``wasserstein`` 1.1.0 (``PairwiseEMD``
+    and ``EMD``, in a child process of the ``bench`` environment: GPLv3 and numpy < 2, never a
+    dependency of l1ot). Min-W2 of POT and wasserstein is brute force over all references.
+    """
+    import tempfile
+
+    import ot
+    from threadpoolctl import threadpool_limits
+
+    from l1ot.ot import spaces, w2
+
+    test, src = events(n_test, 3, data_dir)
+    refs, _ = events(n_ref, 2, data_dir)
+    out = {"events": src, "n_test": len(test), "n_ref": len(refs), "pairs": len(test) * len(refs),
+           "repeats": repeats, "threads": 1, "load_average": os.getloadavg()}
+    arrays, d2 = {"spaces": np.array(["2d", "3d"])}, {}
+    with threadpool_limits(1):
+        for space in ("2d", "3d"):
+            xt, xr = spaces.coordinates(test, space), spaces.coordinates(refs, space)
+            mt, mr = spaces.masses(test, space), spaces.masses(refs, space)
+            arrays.update({f"{space}_test_x": xt, f"{space}_test_w": mt, f"{space}_ref_x": xr,
+                           f"{space}_ref_w": mr})
+            r = {"occupied_points_mean": float(np.mean(np.r_[(mt > 0).sum(1), (mr > 0).sum(1)]))
+                 if space == "2d" else 19.0}
+            w2.pairwise_w2(test[:2], refs, space=space)  # warm-up: builds the compiled kernels
+            t = median_time(lambda: w2.pairwise_w2(test, refs, space=space), repeats)
+            r["l1ot_pairs_per_s"] = out["pairs"] / t
+            d2[space] = w2.pairwise_w2(test, refs, space=space) ** 2
+            t = median_time(lambda: w2.pairwise_w2(test, refs, space=space).min(axis=1), repeats)
+            r["l1ot_brute_force_min_events_per_s"] = len(test) / t
+            t = median_time(lambda: w2.min_w2(test, refs, space=space), repeats)
+            r["l1ot_min_w2_events_per_s"] = len(test) / t
+            st = {}
+            s_min = w2.min_w2(test, refs, space=space, stats=st)
+            r["l1ot_min_w2_solved_per_event"] = st.get("solved", 0) / len(test)
+            r["l1ot_min_w2_max_abs_diff_vs_brute_force"] = float(np.abs(s_min ** 2 - d2[space].min(1)).max())
+            # POT: one ot.emd2 per pair on the points of positive mass, costs given
+            probs = []
+            for i in range(n_pot):
+                for j in range(len(refs)):
+                    ka, kb = mt[i] > 0, mr[j] > 0
+                    a, b = mt[i][ka], mr[j][kb]
+                    c = ((xt[i][ka][:, None] - xr[j][kb][None]) ** 2).sum(-1)
+                    probs.append((a, b * (a.sum() / b.sum()), np.ascontiguousarray(c)))
+            t = median_time(lambda: [ot.emd2(a, b, c) for a, b, c in probs], repeats)
+            r["pot_pairs_per_s"] = len(probs) / t
+            r["pot_brute_force_min_events_per_s"] = n_pot / t
+            pot = np.array([ot.emd2(a, b, c) for a, b, c in probs]).reshape(n_pot, -1)
+            r["l1ot_max_abs_diff_vs_pot"] = float(np.abs(pot - d2[space][:n_pot]).max())
+            r["l1ot_pairs_over_pot"] = r["l1ot_pairs_per_s"] / r["pot_pairs_per_s"]
+            r["l1ot_min_w2_over_pot"] = r["l1ot_min_w2_events_per_s"] / r["pot_brute_force_min_events_per_s"]
+            out[space] = r
+    py = _bench_python()
+    if py is None:
+        msg = ("wasserstein (the optional `bench` extra) is not installed: `make bench-venv` puts it in "
+               ".venv-bench (GPLv3, numpy < 2: never in .venv); no side-by-side rows")
+        print("        " + msg, flush=True)
+        out["wasserstein"] = {"skipped": msg}
+        return out
+    with tempfile.TemporaryDirectory() as tmp:
+        src_npz, dst_npz = os.path.join(tmp, "in.npz"), os.path.join(tmp, "out.npz")
+        np.savez(src_npz, **arrays)
+        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+        rr = subprocess.run([py, os.path.join(REPO, "scripts", "bench_wasserstein.py"), src_npz, dst_npz,
+                             str(repeats)], capture_output=True, text=True, env=env)
+        if rr.returncode != 0:
+            raise RuntimeError(f"scripts/bench_wasserstein.py failed: {rr.stderr[-2000:]}")
+        ws = json.loads(rr.stdout.strip().splitlines()[-1])
+        mats = np.load(dst_npz)
+        for space in ("2d", "3d"):
+            r, q = out[space], ws[space]
+            r["wasserstein_pairwise_emd_pairs_per_s"] = q["pairwise_emd_pairs_per_s"]
+            r["wasserstein_emd_pairs_per_s"] = q["emd_pairs_per_s"]
+            r["wasserstein_brute_force_min_events_per_s"] = q["brute_force_min_events_per_s"]
+            r["l1ot_max_abs_diff_vs_wasserstein"] = float(np.abs(mats[space] - d2[space]).max())
+            r["l1ot_pairs_over_wasserstein"] = r["l1ot_pairs_per_s"] / q["pairwise_emd_pairs_per_s"]
+            r["l1ot_min_w2_over_wasserstein"] = (r["l1ot_min_w2_events_per_s"]
+                                                 / q["brute_force_min_events_per_s"])
+            r["wasserstein_over_pot_pairs"] = q["pairwise_emd_pairs_per_s"] / r["pot_pairs_per_s"]
+    out["wasserstein"] = {k: v for k, v in ws.items() if k not in ("2d", "3d")}
     return out
 
 
@@ -381,6 +482,7 @@ def main(argv=None):
                 "fixed_model": lambda: bench_fixed(args.data, args.repeats),
                 "stream_memory": lambda: bench_stream(args.data, args.build),
                 "w2_solvers": lambda: bench_w2_solvers(args.data, args.repeats),
+                "w2_field": lambda: bench_w2_field(args.data, args.build, 3),
                 "score_e2e": lambda: bench_score_e2e(args.data, args.build, args.repeats, args.e2e_events),
                 "dask": lambda: bench_dask(args.data, args.build, args.repeats)}
     only = [s for s in args.only.split(",") if s]
@@ -415,8 +517,8 @@ def render_md(res):
         r = res["min_w2"]
         L += ["## Exact min-W2 anomaly score (N = 1,000 references), events per second", "",
               "| solver | events/s | vs POT |", "|---|---|---|", f"| POT `ot.emd2`, every reference | {r['pot_events_per_s']:.2f} | 1 |",
-              f"| assignment, every reference | {r['fast_events_per_s']:.1f} | {r['fast_over_pot']:.1f}× |",
-              f"| assignment + marginal-bound pruning (exact) | {r['fast_pruned_events_per_s']:.1f} | {r['fast_pruned_over_pot']:.0f}× |", ""]
+              f"| compiled assignment (`pairwise_w2`), every reference | {r['fast_events_per_s']:.1f} | {r['fast_over_pot']:.1f}× |",
+              f"| compiled search with lower bounds (`min_w2`, exact) | {r['fast_pruned_events_per_s']:.1f} | {r['fast_pruned_over_pot']:.0f}× |", ""]
     if "linw2_float" in res:
         r = res["linw2_float"]
         L += ["## LinW2 float scoring, k = 32, one core", "",
@@ -440,10 +542,12 @@ def render_md(res):
               f"| scipy `linear_sum_assignment` (cost given) | {r['scipy_pairs_per_s']:.0f} | {r['scipy_max_abs_diff']:.1e} |"]
         if "lapx_batch_pairs_per_s" in r:
             L += [f"| lapx `lapjvx_batch` (costs given) | {r['lapx_batch_pairs_per_s']:.0f} | {r['lapx_max_abs_diff']:.1e} |"]
-        L += [f"| hand-written C (`l1ot.ot.distcache`, as used) | {r['handwritten_c_pairs_per_s']:.0f} | 0 |", "",
+        L += [f"| hand-written C (`l1ot.ot.csolve`, as used) | {r['handwritten_c_pairs_per_s']:.0f} | 0 |", "",
               f"Hand-written / POT = **{r['handwritten_over_pot']:.0f}×** (goal ≥ 20×), / scipy = "
               f"{r['handwritten_over_scipy']:.1f}×" + (f", / lapx = {r['handwritten_over_lapx']:.1f}×" if "handwritten_over_lapx" in r else "")
               + " (kept because ≥ 1.5× faster than both).", ""]
+    if "w2_field" in res:
+        L += render_w2_field(res["w2_field"])
     if "score_e2e" in res:
         r = res["score_e2e"]
         L += ["## `l1ot score` end to end, one process (`--workers 1`)", "",
@@ -475,6 +579,49 @@ def render_md(res):
               f"(**+{r['dask_overhead_s']:.1f} s**: cluster start and worker imports; files of one partition, "
               "1M events by default, run in process).", ""]
     return "\n".join(L)
+
+
+def render_w2_field(r):
+    """Markdown of the side-by-side section (``w2_field``)."""
+    L = ["## Exact W2 against the field's library (`wasserstein` 1.1.0) and POT, same pairs", "",
+         f"{r['n_test']} test events × {r['n_ref']} references of the {r['events']}, one thread, medians of "
+         f"{r['repeats']} CPU timings, in one run (load average {tuple(round(x, 1) for x in r['load_average'])}). "
+         "2D: paper 1's (η, φ) clouds with pT-normalised weights, MET kept "
+         f"({r['2d']['occupied_points_mean']:.1f} weighted points per event on average); 3D: (pT, η, φ), 19 "
+         "points of 1/19. POT gets the cost matrices; `wasserstein` (GPLv3, `bench` extra, its own "
+         "environment) runs in a child process; l1ot is timed as called (packing included). Min-W2 of POT "
+         "and `wasserstein` is brute force over the references; l1ot's is the exact pruned search.", ""]
+    ws = r.get("wasserstein", {})
+    if "skipped" in ws:
+        L += [f"*{ws['skipped']}.*", ""]
+    L += ["| space | path | pairs/s | min-W2 events/s | l1ot ÷ this (pairs, min-W2) |", "|---|---|---|---|---|"]
+    for sp in ("2d", "3d"):
+        q = r[sp]
+        L += [f"| {sp} | POT `ot.emd2` (cost given) | {q['pot_pairs_per_s']:.3g} | {q['pot_brute_force_min_events_per_s']:.3g} | "
+              f"{q['l1ot_pairs_over_pot']:.0f}×, {q['l1ot_min_w2_over_pot']:.0f}× |"]
+        if "wasserstein_pairwise_emd_pairs_per_s" in q:
+            L += [f"| {sp} | `wasserstein.EMD`, one call per pair | {q['wasserstein_emd_pairs_per_s']:.3g} | — | "
+                  f"{q['l1ot_pairs_per_s'] / q['wasserstein_emd_pairs_per_s']:.1f}×, — |",
+                  f"| {sp} | `wasserstein.PairwiseEMD` | {q['wasserstein_pairwise_emd_pairs_per_s']:.3g} | "
+                  f"{q['wasserstein_brute_force_min_events_per_s']:.3g} | **{q['l1ot_pairs_over_wasserstein']:.2f}×, "
+                  f"{q['l1ot_min_w2_over_wasserstein']:.2f}×** |"]
+        L += [f"| {sp} | l1ot `pairwise_w2` / brute-force min | {q['l1ot_pairs_per_s']:.3g} | "
+              f"{q['l1ot_brute_force_min_events_per_s']:.3g} | 1 |",
+              f"| {sp} | l1ot `min_w2` (exact, pruned: {q['l1ot_min_w2_solved_per_event']:.1f} of {r['n_ref']} "
+              f"references solved per event) | — | {q['l1ot_min_w2_events_per_s']:.4g} | — |"]
+    L += [""]
+    agree = [f"{sp}: max |Δ W2²| vs POT {r[sp]['l1ot_max_abs_diff_vs_pot']:.1e}"
+             + (f", vs wasserstein {r[sp]['l1ot_max_abs_diff_vs_wasserstein']:.1e}"
+                if "l1ot_max_abs_diff_vs_wasserstein" in r[sp] else "")
+             + f", pruned min vs brute force {r[sp]['l1ot_min_w2_max_abs_diff_vs_brute_force']:.1e}"
+             for sp in ("2d", "3d")]
+    L += ["Agreement: " + "; ".join(agree) + ".", ""]
+    if "wasserstein_pairwise_emd_pairs_per_s" in r["2d"]:
+        g = r["2d"]["l1ot_pairs_over_wasserstein"] >= 2 and r["2d"]["l1ot_min_w2_over_wasserstein"] >= 2 \
+            and r["3d"]["l1ot_pairs_over_wasserstein"] >= 2
+        L += [f"Goals (2D pairs ≥ 2×, 2D min-W2 ≥ 2× its brute force, 3D pairs ≥ 2× `PairwiseEMD`): "
+              f"{'met' if g else 'NOT met'}.", ""]
+    return L
 
 
 if __name__ == "__main__":

@@ -79,9 +79,10 @@ def test_min_w2_pruning_is_exact(space):
     test = toy_events(40, seed=4)
     refs = toy_events(150, seed=5)
     full = w2.pairwise_w2(test, refs, space=space)
-    s, idx = w2.min_w2(test, refs, space=space, return_index=True, batch=16)
-    np.testing.assert_allclose(s, full.min(axis=1), rtol=1e-12, atol=1e-12)
-    np.testing.assert_array_equal(idx, full.argmin(axis=1))
+    for compiled in (True, False):   # the compiled search (l1ot.ot.csolve) and the Python loop
+        s, idx = w2.min_w2(test, refs, space=space, return_index=True, batch=16, compiled=compiled)
+        np.testing.assert_allclose(s, full.min(axis=1), rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(idx, full.argmin(axis=1))
 
 
 def test_min_w2_parallel_equals_serial():

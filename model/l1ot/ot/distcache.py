@@ -27,30 +27,30 @@ Exact W2 solvers (``solver=``):
   ``min(nb, 19 - na)`` origin copies against objects of B plus
   ``min(na, 19 - nb)`` origin copies; the remaining origin points match each
   other at zero cost). The reduced problem is solved by a compiled
-  shortest-augmenting-path Hungarian algorithm (C, built once with the system
-  C compiler and loaded with :mod:`ctypes`); without a compiler it falls back
-  to :func:`scipy.optimize.linear_sum_assignment` per pair. Both agree with
-  POT's ``ot.emd2`` to float precision (``tests/test_paper_methods.py``).
+  shortest-augmenting-path Hungarian algorithm (:mod:`l1ot.ot.csolve`: C, built
+  once with the system C compiler and loaded with :mod:`ctypes`); without a
+  compiler it falls back to :func:`scipy.optimize.linear_sum_assignment` per
+  pair. Both agree with POT's ``ot.emd2`` to float precision
+  (``tests/test_paper_methods.py``).
 * ``"pot"`` -- :func:`l1ot.ot.w2.pairwise_w2` with ``ot.emd2`` (slow reference).
 
-pT-weighted spaces ("2d", "2d_nomet") are not assignment problems; both
-solvers go through :func:`l1ot.ot.w2.pairwise_w2` (POT's network simplex).
+pT-weighted spaces ("2d", "2d_nomet") are not assignment problems; they go
+through :func:`l1ot.ot.w2.pairwise_w2`, which with ``"fast"`` solves batches
+of pairs with the compiled transport solver of :mod:`l1ot.ot.csolve`
+(successive shortest paths; POT's network simplex without a compiler).
 
 Units: distances in ground units (GeV-equivalent for "3d"), i.e. the square
 root of the mean squared transport.
 """
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import os
-import subprocess
-import sys
-import tempfile
 
 import numpy as np
 
+from . import csolve
 from .spaces import MASSES, N_SLOTS, coordinates, is_uniform
 from .w2 import _run_parallel, assemble_rows, row_batches
 
@@ -60,135 +60,12 @@ DISTANCES = ("w2", "linw2")
 #: cache statistics of this process: ``hits`` (read from disk) and ``misses`` (computed)
 STATS = {"hits": 0, "misses": 0}
 
-_C_SOURCE = r"""
-#include <math.h>
-#include <string.h>
-#define NMAX 19
-
-/* min-cost perfect matching of an n x n cost matrix (row-major), n <= NMAX;
-   shortest augmenting paths with potentials (Hungarian / Jonker-Volgenant). */
-static double assign(const double *c, int n) {
-    double u[NMAX + 1], v[NMAX + 1], minv[NMAX + 1];
-    int p[NMAX + 1], way[NMAX + 1];
-    char used[NMAX + 1];
-    int i, j;
-    if (n == 0) return 0.0;
-    for (j = 0; j <= n; j++) { u[j] = 0.0; v[j] = 0.0; p[j] = 0; way[j] = 0; }
-    for (i = 1; i <= n; i++) {
-        int j0 = 0;
-        p[0] = i;
-        for (j = 0; j <= n; j++) { minv[j] = INFINITY; used[j] = 0; }
-        do {
-            int i0 = p[j0], j1 = 0;
-            double delta = INFINITY;
-            used[j0] = 1;
-            for (j = 1; j <= n; j++) {
-                if (!used[j]) {
-                    double cur = c[(i0 - 1) * n + (j - 1)] - u[i0] - v[j];
-                    if (cur < minv[j]) { minv[j] = cur; way[j] = j0; }
-                    if (minv[j] < delta) { delta = minv[j]; j1 = j; }
-                }
-            }
-            for (j = 0; j <= n; j++) {
-                if (used[j]) { u[p[j]] += delta; v[j] -= delta; }
-                else minv[j] -= delta;
-            }
-            j0 = j1;
-        } while (p[j0] != 0);
-        do { int j1 = way[j0]; p[j0] = p[j1]; j0 = j1; } while (j0);
-    }
-    {
-        double s = 0.0;
-        for (j = 1; j <= n; j++) s += c[(p[j] - 1) * n + (j - 1)];
-        return s;
-    }
-}
-
-/* squared W2 between event a (na occupied points) and event b (nb occupied
-   points), both with NMAX - n points at the origin; x arrays are (n, d). */
-static double w2sq(const double *xa, int na, const double *xb, int nb, int d) {
-    double c[NMAX * NMAX], na2[NMAX], nb2[NMAX];
-    int m = na + nb < NMAX ? na + nb : NMAX;
-    int za = nb < NMAX - na ? nb : NMAX - na;   /* origin copies on the A side */
-    int zb = na < NMAX - nb ? na : NMAX - nb;   /* origin copies on the B side */
-    int i, j, k;
-    (void)za;
-    for (i = 0; i < na; i++) { double s = 0; for (k = 0; k < d; k++) s += xa[i*d+k]*xa[i*d+k]; na2[i] = s; }
-    for (j = 0; j < nb; j++) { double s = 0; for (k = 0; k < d; k++) s += xb[j*d+k]*xb[j*d+k]; nb2[j] = s; }
-    for (i = 0; i < m; i++) {
-        for (j = 0; j < m; j++) {
-            double v;
-            if (i < na && j < nb) {
-                v = 0.0;
-                for (k = 0; k < d; k++) { double t = xa[i*d+k] - xb[j*d+k]; v += t * t; }
-            } else if (i < na) {
-                v = na2[i];
-            } else if (j < nb) {
-                v = nb2[j];
-            } else {
-                v = 0.0;
-            }
-            c[i * m + j] = v;
-        }
-    }
-    (void)zb;
-    return assign(c, m) / NMAX;
-}
-
-/* all pairs: xa (NA, NMAX, d) compacted (occupied points first), ca (NA,) counts;
-   out (NA, NB) squared W2. With sym != 0 (xb == xa) only j > i is computed. */
-void w2sq_block(const double *xa, const int *ca, long NA, const double *xb, const int *cb,
-                long NB, int d, int sym, double *out) {
-    long i, j;
-    for (i = 0; i < NA; i++) {
-        const double *a = xa + i * NMAX * d;
-        for (j = sym ? i + 1 : 0; j < NB; j++) {
-            out[i * NB + j] = w2sq(a, ca[i], xb + j * NMAX * d, cb[j], d);
-        }
-    }
-}
-"""
-
-_LIB = None
-
-
 def _lib():
-    """The compiled assignment kernel (ctypes), or ``False`` if it cannot be built."""
-    global _LIB
-    if _LIB is not None:
-        return _LIB
-    tag = hashlib.sha256(_C_SOURCE.encode()).hexdigest()[:16]
-    build = os.environ.get("L1OT_CACHE_DIR") or os.path.join(tempfile.gettempdir(), "l1ot-distcache")
-    so = os.path.join(build, f"w2assign_{tag}{'.dll' if sys.platform == 'win32' else '.so'}")
-    try:
-        if not os.path.exists(so):
-            os.makedirs(build, exist_ok=True)
-            src = os.path.join(build, f"w2assign_{tag}.c")
-            with open(src, "w") as f:
-                f.write(_C_SOURCE)
-            cc = os.environ.get("CC", "cc")
-            tmp = so + f".{os.getpid()}.tmp"
-            subprocess.run([cc, "-O3", "-shared", "-fPIC", "-o", tmp, src, "-lm"], check=True,
-                           capture_output=True, timeout=120)
-            os.replace(tmp, so)
-        lib = ctypes.CDLL(so)
-        dp = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
-        ip = np.ctypeslib.ndpointer(dtype=np.int32, flags="C_CONTIGUOUS")
-        lib.w2sq_block.argtypes = [dp, ip, ctypes.c_long, dp, ip, ctypes.c_long, ctypes.c_int,
-                                   ctypes.c_int, dp]
-        lib.w2sq_block.restype = None
-        _LIB = lib
-    except (OSError, subprocess.SubprocessError):
-        _LIB = False
-    return _LIB
+    """The compiled kernels of :mod:`l1ot.ot.csolve`, or ``False`` without a C compiler."""
+    return csolve.lib()
 
 
-def _compact(x: np.ndarray):
-    """Move points off the origin to the front: (N, 19, d) -> (compacted, counts int32 (N,))."""
-    occ = np.any(x != 0.0, axis=-1)
-    order = np.argsort(~occ, axis=1, kind="stable")
-    xc = np.ascontiguousarray(np.take_along_axis(x, order[..., None], axis=1), dtype=np.float64)
-    return xc, occ.sum(axis=1).astype(np.int32)
+_compact = csolve.compact_uniform
 
 
 def _block_scipy(xa, ca, xb, cb, sym):
@@ -355,5 +232,5 @@ def _compute(a, b, distance, space, solver, weights, n_jobs, progress, desc):
     rows = row_batches(n, min(16 * max(1, n_jobs), max(1, n // 8)), sym)
     _lib()  # build the kernel once before forking workers
     res = _run_parallel(lambda r: _rows_job(xa, xb, r, sym), rows, n_jobs, progress,
-                        desc or f"W2 {space} {n}x{xb.shape[0]}")
+                        desc or f"W2 {space} {n}x{xb.shape[0]}", prefer="threads" if _lib() else "processes")
     return assemble_rows(res, n, xb.shape[0], sym)

@@ -23,23 +23,39 @@ coordinates. References are visited in increasing bound order and the exact
 solver stops as soon as the bound exceeds the best distance found.
 
 pT-weighted spaces (``"2d"``, paper 1's 2D OT, and ``"2d_nomet"``) have
-unequal masses, so the plan is no longer a permutation; both solvers then run
-POT's network simplex on the occupied slots (``"pot"`` through ``ot.emd2``,
-``"fast"`` through the same compiled solver without ``ot.emd2``'s per-call
-argument handling, about 10x faster on 19-point events; they agree to 1e-12,
-``tests/test_w2.py``). The pruning bound of :func:`min_w2` is then the moment
-bound: for every axis ``a`` and any coupling of X ~ mu, Y ~ nu,
+unequal masses, so the plan is no longer a permutation. ``"pot"`` runs POT's
+network simplex (``ot.emd2``) on the occupied slots; ``"fast"`` per pair
+(:func:`w2_squared_weighted`) calls POT's compiled network simplex
+(``emd_c``) without ``ot.emd2``'s per-call argument handling. The Python pruning bound is then the
+moment bound: for every axis ``a`` and any coupling of X ~ mu, Y ~ nu,
 ``E (X_a - Y_a)^2 = (m_a - m'_a)^2 + s_a^2 + s'_a^2 - 2 Cov(X_a, Y_a)
 >= (m_a - m'_a)^2 + (s_a - s'_a)^2`` (Cauchy-Schwarz), with ``m``, ``s`` the
 weighted mean and standard deviation; summed over axes it lower-bounds W2^2
 and is the squared Euclidean distance between (m, s) embeddings, one BLAS
 call for all pairs.
+
+Compiled paths (:mod:`l1ot.ot.csolve`, C built once and loaded with ctypes;
+the Python paths above run when no C compiler is found). With
+``solver="fast"``, :func:`pairwise_w2` solves whole blocks of pairs in one C
+call (reduced assignment for uniform spaces, successive-shortest-path
+transport for pT-weighted ones), and :func:`min_w2` runs the whole search in C:
+references are visited by a coarse quantile-embedding bound
+(:func:`quantile_embedding`, :data:`ORDER_BINS` bins per axis, a heap instead
+of a sort), each is skipped when a finer bound exceeds the best distance so far
+(uniform: the exact 1D marginals; pT-weighted: the :data:`QUANTILE_BINS`-bin
+quantile embedding, then the exact 1D marginals along the axes and along the
+axes rotated by 45 degrees), and the search stops at the first coarse bound
+above the best. Both agree with POT to float precision and the min-W2 score
+equals the brute-force minimum (``tests/test_w2_csolve.py``). The C calls
+release the GIL, so ``n_jobs`` runs them on threads (an active joblib backend
+such as the Dask engine's takes precedence).
 """
 from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from . import csolve
 from .spaces import N_SLOTS, coordinates, is_uniform, masses
 
 SOLVERS = ("fast", "pot")
@@ -144,8 +160,17 @@ def pairwise_w2(a: np.ndarray, b: np.ndarray | None = None, space: str = "3d", w
     xa = coordinates(a, space, weights)
     sym = b is None
     xb = xa if sym else coordinates(b, space, weights)
-    pair = _pair_fn(space, solver, a, a if sym else b)
     rows = row_batches(xa.shape[0], max(1, min(xa.shape[0], 8 * max(1, n_jobs))), sym)
+    if solver == "fast" and csolve.lib():
+        if n_jobs == 1 and not progress:  # one compiled call for the whole matrix
+            rows = row_batches(xa.shape[0], 1, sym)
+        pa = _pack(xa, a, space)
+        pb = pa if sym else _pack(xb, b, space)
+        csolve.lib()  # build before forking workers
+        res = _run_parallel(lambda idx: (idx, _block_c(pa, pb, idx, sym)), rows, n_jobs, progress, desc,
+                            prefer="threads")
+        return assemble_rows(res, xa.shape[0], xb.shape[0], sym)
+    pair = _pair_fn(space, solver, a, a if sym else b)
 
     def work(idx):
         out = np.zeros((idx.size, xb.shape[0]))
@@ -157,6 +182,46 @@ def pairwise_w2(a: np.ndarray, b: np.ndarray | None = None, space: str = "3d", w
 
     res = _run_parallel(work, rows, n_jobs, progress, desc)
     return assemble_rows(res, xa.shape[0], xb.shape[0], sym)
+
+
+def _pack(x: np.ndarray, ev: np.ndarray, space: str) -> dict:
+    """Compacted clouds for :mod:`l1ot.ot.csolve`: occupied points (uniform spaces) or points of
+    positive mass (pT-weighted spaces) first; ``x`` (N, 19, d), ``ev`` (N, 19, 4)."""
+    if is_uniform(space):
+        xc, c = csolve.compact_uniform(x)
+        return {"x": xc, "m": np.zeros((x.shape[0], N_SLOTS)), "c": c, "weighted": False}
+    xc, mc, c = csolve.compact_weighted(x, masses(ev, space))
+    return {"x": xc, "m": mc, "c": c, "weighted": True}
+
+
+def _take(p: dict, idx) -> dict:
+    return {k: (np.ascontiguousarray(v[idx]) if isinstance(v, np.ndarray) else v) for k, v in p.items()}
+
+
+def _block_c(pa: dict, pb: dict, idx: np.ndarray, sym: bool) -> np.ndarray:
+    """Squared W2 of rows ``idx`` of ``pa`` against all of ``pb`` (upper triangle only if
+    ``sym``), compiled; a pair the transport solver gives up on is solved with POT."""
+    L = csolve.lib()
+    a = _take(pa, idx)
+    lo = int(idx[0]) if sym else 0
+    b = _take(pb, slice(lo, None)) if sym else pb
+    out = np.zeros((idx.size, pb["c"].shape[0]))
+    sub = np.zeros((idx.size, b["c"].shape[0]))
+    d = a["x"].shape[2]
+    if a["weighted"]:
+        bad = L.w2sq_weighted_block(a["x"], a["m"], a["c"], idx.size, b["x"], b["m"], b["c"],
+                                    b["c"].shape[0], d, int(sym), sub)
+        if bad:  # pragma: no cover - iteration cap of the transport solver
+            for i, j in zip(*np.nonzero(np.isnan(sub))):
+                sub[i, j] = w2_squared_weighted(a["x"][i], a["m"][i], b["x"][j], b["m"][j], "pot")
+    else:
+        L.w2sq_block(a["x"], a["c"], idx.size, b["x"], b["c"], b["c"].shape[0], d, int(sym), sub)
+    if sym:  # row k is event lo + k and column j event lo + j: the C loop solves j > k only;
+        # the rest is mirrored by assemble_rows
+        out[:, lo:] = sub
+    else:
+        out = sub
+    return out
 
 
 def row_batches(n: int, n_batches: int, sym: bool) -> list:
@@ -183,7 +248,10 @@ def assemble_rows(res, n: int, m: int, sym: bool) -> np.ndarray:
     return np.sqrt(np.maximum(d2, 0.0))
 
 
-def _run_parallel(fn, tasks, n_jobs, progress, desc):
+def _run_parallel(fn, tasks, n_jobs, progress, desc, prefer="processes"):
+    """``[fn(t) for t in tasks]`` on ``n_jobs`` joblib workers (``prefer``: "processes", or
+    "threads" for work that releases the GIL, like the ctypes calls of :mod:`l1ot.ot.csolve`;
+    an active joblib backend such as the Dask engine's takes precedence)."""
     if progress:
         from ..progress import bar
 
@@ -194,7 +262,7 @@ def _run_parallel(fn, tasks, n_jobs, progress, desc):
         return [fn(t) for t in tasks_it]
     from joblib import Parallel, delayed
 
-    return Parallel(n_jobs=n_jobs, prefer="processes")(delayed(fn)(t) for t in tasks_it)
+    return Parallel(n_jobs=n_jobs, prefer=prefer)(delayed(fn)(t) for t in tasks_it)
 
 
 def sorted_marginals(x: np.ndarray) -> np.ndarray:
@@ -230,7 +298,8 @@ def moment_lower_bound(za: np.ndarray, zb: np.ndarray) -> np.ndarray:
 
 def min_w2(test: np.ndarray, refs: np.ndarray, space: str = "3d", weights=None,
            solver: str = "fast", n_jobs: int = 1, progress: bool = False,
-           return_index: bool = False, batch: int = 256):
+           return_index: bool = False, batch: int = 256, compiled: bool = True,
+           stats: dict | None = None):
     """Paper 1's anomaly score: min over reference events of W2(test, ref).
 
     Parameters
@@ -240,6 +309,10 @@ def min_w2(test: np.ndarray, refs: np.ndarray, space: str = "3d", weights=None,
     space : a key of :data:`l1ot.ot.spaces.SPACES` ("3d", "2d" = paper 1, ...); weights : axis weights.
     solver : "fast" (assignment) or "pot" (``ot.emd2``); both exact.
     n_jobs : joblib processes; progress : tqdm bar.
+    compiled : with ``solver="fast"``, search in :mod:`l1ot.ot.csolve` (cheap bound order,
+        marginal bound, compiled exact solvers; the default); False runs the Python loop.
+    stats : dict or None; the compiled search adds its counts of exact solves
+        (``"solved"``) and of references skipped by the marginal bound (``"skipped"``).
 
     Returns
     -------
@@ -250,6 +323,17 @@ def min_w2(test: np.ndarray, refs: np.ndarray, space: str = "3d", weights=None,
     xr = coordinates(refs, space, weights)
     chunks = [np.arange(i, min(i + batch, xt.shape[0])) for i in range(0, xt.shape[0], batch)]
     uniform = is_uniform(space)
+    if solver == "fast" and compiled and csolve.lib():
+        res = _min_w2_c(xt, test, xr, refs, space, chunks, n_jobs, progress)
+        score = np.empty(xt.shape[0])
+        index = np.empty(xt.shape[0], dtype=np.int64)
+        for idx, b, a, st in res:
+            score[idx], index[idx] = b, a
+            if stats is not None:
+                stats["solved"] = stats.get("solved", 0) + int(st[0])
+                stats["skipped"] = stats.get("skipped", 0) + int(st[1]) + int(st[2])
+        score = np.sqrt(np.maximum(score, 0.0))
+        return (score, index) if return_index else score
     if uniform:
         def pair(i, j):
             return w2_squared_points(xt[i], xr[j], solver)
@@ -283,3 +367,86 @@ def min_w2(test: np.ndarray, refs: np.ndarray, space: str = "3d", weights=None,
         score[idx], index[idx] = b, a
     score = np.sqrt(np.maximum(score, 0.0))
     return (score, index) if return_index else score
+
+
+#: bins per axis of the quantile embeddings of the compiled min-W2 search: the coarse one
+#: orders the references, the fine one skips those that cannot win
+ORDER_BINS = 4
+QUANTILE_BINS = 16
+
+
+def quantile_embedding(x: np.ndarray, m: np.ndarray, n_bins: int = QUANTILE_BINS) -> np.ndarray:
+    """Per-axis quantile-function embedding whose squared distance lower-bounds W2^2.
+
+    x : (N, 19, d) coordinates, m : (N, 19) masses (each event sums to 1).
+    Returns float64 (N, d * (n_bins + 1)).
+
+    The 1D W2 between marginals is the L2 distance of their quantile functions
+    Q on [0, 1]. With P the L2 projection onto functions constant on
+    ``n_bins`` equal bins, ``|Q - Q'|^2 = |PQ - PQ'|^2 + |(1-P)(Q - Q')|^2
+    >= |PQ - PQ'|^2 + (|(1-P)Q| - |(1-P)Q'|)^2`` (reverse triangle
+    inequality). The embedding holds per axis the bin means of Q times
+    ``1/sqrt(n_bins)`` and ``|(1-P)Q|``, so the squared Euclidean distance of
+    two embeddings is at most the sum over axes of the 1D W2^2, itself at most
+    W2^2. ``n_bins = 1`` gives :func:`moment_embedding` (mean, standard deviation).
+    """
+    o = np.argsort(x, axis=1, kind="stable")
+    xs = np.take_along_axis(x, o, axis=1)
+    ws = np.take_along_axis(np.broadcast_to(m[..., None], x.shape), o, axis=1)
+    f = np.cumsum(ws, axis=1) - ws                                   # mass below each point
+    t = np.linspace(0.0, 1.0, n_bins + 1)
+    # integral of Q from 0 to t: sum_k x_k * clip(t - F_k, 0, w_k), (N, d, n_bins + 1)
+    g = np.einsum("nsd,nsdt->ndt", xs, np.clip(t - f[..., None], 0.0, ws[..., None]))
+    q = np.diff(g, axis=2) * np.sqrt(n_bins)
+    r = np.einsum("nsd,nsd->nd", ws, xs * xs) - np.einsum("ndt,ndt->nd", q, q)
+    return np.concatenate([q.reshape(x.shape[0], -1), np.sqrt(np.maximum(r, 0.0))], axis=1)
+
+
+def _min_w2_c(xt, test, xr, refs, space, chunks, n_jobs, progress):
+    """Compiled min-W2 search (:mod:`l1ot.ot.csolve` ``min_search``); [(idx, best W2^2, arg, counts)].
+
+    Bounds: references are visited by a coarse quantile embedding (:data:`ORDER_BINS` bins per
+    axis); each is then skipped if a finer bound exceeds the best distance so far: the exact 1D
+    marginals (:func:`marginal_lower_bound`) for uniform clouds, the :data:`QUANTILE_BINS`-bin
+    quantile embedding and the marginals along two orthonormal bases
+    (:func:`l1ot.ot.csolve.bases`) for pT-weighted ones.
+    """
+    uniform = is_uniform(space)
+    pt, pr = _pack(xt, test, space), _pack(xr, refs, space)
+    d = xt.shape[2]
+    mt, mr = masses(test, space), masses(refs, space)
+    z1t, z1r = quantile_embedding(xt, mt, ORDER_BINS), quantile_embedding(xr, mr, ORDER_BINS)
+    if uniform:
+        nb = 0
+        jt = jq = jr = jrq = np.zeros((1, 1, 1))
+        z2t, z2r, s2 = sorted_marginals(xt), sorted_marginals(xr), 1.0 / xt.shape[1]
+    else:
+        basis = csolve.bases(d)
+        nb = basis.shape[0]
+        jt, jq = csolve.projections(pt["x"], pt["m"], pt["c"], basis)
+        jr, jrq = csolve.projections(pr["x"], pr["m"], pr["c"], basis)
+        z2t, z2r, s2 = quantile_embedding(xt, mt), quantile_embedding(xr, mr), 1.0
+    csolve.lib()
+
+    def work(idx):
+        L = csolve.lib()
+        m = xr.shape[0]
+        lbw, heap = np.empty(m), np.empty(m, dtype=np.int64)   # workspace of the C search
+        a = _take(pt, idx)
+        best = np.empty(idx.size)
+        arg = np.empty(idx.size, dtype=np.int64)
+        stats = np.zeros(3, dtype=np.int64)
+        sel = (lambda v: np.ascontiguousarray(v[idx])) if nb else (lambda v: v)
+        L.min_search(int(not uniform), d, a["x"], a["m"], a["c"], idx.size,
+                     pr["x"], pr["m"], pr["c"], m,
+                     z1t.shape[1], 1.0, np.ascontiguousarray(z1t[idx]), z1r,
+                     z2t.shape[1], s2, np.ascontiguousarray(z2t[idx]), np.ascontiguousarray(z2r),
+                     nb, sel(jt), sel(jq), jr, jrq, lbw, heap, best, arg, stats)
+        bad = np.nonzero(np.isnan(best))[0]
+        for k in bad:  # pragma: no cover - iteration cap of the transport solver
+            row = np.array([w2_squared_weighted(xt[idx[k]], masses(test[idx[k]], space), xr[j],
+                                                masses(refs[j], space), "pot") for j in range(m)])
+            best[k], arg[k] = row.min(), int(row.argmin())
+        return idx, best, arg, stats
+
+    return _run_parallel(work, chunks, n_jobs, progress, f"min W2 ({space})", prefer="threads")
