@@ -105,24 +105,31 @@ localparam int LATENCY /*verilator public*/ = LAT_IN + LAT_SCALE + LAT_SORT + LA
                                               + LAT_MIN + LAT_ACC + LAT_OUT;
 /* verilator lint_on UNUSEDPARAM */
 
-// elaboration-time parameter checks (generate-scope $error)
+// elaboration-time parameter checks: generate-scope $error, and an instance of the
+// module l1ot_param_check_failed, which exists nowhere (docs/firmware.md, "Parameter checks")
 if (K != ROM_K) begin : g_check_0
     $error("l1ot_kernel: K=%0d but the package ROM holds %0d medoids", K, ROM_K);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (REUSE < 1 || REUSE > K) begin : g_check_1
     $error("l1ot_kernel: REUSE=%0d must be in [1, K=%0d]", REUSE, K);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (IDX_W < ((K > 1) ? $clog2(K) : 1)) begin : g_check_2
     $error("l1ot_kernel: IDX_W=%0d too narrow for K=%0d", IDX_W, K);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (WORD_W != PT_BITS + ETA_BITS + PHI_BITS) begin : g_check_3
     $error("l1ot_kernel: WORD_W inconsistent");
+    l1ot_param_check_failed u_check_failed ();
 end
 if ((1 << TAG_W) < N_OBJ) begin : g_check_4
     $error("l1ot_kernel: TAG_W too narrow");
+    l1ot_param_check_failed u_check_failed ();
 end
 if (SORT_LAYERS_PER_STAGE < 1) begin : g_check_5
     $error("l1ot_kernel: SORT_LAYERS_PER_STAGE must be >= 1");
+    l1ot_param_check_failed u_check_failed ();
 end
 
 // ---------------------------------------------------------------- input reg

@@ -125,34 +125,44 @@ localparam int LAT_OUT    = 1;                                                  
 localparam int LATENCY /*verilator public*/ = LAT_IN + LAT_SCALE + LAT_SORT + CM_LAT + LAT_MIN + LAT_OUT;
 /* verilator lint_on UNUSEDPARAM */
 
-// elaboration-time parameter checks (generate-scope $error)
+// elaboration-time parameter checks: generate-scope $error, and an instance of the
+// module l1ot_param_check_failed, which exists nowhere (docs/firmware.md, "Parameter checks")
 if (K != ROM_K || K != CM_K) begin : g_check_0
     $error("l1ot_kernel_cm: K=%0d but the package ROM holds %0d medoids and the graph %0d", K, ROM_K, CM_K);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (REUSE != 1) begin : g_check_1
     $error("l1ot_kernel_cm: REUSE=%0d; the constant-matrix architecture has REUSE = 1", REUSE);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (IDX_W < ((K > 1) ? $clog2(K) : 1)) begin : g_check_2
     $error("l1ot_kernel_cm: IDX_W=%0d too narrow for K=%0d", IDX_W, K);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (WORD_W != PT_BITS + ETA_BITS + PHI_BITS) begin : g_check_3
     $error("l1ot_kernel_cm: WORD_W inconsistent");
+    l1ot_param_check_failed u_check_failed ();
 end
 if ((1 << TAG_W) < N_OBJ) begin : g_check_4
     $error("l1ot_kernel_cm: TAG_W too narrow");
+    l1ot_param_check_failed u_check_failed ();
 end
 if (SORT_LAYERS_PER_STAGE < 1) begin : g_check_5
     $error("l1ot_kernel_cm: SORT_LAYERS_PER_STAGE must be >= 1");
+    l1ot_param_check_failed u_check_failed ();
 end
 if (LAT_SXDLY < 0) begin : g_check_6
     $error("l1ot_kernel_cm: the sum x^2 pipeline (%0d) is longer than the sort (%0d)", LAT_SQ, LAT_SORT);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (FUSED_OUT && (K < 2 || ((K_LO > 1) ? $clog2(K_LO) : 0) != ((K_HI > 1) ? $clog2(K_HI) : 0))) begin : g_check_8
     $error("l1ot_kernel_cm: FUSED_OUT needs two half trees of equal depth (K=%0d)", K);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (D_W != l1ot_cmvm_pkg::D_W || N_OBJ != l1ot_cmvm_pkg::N || XPT_W != l1ot_cmvm_pkg::XPT_W
         || XETA_W != l1ot_cmvm_pkg::XETA_W || XPHI_W != l1ot_cmvm_pkg::XPHI_W) begin : g_check_7
     $error("l1ot_kernel_cm: widths differ from the ones the graph l1ot_cmvm was generated for");
+    l1ot_param_check_failed u_check_failed ();
 end
 
 // ---------------------------------------------------------------- input reg

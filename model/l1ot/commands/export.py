@@ -8,7 +8,14 @@ calibrated model file, and writes into ``--out``:
 * ``l1ot_params_pkg.sv``  via ``l1ot.export.sv.write_package``;
 * ``l1ot_cmvm.sv``        via ``l1ot.export.cmvm.write_verilog`` (da4ml shift-add graph of the
                           constant-matrix distance block of ``l1ot_kernel_cm``);
+* ``<name>_*.sv``          the hand-written RTL of ``firmware/rtl`` renamed after the export
+                          (``l1ot.export.rtl``);
+* ``<name>.core``         FuseSoC CAPI2 core of the RTL files, ``<name>.dep`` the ipbb dep file;
 * ``export.json``         derived constants, hashes, category counts.
+
+Every module and package name carries the export's name (``--name``, default
+``l1ot_k<K>`` plus ``_<transport>`` unless sorted), so several exports coexist in one
+design (docs/firmware.md, "Several configurations in one design").
 """
 from __future__ import annotations
 
@@ -22,21 +29,27 @@ from .. import outputs
 from ..errors import DataError, ModelError
 
 
-def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024, allow_uncalibrated=False) -> dict:
+def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024, allow_uncalibrated=False,
+           name=None) -> dict:
     """Write all exports; returns a summary dict (also written to ``out/export.json``).
 
     The four files are written to temporary names in ``out`` and renamed together
     at the end, so a failure leaves ``out`` as it was. ``summary["notes"]`` lists
-    bad events skipped in the sample files.
+    bad events skipped in the sample files. ``name``: export name (default
+    :func:`l1ot.export.rtl.default_name` of K and the transport).
     """
     from ..export import golden as gold
-    from ..export import hls, sv
+    from ..export import hls, rtl, sv
     from ..io import data
     from ..kernel import fixed
     from ..ot import linot
 
-    names = ("golden.txt", "parameters.h", "l1ot_params_pkg.sv", "l1ot_cmvm.sv", "l1ot_cmvm_comb.sv",
-             "export.json")
+    if name is not None:
+        rtl.check_name(name)
+    names = ["golden.txt", "parameters.h", "l1ot_params_pkg.sv", "l1ot_cmvm.sv", "l1ot_cmvm_comb.sv",
+             "export.json"]
+    if name is not None:
+        names += [rtl.copy_name(p, name) for p in rtl.hand_files()] + [f"{name}.core", f"{name}.dep"]
     sample_files = sorted(glob.glob(os.path.join(data_dir, "*.h5")))
     outputs.check(outputs=[os.path.join(out, n) for n in names] if os.path.isdir(out) else (),
                   inputs=[config, model_path, data_dir] + sample_files, folders=[out])
@@ -56,6 +69,12 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
         raise ModelError(f"model {model_path} threshold was calibrated for config {str(cal_sha)[:12]}, "
                          f"not {cfg.sha256[:12]} ({cfg.source}): rerun `l1ot calibrate`")
     rom = fixed.medoid_rom(model, cfg)
+    if name is None:
+        name = rtl.default_name(rom.shape[0], cfg.transport)
+        if os.path.isdir(out):
+            outputs.check(outputs=[os.path.join(out, rtl.copy_name(p, name)) for p in rtl.hand_files()]
+                          + [os.path.join(out, f"{name}.{x}") for x in ("core", "dep")],
+                          inputs=[config, model_path, data_dir] + sample_files, folders=[out])
     out = Path(out)
     words, tags, info = gold.golden_events(cfg, rom, data_dir=data_dir, n_total=n_golden, seed=seed,
                                            medoid_events=model.medoid_events, threshold=model.threshold)
@@ -70,25 +89,43 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
         g["path"] = str(out / "golden.txt")
         summary = {"config": cfg.source, "model": str(model_path), "golden": g, "golden_info": info,
                    "derived": cfg.derived(), "files": {"golden": str(out / "golden.txt")}, "missing": [],
-                   "notes": notes}
-        for fn, name, key in ((hls.write_parameters_h, "parameters.h", "parameters_h"),
-                              (sv.write_package, "l1ot_params_pkg.sv", "sv_package")):
-            fn(cfg, model, rom, tx.file(out / name))
-            summary["files"][key] = str(out / name)
+                   "notes": notes, "name": name}
+        hls.write_parameters_h(cfg, model, rom, tx.file(out / "parameters.h"))
+        summary["files"]["parameters_h"] = str(out / "parameters.h")
+        sv.write_package(cfg, model, rom, tx.file(out / "l1ot_params_pkg.sv"), name=name)
+        summary["files"]["sv_package"] = str(out / "l1ot_params_pkg.sv")
         try:
             import da4ml  # noqa: F401
             from ..export import cmvm
         except ImportError as exc:  # da4ml missing: the l1ot_kernel_cm RTL cannot be built
             summary["missing"].append(f"l1ot_cmvm.sv not written ({exc}; pip install da4ml)")
         else:
-            summary["cmvm"] = cmvm.write_verilog(cfg, model, rom, tx.file(out / "l1ot_cmvm.sv"))
+            summary["cmvm"] = cmvm.write_verilog(cfg, model, rom, tx.file(out / "l1ot_cmvm.sv"), name=name)
             summary["files"]["cmvm_sv"] = str(out / "l1ot_cmvm.sv")
             # the same graph as one combinational block (Run-3 two-cycle preset of l1ot_kernel_cm)
             summary["cmvm_comb"] = cmvm.write_verilog(cfg, model, rom, tx.file(out / "l1ot_cmvm_comb.sv"),
-                                                      latency_cutoff=None)
+                                                      latency_cutoff=None, name=name)
             summary["files"]["cmvm_comb_sv"] = str(out / "l1ot_cmvm_comb.sv")
+        # the hand-written RTL renamed after the export, its FuseSoC core and ipbb dep file
+        graph = "cmvm" in summary
+        copies = rtl.write_rtl(out, name, file_for=tx.file)
+        desc = f"K = {rom.shape[0]}, transport {cfg.transport}, config {Path(cfg.source).name} {cfg.sha256[:12]}"
+        Path(tx.file(out / f"{name}.core")).write_text(rtl.core_text(name, _version(), desc, with_graph=graph))
+        Path(tx.file(out / f"{name}.dep")).write_text(rtl.dep_text(name, desc, with_graph=graph))
+        summary["files"]["rtl"] = [str(p) for p in copies]
+        summary["files"]["core"] = str(out / f"{name}.core")
+        summary["files"]["dep"] = str(out / f"{name}.dep")
+        summary["rtl_top"] = rtl.prefixed("l1ot_kernel_cm" if graph else "l1ot_kernel", name)
         Path(tx.file(out / "export.json")).write_text(json.dumps(summary, indent=1, default=str) + "\n")
     return summary
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("l1ot")
+    except Exception:  # noqa: BLE001 (not installed: a source checkout)
+        return "0"
 
 
 def register(sub):
@@ -98,11 +135,14 @@ def register(sub):
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--data", default="data", help="directory of the bundled sample (golden category 'sample')")
     p.add_argument("--n-golden", type=_args.positive_int, default=10_000, help="minimum number of golden events")
+    p.add_argument("--name", default=None,
+                   help="export name: prefix of every module and package (default l1ot_k<K>, plus _<transport> "
+                        "unless sorted); lower-case letters, digits, single underscores")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    s = export(args.config, args.model, args.out, data_dir=args.data, n_golden=args.n_golden)
+    s = export(args.config, args.model, args.out, data_dir=args.data, n_golden=args.n_golden, name=args.name)
     g = s["golden"]
     d = s["derived"]
     print(f"golden vectors: {g['path']} ({g['header']['n_events']} events, {g['n_trig']} triggers, "
@@ -111,9 +151,10 @@ def run(args) -> int:
     print(f"config {d['config_sha256'][:12]}: F={d['work_frac_bits']}, mult {d['mult']}, shift {d['shift']}, "
           f"angle multiplier rel. error {d['mult_rel_err']['eta']:.2e}, d_bits {d['d_bits']}, "
           f"score {d['score_bits']} bit >> {d['score_shift']}")
-    for key in ("parameters_h", "sv_package"):
+    for key in ("parameters_h", "sv_package", "core", "dep"):
         if key in s["files"]:
             print(f"wrote {s['files'][key]}")
+    print(f"export name {s['name']}: top module {s['rtl_top']}")
     for why in s["missing"]:
         print(f"warning: {why}; skipped")
     for note in s["notes"]:
