@@ -187,8 +187,8 @@ def file_list(name: str, graph: str = "pipelined", with_graph: bool = True) -> l
 def core_text(name: str, version: str, description: str, with_graph: bool = True) -> str:
     """FuseSoC CAPI2 core of an export (every file relative to the core's folder).
 
-    Targets: ``default`` (the files, top ``NAME_kernel_cm``), ``lint`` (Verilator
-    ``--lint-only -Wall``). The use flag ``l1ot_comb`` swaps in the combinational graph
+    Targets: ``default`` (the files, top ``NAME_kernel_cm``), ``lint`` (edalize's lint
+    flow: Verilator ``--lint-only -Wall``). The use flag ``l1ot_comb`` swaps in the combinational graph
     (Run-3 preset).
     """
     pipe = file_list(name, "pipelined", with_graph)
@@ -207,8 +207,8 @@ def core_text(name: str, version: str, description: str, with_graph: bool = True
     sets = "[pkg, graph, rtl]" if with_graph else "[pkg, rtl]"
     L += ["", "targets:",
           "  default:", f"    filesets: {sets}", f"    toplevel: {top}",
-          "  lint:", f"    filesets: {sets}", f"    toplevel: {top}", "    default_tool: verilator",
-          "    tools:", "      verilator:", "        mode: lint-only", "        verilator_options: [-Wall]", ""]
+          "  lint:", f"    filesets: {sets}", f"    toplevel: {top}", "    flow: lint",
+          "    flow_options:", "      tool: verilator", "      verilator_options: [-Wall]", ""]
     return "\n".join(L)
 
 
