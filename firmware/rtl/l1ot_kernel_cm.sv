@@ -183,46 +183,44 @@ end else begin : g_in_comb
 end
 
 // ---------------------------------------------------------------- stage a
+// (l1ot_stage_a: working precision, sort key and payload, and the unsorted
+// coordinates for sum x^2; SCALE_REGS l1ot_scale registers)
 wire logic [N_OBJ*KEY_W-1:0] a_key;
 wire logic [N_OBJ*PAY_W-1:0] a_pay;
 wire logic [NPT-1:0]         a_pt;     // unsorted working coordinates, for sum x^2
 wire logic [NETA-1:0]        a_eta;
 wire logic [NPHI-1:0]        a_phi;
-wire logic a_valid;
+wire logic                   a_valid;
 
-if (SCALE_REGS > 0) begin : g_a_valid
-    logic [SCALE_REGS-1:0] a_valid_reg;
-    always_ff @(posedge clk) begin
-        a_valid_reg <= (SCALE_REGS)'({a_valid_reg, in_valid_reg});
-        if (rst) begin
-            a_valid_reg <= '0;
-        end
-    end
-    assign a_valid = a_valid_reg[SCALE_REGS-1];
-end else begin : g_a_valid_comb
-    assign a_valid = in_valid_reg;
-end
-
-for (genvar s = 0; s < N_OBJ; s++) begin : g_obj
-    wire logic [WORD_W-1:0] w = in_words_reg[s*WORD_W +: WORD_W];
-    wire logic [XPT_W-1:0]  xp;
-    wire logic [XETA_W-1:0] xe;
-    wire logic [XPHI_W-1:0] xf;
-
-    l1ot_scale #(.IN_W(PT_BITS),  .IN_SIGNED(1'b0), .M(M_PT),  .S(S_PT),  .OUT_W(XPT_W), .REGS(SCALE_REGS))
-        u_pt  (.clk(clk), .in_raw(w[WORD_W-1 -: PT_BITS]), .out_x(xp));
-    l1ot_scale #(.IN_W(ETA_BITS), .IN_SIGNED(1'b1), .M(M_ETA), .S(S_ETA), .OUT_W(XETA_W), .REGS(SCALE_REGS))
-        u_eta (.clk(clk), .in_raw(w[PHI_BITS +: ETA_BITS]), .out_x(xe));
-    l1ot_scale #(.IN_W(PHI_BITS), .IN_SIGNED(1'b1), .M(M_PHI), .S(S_PHI), .OUT_W(XPHI_W), .REGS(SCALE_REGS))
-        u_phi (.clk(clk), .in_raw(w[0 +: PHI_BITS]), .out_x(xf));
-
-    // key {x_pt, N_OBJ-1-slot}: distinct keys, ties in pT go to the lower slot
-    assign a_key[s*KEY_W +: KEY_W] = {xp, TAG_W'(N_OBJ - 1 - s)};
-    assign a_pay[s*PAY_W +: PAY_W] = {xe, xf};
-    assign a_pt[s*XPT_W +: XPT_W]    = xp;
-    assign a_eta[s*XETA_W +: XETA_W] = xe;
-    assign a_phi[s*XPHI_W +: XPHI_W] = xf;
-end
+l1ot_stage_a #(
+    .N_OBJ(N_OBJ),
+    .PT_BITS(PT_BITS),
+    .ETA_BITS(ETA_BITS),
+    .PHI_BITS(PHI_BITS),
+    .WORD_W(WORD_W),
+    .M_PT(M_PT),
+    .S_PT(S_PT),
+    .M_ETA(M_ETA),
+    .S_ETA(S_ETA),
+    .M_PHI(M_PHI),
+    .S_PHI(S_PHI),
+    .XPT_W(XPT_W),
+    .XETA_W(XETA_W),
+    .XPHI_W(XPHI_W),
+    .TAG_W(TAG_W),
+    .REGS(SCALE_REGS)
+) u_stage_a (
+    .clk(clk),
+    .rst(rst),
+    .in_words(in_words_reg),
+    .in_valid(in_valid_reg),
+    .out_key(a_key),
+    .out_pay(a_pay),
+    .out_pt(a_pt),
+    .out_eta(a_eta),
+    .out_phi(a_phi),
+    .out_valid(a_valid)
+);
 
 // ---------------------------------------------------------------- stage b: sort
 // register after every SORT_LAYERS_PER_STAGE layers; the last layer feeds the
