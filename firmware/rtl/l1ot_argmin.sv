@@ -50,18 +50,23 @@ localparam int LATENCY /*verilator public*/ = (LEVELS + LEVELS_PER_STAGE - 1) / 
 localparam int EW = D_W + IDX_W;   // node: {value, index}
 localparam int LW = N*EW;
 
-// elaboration-time parameter checks (generate-scope $error)
+// elaboration-time parameter checks: generate-scope $error, and an instance of the
+// module l1ot_param_check_failed, which exists nowhere (docs/firmware.md, "Parameter checks")
 if (N < 1) begin : g_check_0
     $error("l1ot_argmin: N must be >= 1");
+    l1ot_param_check_failed u_check_failed ();
 end
 if (N > 1 && IDX_W < $clog2(N)) begin : g_check_1
     $error("l1ot_argmin: IDX_W=%0d too narrow for N=%0d", IDX_W, N);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (IDX_W < 1) begin : g_check_2
     $error("l1ot_argmin: IDX_W must be >= 1");
+    l1ot_param_check_failed u_check_failed ();
 end
 if (LEVELS_PER_STAGE < 1) begin : g_check_3
     $error("l1ot_argmin: LEVELS_PER_STAGE must be >= 1");
+    l1ot_param_check_failed u_check_failed ();
 end
 
 // (slots above the live nodes of a level are constant and unused)

@@ -1,6 +1,7 @@
 // l1ot_kernel source list (paths relative to this file). The generated
 // package l1ot_params_pkg.sv (build/export/k<K>/) must be compiled first.
 l1ot_scale.sv
+l1ot_stage_a.sv
 l1ot_sortnet.sv
 l1ot_addtree.sv
 l1ot_sqdist.sv

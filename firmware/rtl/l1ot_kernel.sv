@@ -105,24 +105,31 @@ localparam int LATENCY /*verilator public*/ = LAT_IN + LAT_SCALE + LAT_SORT + LA
                                               + LAT_MIN + LAT_ACC + LAT_OUT;
 /* verilator lint_on UNUSEDPARAM */
 
-// elaboration-time parameter checks (generate-scope $error)
+// elaboration-time parameter checks: generate-scope $error, and an instance of the
+// module l1ot_param_check_failed, which exists nowhere (docs/firmware.md, "Parameter checks")
 if (K != ROM_K) begin : g_check_0
     $error("l1ot_kernel: K=%0d but the package ROM holds %0d medoids", K, ROM_K);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (REUSE < 1 || REUSE > K) begin : g_check_1
     $error("l1ot_kernel: REUSE=%0d must be in [1, K=%0d]", REUSE, K);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (IDX_W < ((K > 1) ? $clog2(K) : 1)) begin : g_check_2
     $error("l1ot_kernel: IDX_W=%0d too narrow for K=%0d", IDX_W, K);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (WORD_W != PT_BITS + ETA_BITS + PHI_BITS) begin : g_check_3
     $error("l1ot_kernel: WORD_W inconsistent");
+    l1ot_param_check_failed u_check_failed ();
 end
 if ((1 << TAG_W) < N_OBJ) begin : g_check_4
     $error("l1ot_kernel: TAG_W too narrow");
+    l1ot_param_check_failed u_check_failed ();
 end
 if (SORT_LAYERS_PER_STAGE < 1) begin : g_check_5
     $error("l1ot_kernel: SORT_LAYERS_PER_STAGE must be >= 1");
+    l1ot_param_check_failed u_check_failed ();
 end
 
 // ---------------------------------------------------------------- input reg
@@ -138,34 +145,45 @@ always_ff @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------- stage a
+// (l1ot_stage_a: working precision, sort key and payload; two l1ot_scale registers)
 wire logic [N_OBJ*KEY_W-1:0] a_key;
 wire logic [N_OBJ*PAY_W-1:0] a_pay;
-logic [1:0] a_valid_reg;
+/* verilator lint_off UNUSEDSIGNAL */   // the unsorted coordinates feed sum x^2 in l1ot_kernel_cm only
+wire logic [NPT-1:0]         a_pt;
+wire logic [NETA-1:0]        a_eta;
+wire logic [NPHI-1:0]        a_phi;
+/* verilator lint_on UNUSEDSIGNAL */
+wire logic                   a_valid;
 
-always_ff @(posedge clk) begin
-    a_valid_reg <= {a_valid_reg[0], in_valid_reg};
-    if (rst) begin
-        a_valid_reg <= 2'b00;
-    end
-end
-
-for (genvar s = 0; s < N_OBJ; s++) begin : g_obj
-    wire logic [WORD_W-1:0] w = in_words_reg[s*WORD_W +: WORD_W];
-    wire logic [XPT_W-1:0]  xp;
-    wire logic [XETA_W-1:0] xe;
-    wire logic [XPHI_W-1:0] xf;
-
-    l1ot_scale #(.IN_W(PT_BITS),  .IN_SIGNED(1'b0), .M(M_PT),  .S(S_PT),  .OUT_W(XPT_W))
-        u_pt  (.clk(clk), .in_raw(w[WORD_W-1 -: PT_BITS]), .out_x(xp));
-    l1ot_scale #(.IN_W(ETA_BITS), .IN_SIGNED(1'b1), .M(M_ETA), .S(S_ETA), .OUT_W(XETA_W))
-        u_eta (.clk(clk), .in_raw(w[PHI_BITS +: ETA_BITS]), .out_x(xe));
-    l1ot_scale #(.IN_W(PHI_BITS), .IN_SIGNED(1'b1), .M(M_PHI), .S(S_PHI), .OUT_W(XPHI_W))
-        u_phi (.clk(clk), .in_raw(w[0 +: PHI_BITS]), .out_x(xf));
-
-    // key {x_pt, N_OBJ-1-slot}: distinct keys, ties in pT go to the lower slot
-    assign a_key[s*KEY_W +: KEY_W] = {xp, TAG_W'(N_OBJ - 1 - s)};
-    assign a_pay[s*PAY_W +: PAY_W] = {xe, xf};
-end
+l1ot_stage_a #(
+    .N_OBJ(N_OBJ),
+    .PT_BITS(PT_BITS),
+    .ETA_BITS(ETA_BITS),
+    .PHI_BITS(PHI_BITS),
+    .WORD_W(WORD_W),
+    .M_PT(M_PT),
+    .S_PT(S_PT),
+    .M_ETA(M_ETA),
+    .S_ETA(S_ETA),
+    .M_PHI(M_PHI),
+    .S_PHI(S_PHI),
+    .XPT_W(XPT_W),
+    .XETA_W(XETA_W),
+    .XPHI_W(XPHI_W),
+    .TAG_W(TAG_W),
+    .REGS(LAT_SCALE)
+) u_stage_a (
+    .clk(clk),
+    .rst(rst),
+    .in_words(in_words_reg),
+    .in_valid(in_valid_reg),
+    .out_key(a_key),
+    .out_pay(a_pay),
+    .out_pt(a_pt),
+    .out_eta(a_eta),
+    .out_phi(a_phi),
+    .out_valid(a_valid)
+);
 
 // ---------------------------------------------------------------- stage b: sort
 // register after every SORT_LAYERS_PER_STAGE layers; the last layer feeds the
@@ -191,7 +209,7 @@ l1ot_sortnet #(
     .rst(rst),
     .in_key(a_key),
     .in_pay(a_pay),
-    .in_valid(a_valid_reg[1]),
+    .in_valid(a_valid),
     .out_key(b_key),
     .out_pay(b_pay),
     .out_valid(b_valid)

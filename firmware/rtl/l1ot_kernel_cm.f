@@ -2,6 +2,7 @@
 // package l1ot_params_pkg.sv and the generated l1ot_cmvm.sv (build/export/k<K>/)
 // must be compiled first.
 l1ot_scale.sv
+l1ot_stage_a.sv
 l1ot_sortnet.sv
 l1ot_addtree.sv
 l1ot_argmin.sv

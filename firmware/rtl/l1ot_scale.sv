@@ -39,18 +39,23 @@ localparam int LATENCY = REGS;
 localparam int MW = $clog2(M + 1) + 1;       // M as a signed constant
 localparam int PW = IN_W + MW + 1;           // product (+1 for the rounding add)
 
-// elaboration-time parameter checks (generate-scope $error)
+// elaboration-time parameter checks: generate-scope $error, and an instance of the
+// module l1ot_param_check_failed, which exists nowhere (docs/firmware.md, "Parameter checks")
 if (M < 1) begin : g_check_0
     $error("l1ot_scale: M must be >= 1 (M=%0d)", M);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (S < 0 || S > 40) begin : g_check_1
     $error("l1ot_scale: S out of range (S=%0d)", S);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (OUT_W < 1 || OUT_W > PW) begin : g_check_2
     $error("l1ot_scale: bad OUT_W=%0d", OUT_W);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (REGS < 0 || REGS > 2) begin : g_check_3
     $error("l1ot_scale: REGS=%0d must be 0, 1 or 2", REGS);
+    l1ot_param_check_failed u_check_failed ();
 end
 
 wire logic signed [IN_W:0]  raw_ext = IN_SIGNED ? $signed({in_raw[IN_W-1], in_raw}) : $signed({1'b0, in_raw});

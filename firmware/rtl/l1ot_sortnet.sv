@@ -41,18 +41,23 @@ module l1ot_sortnet #(
     output wire logic                 out_valid
 );
 
-// elaboration-time parameter checks (generate-scope $error)
+// elaboration-time parameter checks: generate-scope $error, and an instance of the
+// module l1ot_param_check_failed, which exists nowhere (docs/firmware.md, "Parameter checks")
 if (N < 2) begin : g_check_0
     $error("l1ot_sortnet: N must be >= 2 (N=%0d)", N);
+    l1ot_param_check_failed u_check_failed ();
 end
 if ((1 << PW) < N) begin : g_check_1
     $error("l1ot_sortnet: PW=%0d too narrow for N=%0d", PW, N);
+    l1ot_param_check_failed u_check_failed ();
 end
 if (N_LAYERS < 1) begin : g_check_2
     $error("l1ot_sortnet: N_LAYERS must be >= 1");
+    l1ot_param_check_failed u_check_failed ();
 end
 if (LAYERS_PER_STAGE < 1) begin : g_check_3
     $error("l1ot_sortnet: LAYERS_PER_STAGE must be >= 1");
+    l1ot_param_check_failed u_check_failed ();
 end
 
 // pipeline latency in cycles (in -> out): one register after every
@@ -85,6 +90,7 @@ for (genvar l = 0; l < N_LAYERS; l++) begin : g_layer
 
         if (P >= N) begin : g_bad
             $error("l1ot_sortnet: layer %0d wire %0d partner %0d out of range", l, w, P);
+            l1ot_param_check_failed u_check_failed ();
         end
 
         if (P == w) begin : g_pass

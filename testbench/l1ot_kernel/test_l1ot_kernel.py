@@ -350,16 +350,19 @@ PIPELINES = {
              "ADD_LEVELS_PER_STAGE": 6, "MIN_LEVELS_PER_STAGE": 5, "MIN_REG_LAST": 0},
 }
 
-#: variants with another top level: variant -> (top module, source list, generated
-#: sources of the export folder compiled after the package)
-TOPS = {"cm": ("l1ot_kernel_cm", "l1ot_kernel_cm.f", ("l1ot_cmvm.sv",)),
-        "run3": ("l1ot_kernel_cm", "l1ot_kernel_cm.f", ("l1ot_cmvm_comb.sv",))}
+#: variants with another top level: variant -> (canonical top module, graph of the export)
+TOPS = {"cm": ("l1ot_kernel_cm", "pipelined"),
+        "run3": ("l1ot_kernel_cm", "comb")}
 
 
 def top_sources(variant: str, exp: Path) -> tuple[str, list[Path]]:
-    """(top module, ordered source list) of a variant for the export folder ``exp``."""
-    top, flist, generated = TOPS.get(variant, ("l1ot_kernel", "l1ot_kernel.f", ()))
-    return top, [exp / "l1ot_params_pkg.sv"] + [exp / g for g in generated] + tbutil.rtl_files(flist)
+    """(top module, ordered source list) of a variant for the export folder ``exp``: the
+    export's package and graph and its renamed copies of firmware/rtl (``l1ot.export.rtl``;
+    the copies are refreshed from firmware/rtl first)."""
+    from l1ot.export import rtl
+
+    top, graph = TOPS.get(variant, ("l1ot_kernel", "pipelined"))
+    return rtl.top_name(exp, top), rtl.sources(exp, top, graph)
 
 #: exports that are not trained models: name -> (precision config, K); built by
 #: ``tbutil.synthetic_export`` under BUILD/sim/synth_<name>_k<K>
@@ -430,8 +433,10 @@ def build_and_run(k: int, reuse: int, *, select: str = "all", extra_env: dict | 
 
     exp = _export(k, variant)
     pkg, golden = exp / "l1ot_params_pkg.sv", Path(golden or exp / "golden.txt")
+    if not pkg.exists() or not golden.exists():
+        pytest.skip(f"no export for K={k} in {exp}")
     top, sources = top_sources(variant, exp)
-    if not all(p.exists() for p in sources) or not golden.exists():
+    if not all(p.exists() for p in sources):
         pytest.skip(f"no export for K={k} in {exp} (or a generated source of variant {variant!r} missing)")
     bdir = tbutil.build_dir() / "sim" / (f"l1ot_kernel_k{k}_r{reuse}" + (f"_{variant}" if variant else ""))
     bdir.mkdir(parents=True, exist_ok=True)

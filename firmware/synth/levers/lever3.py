@@ -6,11 +6,18 @@ import sys, json, subprocess, time
 from pathlib import Path
 sys.path.insert(0, "firmware/synth")
 import run_yosys as ry
+from l1ot.export import rtl
+# the export's names (l1ot.export.rtl): its package and its copy of l1ot_sortnet
+exp = Path("build/export/k32")
+name = rtl.export_name(exp)
+rtl.refresh_export(exp)
+Path("build/lever3").mkdir(parents=True, exist_ok=True)
+Path("build/lever3/lever3_sort.sv").write_text(rtl.rename(Path("firmware/synth/levers/lever3_sort.sv").read_text(), name))
 for top in ("lever3_full", "lever3_narrow"):
     d = Path("build/lever3") / top
     d.parent.mkdir(parents=True, exist_ok=True)
     d.mkdir(exist_ok=True)
-    ys = (f"read_verilog -sv build/export/k32/l1ot_params_pkg.sv firmware/rtl/l1ot_sortnet.sv firmware/synth/levers/lever3_sort.sv\n"
+    ys = (f"read_verilog -sv {exp}/l1ot_params_pkg.sv {exp}/{name}_sortnet.sv build/lever3/lever3_sort.sv\n"
           f"hierarchy -top {top}\nsynth_xilinx -family xcup -top {top} -noiopad -flatten\n"
           f"tee -q -o {d}/stat.json stat -json\nopt_clean -purge\nwrite_json {d}/netlist.json\n")
     (d / "s.ys").write_text(ys)

@@ -11,7 +11,14 @@ calibrated model file, and writes into ``--out``:
 * ``golden_gt.txt``, ``l1ot_gt_pkg.sv``, ``l1ot_gt.h``  (Phase-2 configs) the golden vectors in
                           Phase-2 GT object words and the GT word layout for the RTL wrapper and the
                           CMSSW emulator, via ``l1ot.export.gt`` (``docs/emulator.md``);
+* ``<name>_*.sv``          the hand-written RTL of ``firmware/rtl`` renamed after the export
+                          (``l1ot.export.rtl``);
+* ``<name>.core``         FuseSoC CAPI2 core of the RTL files, ``<name>.dep`` the ipbb dep file;
 * ``export.json``         derived constants, hashes, category counts.
+
+Every module and package name carries the export's name (``--name``, default
+``l1ot_k<K>`` plus ``_<transport>`` unless sorted), so several exports coexist in one
+design (docs/firmware.md, "Several configurations in one design").
 """
 from __future__ import annotations
 
@@ -26,23 +33,28 @@ from ..errors import DataError, ModelError
 
 
 def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024, allow_uncalibrated=False,
-           on_bad_event="fail") -> dict:
+           on_bad_event="fail", name=None) -> dict:
     """Write all exports; returns a summary dict (also written to ``out/export.json``).
 
-    The four files are written to temporary names in ``out`` and renamed together
+    The files are written to temporary names in ``out`` and renamed together
     at the end, so a failure leaves ``out`` as it was. A bad event among the
     sample events (golden category ``sample``) is refused with its location, as
     ``score`` does (``on_bad_event="fail"``); with ``"skip"`` it is dropped and
-    ``summary["notes"]`` says how many were, per file.
+    ``summary["notes"]`` says how many were, per file. ``name``: export name (default
+    :func:`l1ot.export.rtl.default_name` of K and the transport).
     """
     from ..export import golden as gold
-    from ..export import hls, sv
+    from ..export import hls, rtl, sv
     from ..io import data
     from ..kernel import fixed
     from ..ot import linot
 
-    names = ("golden.txt", "parameters.h", "l1ot_params_pkg.sv", "l1ot_cmvm.sv", "l1ot_cmvm_comb.sv",
-             "export.json", "golden_gt.txt", "l1ot_gt_pkg.sv", "l1ot_gt.h")
+    if name is not None:
+        rtl.check_name(name)
+    names = ["golden.txt", "parameters.h", "l1ot_params_pkg.sv", "l1ot_cmvm.sv", "l1ot_cmvm_comb.sv",
+             "export.json", "golden_gt.txt", "l1ot_gt_pkg.sv", "l1ot_gt.h"]
+    if name is not None:
+        names += [rtl.copy_name(p, name) for p in rtl.hand_files()] + [f"{name}.core", f"{name}.dep"]
     sample_files = sorted(glob.glob(os.path.join(data_dir, "*.h5")))
     outputs.check(outputs=[os.path.join(out, n) for n in names] if os.path.isdir(out) else (),
                   inputs=[config, model_path, data_dir] + sample_files, folders=[out])
@@ -60,6 +72,12 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
         raise ModelError(f"model {model_path} threshold was calibrated for config {str(cal_sha)[:12]}, "
                          f"not {cfg.sha256[:12]} ({cfg.source}): rerun `l1ot calibrate`")
     rom = fixed.medoid_rom(model, cfg)
+    if name is None:
+        name = rtl.default_name(rom.shape[0], cfg.transport)
+        if os.path.isdir(out):
+            outputs.check(outputs=[os.path.join(out, rtl.copy_name(p, name)) for p in rtl.hand_files()]
+                          + [os.path.join(out, f"{name}.{x}") for x in ("core", "dep")],
+                          inputs=[config, model_path, data_dir] + sample_files, folders=[out])
     out = Path(out)
     reports = {}
     if sample_files:  # the selection of golden category 'sample', to find its bad events first
@@ -80,22 +98,22 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
         g["path"] = str(out / "golden.txt")
         summary = {"config": cfg.source, "model": str(model_path), "golden": g, "golden_info": info,
                    "derived": cfg.derived(), "files": {"golden": str(out / "golden.txt")}, "missing": [],
-                   "notes": notes}
-        for fn, name, key in ((hls.write_parameters_h, "parameters.h", "parameters_h"),
-                              (sv.write_package, "l1ot_params_pkg.sv", "sv_package")):
-            fn(cfg, model, rom, tx.file(out / name))
-            summary["files"][key] = str(out / name)
+                   "notes": notes, "name": name}
+        hls.write_parameters_h(cfg, model, rom, tx.file(out / "parameters.h"))
+        summary["files"]["parameters_h"] = str(out / "parameters.h")
+        sv.write_package(cfg, model, rom, tx.file(out / "l1ot_params_pkg.sv"), name=name)
+        summary["files"]["sv_package"] = str(out / "l1ot_params_pkg.sv")
         try:
             import da4ml  # noqa: F401
             from ..export import cmvm
         except ImportError as exc:  # da4ml missing: the l1ot_kernel_cm RTL cannot be built
             summary["missing"].append(f"l1ot_cmvm.sv not written ({exc}; pip install da4ml)")
         else:
-            summary["cmvm"] = cmvm.write_verilog(cfg, model, rom, tx.file(out / "l1ot_cmvm.sv"))
+            summary["cmvm"] = cmvm.write_verilog(cfg, model, rom, tx.file(out / "l1ot_cmvm.sv"), name=name)
             summary["files"]["cmvm_sv"] = str(out / "l1ot_cmvm.sv")
             # the same graph as one combinational block (Run-3 two-cycle preset of l1ot_kernel_cm)
             summary["cmvm_comb"] = cmvm.write_verilog(cfg, model, rom, tx.file(out / "l1ot_cmvm_comb.sv"),
-                                                      latency_cutoff=None)
+                                                      latency_cutoff=None, name=name)
             summary["files"]["cmvm_comb_sv"] = str(out / "l1ot_cmvm_comb.sv")
         if cfg.input_format == "phase2":   # GT object words exist for the Phase-2 format only
             from ..export import gt as gtx
@@ -108,8 +126,26 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
             gtx.write_cpp_header(cfg, tx.file(out / "l1ot_gt.h"))
             summary["files"].update({"golden_gt": str(out / "golden_gt.txt"), "gt_sv_package": str(out / "l1ot_gt_pkg.sv"),
                                      "gt_header": str(out / "l1ot_gt.h")})
+        # the hand-written RTL renamed after the export, its FuseSoC core and ipbb dep file
+        graph = "cmvm" in summary
+        copies = rtl.write_rtl(out, name, file_for=tx.file)
+        desc = f"K = {rom.shape[0]}, transport {cfg.transport}, config {Path(cfg.source).name} {cfg.sha256[:12]}"
+        Path(tx.file(out / f"{name}.core")).write_text(rtl.core_text(name, _version(), desc, with_graph=graph))
+        Path(tx.file(out / f"{name}.dep")).write_text(rtl.dep_text(name, desc, with_graph=graph))
+        summary["files"]["rtl"] = [str(p) for p in copies]
+        summary["files"]["core"] = str(out / f"{name}.core")
+        summary["files"]["dep"] = str(out / f"{name}.dep")
+        summary["rtl_top"] = rtl.prefixed("l1ot_kernel_cm" if graph else "l1ot_kernel", name)
         Path(tx.file(out / "export.json")).write_text(json.dumps(summary, indent=1, default=str) + "\n")
     return summary
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("l1ot")
+    except Exception:  # noqa: BLE001 (not installed: a source checkout)
+        return "0"
 
 
 def register(sub):
@@ -122,12 +158,15 @@ def register(sub):
     p.add_argument("--on-bad-event", choices=("fail", "skip"), default="fail",
                    help="a bad event among the sample events (golden category 'sample'): refuse (default) or "
                         "drop it and say how many were dropped")
+    p.add_argument("--name", default=None,
+                   help="export name: prefix of every module and package (default l1ot_k<K>, plus _<transport> "
+                        "unless sorted); lower-case letters, digits, single underscores")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     s = export(args.config, args.model, args.out, data_dir=args.data, n_golden=args.n_golden,
-               on_bad_event=args.on_bad_event)
+               on_bad_event=args.on_bad_event, name=args.name)
     g = s["golden"]
     d = s["derived"]
     print(f"golden vectors: {g['path']} ({g['header']['n_events']} events, {g['n_trig']} triggers, "
@@ -136,7 +175,7 @@ def run(args) -> int:
     print(f"config {d['config_sha256'][:12]}: F={d['work_frac_bits']}, mult {d['mult']}, shift {d['shift']}, "
           f"angle multiplier rel. error {d['mult_rel_err']['eta']:.2e}, d_bits {d['d_bits']}, "
           f"score {d['score_bits']} bit >> {d['score_shift']}")
-    for key in ("parameters_h", "sv_package"):
+    for key in ("parameters_h", "sv_package", "core", "dep"):
         if key in s["files"]:
             print(f"wrote {s['files'][key]}")
     if "golden_gt" in s:
@@ -144,6 +183,7 @@ def run(args) -> int:
         print(f"GT-word golden vectors: {s['golden_gt']['path']} ({h['n_events']} events; MET eta moved in "
               f"{h['met_moved']}, dropped in {h['sum_eta_dropped']}), {s['files']['gt_sv_package']}, "
               f"{s['files']['gt_header']}")
+    print(f"export name {s['name']}: top module {s['rtl_top']}")
     for why in s["missing"]:
         print(f"warning: {why}; skipped")
     for note in s["notes"]:

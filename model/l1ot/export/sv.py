@@ -5,7 +5,8 @@
 loaded by :mod:`l1ot.kernel.sortnet`) and the trained model (medoid ROM, trigger
 threshold) -- into ``l1ot_params_pkg.sv``. Nothing in the RTL is typed by hand:
 widths, multipliers and shifts, the network layer table, the ROM and the
-threshold all come from here.
+threshold all come from here. The package is named ``<name>_params_pkg`` after the
+export (:mod:`l1ot.export.rtl`; ``l1ot_params_pkg`` for the name ``l1ot``).
 
 Package contents (all ``localparam``; Yosys-compatible: packed vectors only)
 
@@ -116,8 +117,13 @@ def _hex_vector(values, width: int) -> str:
     return "{\n        " + ",\n        ".join(reversed(parts)) + "}"
 
 
-def package_text(cfg, rom, threshold: int, *, network=None, reuse=None, comment: str = "") -> str:
-    """Return the package source text (see :func:`write_package`)."""
+def package_text(cfg, rom, threshold: int, *, network=None, reuse=None, comment: str = "",
+                 name: str = "l1ot") -> str:
+    """Return the package source text (see :func:`write_package`); the package is
+    ``<name>_params_pkg`` (:mod:`l1ot.export.rtl`)."""
+    from .rtl import check_name, prefixed
+
+    package_name = prefixed(PACKAGE_NAME, check_name(name))
     n_obj = int(_get(cfg, "n_obj"))
     rom = np.asarray(rom)
     if rom.ndim != 3 or rom.shape[1:] != (n_obj, 3):
@@ -180,7 +186,9 @@ def package_text(cfg, rom, threshold: int, *, network=None, reuse=None, comment:
         "",
         "`timescale 1ns / 1ps",
         "",
-        f"package {PACKAGE_NAME};",
+        "/* verilator lint_off DECLFILENAME */   // file l1ot_params_pkg.sv in every export",
+        f"package {package_name};",
+        "/* verilator lint_on DECLFILENAME */",
         "",
         "/* verilator lint_off UNUSEDPARAM */",
         "",
@@ -231,8 +239,8 @@ def package_text(cfg, rom, threshold: int, *, network=None, reuse=None, comment:
     return "\n".join(lines)
 
 
-def write_package(cfg, model, rom, path, *, threshold=None, reuse=None) -> Path:
-    """Write ``l1ot_params_pkg.sv`` to ``path``.
+def write_package(cfg, model, rom, path, *, threshold=None, reuse=None, name: str = "l1ot") -> Path:
+    """Write ``l1ot_params_pkg.sv`` (package ``<name>_params_pkg``) to ``path``.
 
     Parameters
     ----------
@@ -249,6 +257,8 @@ def write_package(cfg, model, rom, path, *, threshold=None, reuse=None) -> Path:
         Trigger threshold in score units; default ``model.threshold``.
     reuse : int, optional
         Default reuse factor written to the package; default ``cfg.reuse_factor``.
+    name : str
+        Export name (:mod:`l1ot.export.rtl`); ``l1ot`` keeps the canonical package name.
     """
     if threshold is None:
         threshold = getattr(model, "threshold", None)
@@ -257,7 +267,7 @@ def write_package(cfg, model, rom, path, *, threshold=None, reuse=None) -> Path:
                          "and none was given")
     msha = getattr(model, "sha256", None)
     comment = f"model sha256 {msha}" if msha else ""
-    text = package_text(cfg, rom, threshold, reuse=reuse, comment=comment)
+    text = package_text(cfg, rom, threshold, reuse=reuse, comment=comment, name=name)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
