@@ -118,8 +118,10 @@ def test_new_output_gets_the_umask_mode(tmp_path):
         fo = tx.folder(tmp_path / "figs")
         with open(os.path.join(fo, "a.png"), "w") as fh:
             fh.write("x")
+        os.close(os.open(os.path.join(fo, "b.pdf"), os.O_CREAT | os.O_WRONLY, 0o600))   # as mkstemp makes them
     assert stat.S_IMODE(os.stat(tmp_path / "fresh.txt").st_mode) == 0o666 & ~_umask()
-    assert stat.S_IMODE(os.stat(tmp_path / "figs" / "a.png").st_mode) == 0o666 & ~_umask()
+    for name in ("a.png", "b.pdf"):
+        assert stat.S_IMODE(os.stat(tmp_path / "figs" / name).st_mode) == 0o666 & ~_umask()
 
 
 def test_failed_run_removes_the_folders_it_made_and_only_those(tmp_path):
