@@ -537,12 +537,16 @@ def main(argv=None) -> int:
     sel = "all mutants" if len(muts) == len(allm) else f"{len(muts)} of {len(allm)} mutants"
     if interrupted:
         sel += f", interrupted after {len(results)}"
-    old_runs = []
+    old_runs, old_base = [], {}
     if jpath.is_file():
         try:
-            old_runs = json.loads(jpath.read_text()).get("runs", [])
+            old_json = json.loads(jpath.read_text())
+            old_runs, old_base = old_json.get("runs", []), old_json.get("baselines", {})
         except (json.JSONDecodeError, AttributeError):
-            old_runs = []
+            old_runs, old_base = [], {}
+    # baselines of the checks of the kept rows stay in the report beside this run's
+    used = {m["check"] for m in allm if m["id"] in merged}
+    baselines = {**{c: b for c, b in old_base.items() if c in used and c not in baselines}, **baselines}
     report = {"mutants_file": str(mfile.relative_to(repo)) if mfile.is_relative_to(repo) else str(mfile),
               "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"), "selection": sel,
               "seconds": round(elapsed, 1), "baseline_seconds": round(t_base, 1),

@@ -99,6 +99,7 @@ def test_only_selection_passes_and_merges(toy, tmp_path):
     assert p.returncode == 1
     rep = json.loads((toy / "reports" / "mutation.json").read_text())
     assert set(rep["results"]) == {"killed", "equiv", "survives"}  # earlier results kept
+    assert set(rep["baselines"]) == {"python strong.py", "python weak.py"}   # and their baselines
 
 
 def test_list_reports_unapplicable_mutants(toy, tmp_path):

@@ -153,6 +153,12 @@ def test_significance_is_eps_s_over_sqrt_eps_b_by_hand():
     r2 = metrics.summarize(bkg, sig2)
     assert r2["max_si"] == pytest.approx([5.0, 1.0])
     assert r2["auc"] == pytest.approx(0.96 + 0.04 / 2)
+    # the window [0.2, 1] includes its lower end: 2 of 10 signal above 100 background give the maxima
+    # at eps_s = 0.2 exactly (SI 0.2 / sqrt(1/100) = 2, F1 = 4 / 12); the next points are worse
+    sig3 = np.r_[10.0, 9.0, np.zeros(8)]
+    bkg3 = np.r_[np.full(50, 5.0), np.full(50, -1.0)]
+    r3 = metrics.summarize(bkg3, sig3)
+    assert r3["max_si"] == pytest.approx([2.0, 0.2]) and r3["max_f1"] == pytest.approx([1 / 3, 0.2])
 
 
 # ----------------------------------------------------------------------------------- binary and sets
