@@ -459,3 +459,34 @@ def test_multiscale_best_point_is_chosen_on_validation():
         assert best["val_auc"] == max(r["val_auc"] for r in rows)
         i = [r["val_auc"] for r in rows].index(best["val_auc"])
         assert best["auc"] == rows[i]["auc"] and (best["alpha"], best["beta"]) == (rows[i]["alpha"], rows[i]["beta"])
+
+
+def test_knn_auc_numbers_recomputed_with_an_independent_knn():
+    """Per fold: the validation AUC of every k from a sort-and-count kNN, k = the first best, the test
+    AUC at that k; the result's mean, population std, k list and mean validation AUC follow."""
+    from sklearn.metrics import roc_auc_score
+
+    d, y = _leak_sensitive(25, np.random.default_rng(8))
+    d = d + 0.3 * np.random.default_rng(9).random(d.shape)   # weaker signal: k matters
+    d = (d + d.T) / 2
+    np.fill_diagonal(d, 0.0)
+    sp = classify.folds(y, seed=2)
+    grid = (1, 3, 9, 15)
+    res = classify.knn_auc(d, y, sp, k_grid=grid)
+
+    def auc_at(tr, ev, k):
+        s = [y[tr][np.argsort(d[i, tr])[:k]].mean() for i in ev]
+        return roc_auc_score(y[ev], s)
+    aucs, ks, vals = [], [], []
+    for tr, va, te in sp:
+        v = [auc_at(tr, va, k) for k in grid]
+        k = grid[int(np.argmax(v))]
+        ks.append(k)
+        vals.append(max(v))
+        aucs.append(auc_at(tr, te, k))
+    assert res["k"] == ks
+    np.testing.assert_allclose(res["aucs"], aucs, atol=1e-12)
+    assert res["auc"] == pytest.approx(np.mean(aucs), abs=1e-12)
+    assert res["std"] == pytest.approx(np.std(aucs), abs=1e-12)
+    assert res["val_auc"] == pytest.approx(np.mean(vals), abs=1e-12)
+    assert len(set(ks)) > 1 or len(set(np.round(aucs, 6))) > 1
