@@ -173,3 +173,34 @@ def test_ocsvm_kernel_is_gaussian_in_w2():
     sv = np.sort(m.support_)
     got = pm.ocsvm_predict(m, dq[:, sv], sv, len(x), g)
     np.testing.assert_array_equal(got, (rbf.predict(q) < 0).astype(int))
+
+
+# ------------------------------------------------------------------------------ event ranges of the methods
+def test_method_event_ranges(tmp_path):
+    """_Files hands each method the documented events: training from the train block (refused past
+    it), SVM validation background from the calibration block only, the standard test sets, and
+    signal events after the signal test block when the file has enough of them."""
+    from fixtures import toy_events
+    from l1ot.errors import DataError
+    from l1ot.evaluation.evaluate import BACKGROUND, SIGNALS
+    from l1ot.io import data
+    from l1ot.io.splits import Splits
+
+    bkg = toy_events(60, seed=1)
+    data.write_events(str(tmp_path / BACKGROUND), bkg)
+    sig = toy_events(30, seed=2, pt_scale=60)
+    data.write_events(str(tmp_path / SIGNALS["A"]), sig)
+    s = Splits(n_sets=2, n_per_set=10, n_calib=15)   # per event: train [0, 25), calib [25, 40), test [40, 60)
+    f = pm._Files(str(tmp_path / BACKGROUND), str(tmp_path), s)
+    np.testing.assert_array_equal(f.bkg_train(5, offset=20), bkg[20:25])
+    with pytest.raises(DataError, match="train block"):
+        f.bkg_train(5, offset=21)
+    np.testing.assert_array_equal(f.bkg_calib(100), bkg[25:40])       # never into the test block
+    t = f.test_sets(["A"])
+    np.testing.assert_array_equal(t["bkg"], bkg[40:60])
+    np.testing.assert_array_equal(t["A"], sig[:20])
+    ev, start = f.sig_extra("A", 10)                                   # exactly enough after the test block
+    assert start == 20
+    np.testing.assert_array_equal(ev, sig[20:30])
+    ev, start = f.sig_extra("A", 11)                                   # not enough: from the start (recorded)
+    assert start == 0 and len(ev) == 11
