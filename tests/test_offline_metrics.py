@@ -231,7 +231,7 @@ def cal_files(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("cal")
     bkg = d / "bkg.h5"
-    data.write_events(str(bkg), toy_events(N_CAL, seed=7))
+    data.write_events(str(bkg), toy_events(N_CAL, seed=7), compression=None)
     model = linot.train(data.load(str(bkg), n=150), k=4, transport="sorted", provenance={"train_start": 0})
     m = d / "model.h5"
     model.save(str(m))
