@@ -16,7 +16,8 @@ on Ctrl-C.
 0. Prepare: the commands of the file's top-level ``prepare`` list run once in
    the copy (``make export`` for K = 32 and 8: the copied exports are brought
    up to date with the copy's sources, so a stale ``build/`` cannot decide a
-   result).
+   result). Skipped when every selected mutant is of a layer of ``NO_PREPARE``
+   (``offline``: the offline physics layer, whose checks build their own inputs).
 1. Baseline: every distinct check of the selection runs once on the unmutated
    copy. A check that fails (or, for pytest, passes nothing or skips) there is
    reported as ``baseline failed`` and kills nothing.
@@ -44,7 +45,7 @@ earlier runs of mutants outside a ``--only``/``--layer`` selection are kept)
 and exits 1 if any non-equivalent mutant survived or any result is an error,
 2 on a bad mutants file or set-up error.
 
-Usage: scripts/mutate.py [--only ID[,ID..]] [--layer model|ref|hls|rtl] [--list]
+Usage: scripts/mutate.py [--only ID[,ID..]] [--layer model|ref|hls|rtl|offline] [--list]
                          [--build build] [--keep-scratch]
 """
 from __future__ import annotations
@@ -70,7 +71,9 @@ except ImportError:  # Python < 3.11
     import tomli as tomllib  # type: ignore
 
 REPO = Path(__file__).resolve().parents[1]
-LAYERS = ("model", "ref", "hls", "rtl")
+LAYERS = ("model", "ref", "hls", "rtl", "offline")
+#: layers whose checks do not read the exports of BUILD: a selection of only these skips ``prepare``
+NO_PREPARE = ("offline",)
 REQUIRED = ("id", "layer", "file", "old", "new", "check", "description")
 OPTIONAL = ("equivalent",)
 SKIP_DIRS = {".git", ".venv", "build", "__pycache__", ".pytest_cache", ".hypothesis", "sim_build"}
@@ -457,6 +460,9 @@ def main(argv=None) -> int:
     t_base = 0.0
     interrupted = False
     print(f"mutate: {len(muts)} mutants, scratch copy {scratch}, logs {logdir}", flush=True)
+    if all(m["layer"] in NO_PREPARE for m in muts) and prepare:
+        print(f"mutate: prepare skipped (only {', '.join(NO_PREPARE)} mutants selected)", flush=True)
+        prepare = []
     try:
         # 0. prepare: bring the copy's exports up to date with the copy's sources
         for i, c in enumerate(prepare, 1):
@@ -531,12 +537,16 @@ def main(argv=None) -> int:
     sel = "all mutants" if len(muts) == len(allm) else f"{len(muts)} of {len(allm)} mutants"
     if interrupted:
         sel += f", interrupted after {len(results)}"
-    old_runs = []
+    old_runs, old_base = [], {}
     if jpath.is_file():
         try:
-            old_runs = json.loads(jpath.read_text()).get("runs", [])
+            old_json = json.loads(jpath.read_text())
+            old_runs, old_base = old_json.get("runs", []), old_json.get("baselines", {})
         except (json.JSONDecodeError, AttributeError):
-            old_runs = []
+            old_runs, old_base = [], {}
+    # baselines of the checks of the kept rows stay in the report beside this run's
+    used = {m["check"] for m in allm if m["id"] in merged}
+    baselines = {**{c: b for c, b in old_base.items() if c in used and c not in baselines}, **baselines}
     report = {"mutants_file": str(mfile.relative_to(repo)) if mfile.is_relative_to(repo) else str(mfile),
               "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"), "selection": sel,
               "seconds": round(elapsed, 1), "baseline_seconds": round(t_base, 1),

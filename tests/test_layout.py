@@ -126,3 +126,58 @@ def test_checker_sees_an_upward_import(tmp_path):
     found = [t for _, t in l1ot_imports(fake / "bad.py", root=tmp_path / "l1ot")]
     assert found == ["l1ot.evaluation.metrics", "l1ot.cli"]
     assert {unit_of(t) for t in found} - ALLOWED["kernel"] == {"evaluation", "cli"}
+
+
+# -- inside a unit: the engine's modules, and scripts/ against scripts/studies/ --------------------
+#: module -> the modules of its own unit it may import (the package __init__ re-exports them all)
+INTRA = {
+    "l1ot.engine.partitions": set(),
+    "l1ot.engine.cluster": {"l1ot.engine.partitions"},
+}
+SCRIPTS = PKG.parents[1] / "scripts"
+
+
+def test_engine_modules_point_downward_and_init_only_reexports():
+    eng = PKG / "engine"
+    mods = {module_name(p)[0] for p in eng.glob("*.py") if p.name != "__init__.py"}
+    assert mods == set(INTRA), f"engine modules {sorted(mods)} not all in INTRA of tests/test_layout.py"
+    for p in eng.glob("*.py"):
+        if p.name == "__init__.py":
+            continue
+        mod = module_name(p)[0]
+        for line, target in l1ot_imports(p):
+            if target.startswith("l1ot.engine") and target != mod:
+                assert target in INTRA[mod], f"{p.relative_to(PKG.parent)}:{line} imports {target}"
+    tree = ast.parse((eng / "__init__.py").read_text())
+    defs = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))]
+    assert not defs, f"l1ot/engine/__init__.py defines {defs}: the implementation lives in its modules"
+    import l1ot.engine as e
+
+    for name in ("Engine", "EngineError", "partitions", "usable_cores", "DEFAULT_PARTITION"):
+        assert hasattr(e, name), name
+
+
+def _script_imports(path: Path):
+    """Module names a script imports or loads by path (``scripts/...py`` strings)."""
+    text = path.read_text()
+    for node in ast.walk(ast.parse(text, str(path))):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.endswith(".py"):
+            yield node.value
+
+
+def test_studies_are_apart_from_the_tools():
+    studies = SCRIPTS / "studies"
+    names = {p.stem for p in studies.glob("*.py")}
+    assert {"leakage_study", "qcd_pthat_study", "pileup_study", "precision_scan"} <= names
+    stray = [p.name for p in SCRIPTS.glob("*.py") if p.stem.endswith("_study") or p.stem in names]
+    assert not stray, f"one-off studies belong in scripts/studies/: {stray}"
+    for p in SCRIPTS.glob("*.py"):   # a tool a user runs never needs a study
+        bad = [m for m in _script_imports(p) if any(n in m for n in names)]
+        assert not bad, f"{p.relative_to(SCRIPTS.parent)} uses the studies {bad}"
+    for p in studies.glob("*.py"):   # studies use the package, not each other
+        bad = [m for m in _script_imports(p) if any(n in m for n in names - {p.stem})]
+        assert not bad, f"{p.relative_to(SCRIPTS.parent)} uses the studies {bad}"

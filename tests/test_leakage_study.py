@@ -1,4 +1,4 @@
-"""scripts/leakage_study.py on the first events of the bundled sample (simulated, not CMS):
+"""scripts/studies/leakage_study.py on the first events of the bundled sample (simulated, not CMS):
 the background cut falls on a group boundary, the group-respecting split never puts a test
 event's sibling in the reference set, and the event-level split of the same events does."""
 from __future__ import annotations
@@ -17,7 +17,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("leakage_study", os.path.join(REPO, "scripts", "leakage_study.py"))
+    spec = importlib.util.spec_from_file_location("leakage_study", os.path.join(REPO, "scripts", "studies", "leakage_study.py"))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

@@ -99,6 +99,7 @@ def test_only_selection_passes_and_merges(toy, tmp_path):
     assert p.returncode == 1
     rep = json.loads((toy / "reports" / "mutation.json").read_text())
     assert set(rep["results"]) == {"killed", "equiv", "survives"}  # earlier results kept
+    assert set(rep["baselines"]) == {"python strong.py", "python weak.py"}   # and their baselines
 
 
 def test_list_reports_unapplicable_mutants(toy, tmp_path):
@@ -153,3 +154,16 @@ def test_report_only_refreshes_equivalence_and_drops_stale_checks(toy, tmp_path)
     rep = json.loads((toy / "reports" / "mutation.json").read_text())
     assert set(rep["results"]) == {"survives"} and rep["results"]["survives"]["equivalent"] == "weak by design"
     assert p.returncode == 1 and "killed" in p.stdout  # 'killed' must be run again
+
+
+def test_offline_selection_skips_prepare(toy, tmp_path):
+    """A selection of offline-layer mutants only does not run the prepare steps (they build exports);
+    a selection with another layer still does (the failing step stops it)."""
+    text = (toy / "mutants.toml").read_text()
+    off = mutant("off-killed", "a >= b", "a > b", "python strong.py").replace('"model"', '"offline"')
+    (toy / "mutants.toml").write_text('prepare = ["python fail.py"]\n\n' + text + off)
+    p = run(toy, "--layer", "offline", tmpdir=tmp_path / "t")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "prepare skipped" in p.stdout and "1 of 1 non-equivalent mutants killed" in p.stdout
+    p = run(toy, "--only", "off-killed,killed", tmpdir=tmp_path / "t")
+    assert p.returncode == 2 and "prepare step 'python fail.py' failed" in p.stderr

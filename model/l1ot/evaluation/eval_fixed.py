@@ -9,7 +9,7 @@ returns a row ``fixed_<transport>_k<k>`` with the usual metrics plus, per
 signal, ``delta_auc`` = AUC(fixed) − AUC(float) as [mean, std] over the test
 sets (paired: same events), and ``float_auc``.
 
-:func:`compare` is the reusable core (also used by ``scripts/precision_scan.py``).
+:func:`compare` is the reusable core (also used by ``scripts/studies/precision_scan.py``).
 """
 from __future__ import annotations
 

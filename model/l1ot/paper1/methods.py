@@ -112,8 +112,34 @@ def scan_k(d_train, y_train, d_val, y_val, ks=K_SCAN):
         if k > d_train.shape[0]:
             break
         res[int(k)] = _auc(y_val, knn_scores(d_train, y_train, d_val, k))
-    best = max(res, key=lambda k: (res[k], -k))
-    return best, res
+    return best_of(res), res
+
+
+def best_of(scores: dict):
+    """The key with the highest score, the smallest key on ties (hyper-parameter choice)."""
+    return max(scores, key=lambda p: (scores[p], -p))
+
+
+def train_val_split(n: int, val_frac: float, seed: int = 0):
+    """(train, validation) indices of a labelled pool of ``n``: a seeded permutation, the first
+    ``round(val_frac * n)`` of it validate. Disjoint; together all of ``0..n-1``."""
+    perm = np.random.default_rng(seed).permutation(n)
+    n_val = int(round(val_frac * n))
+    return perm[n_val:], perm[:n_val]
+
+
+def choose_k(d_all: np.ndarray, y: np.ndarray, val_frac: float = 0.25, seed: int = 0, ks=K_SCAN):
+    """Anomaly kNN: split the pool (d_all (n, n), labels y (n,)) into training and validation, and
+    choose k on validation. Returns (train indices, validation indices, k, {k: validation AUC})."""
+    tr, va = train_val_split(len(y), val_frac, seed)
+    k, scan = scan_k(d_all[np.ix_(tr, tr)], y[tr], d_all[np.ix_(va, tr)], y[va], ks)
+    return tr, va, k, scan
+
+
+def balanced_accuracy(pred: np.ndarray, y: np.ndarray) -> float:
+    """(1 + eps_s - eps_b) / 2 of 0/1 predictions ``pred`` against labels ``y`` (the two-point AUC)."""
+    pred, y = np.asarray(pred), np.asarray(y)
+    return float(0.5 * (1 + pred[y == 1].mean() - pred[y == 0].mean()))
 
 
 # --------------------------------------------------------------------------
@@ -269,12 +295,9 @@ def run_anomaly_knn(files: _Files, signals, *, seed=0, n_jobs=1, distance="w2", 
     aug_ev, ainfo = augment.augment(src, seed=seed, source=files.bkg_path)
     x = np.concatenate([bkg, aug_ev])
     y = np.r_[np.zeros(n_bkg, int), np.ones(n_aug, int)]
-    perm = np.random.default_rng(seed).permutation(len(y))
-    n_val = int(round(val_frac * len(y)))
-    va, tr = perm[:n_val], perm[n_val:]
     dm = dict(distance=distance, space="3d", n_jobs=n_jobs, progress=progress, cache_dir=cache_dir)
     d_all = distcache.distance_matrix(x, desc="anomaly kNN train", **dm)
-    k, scan = scan_k(d_all[np.ix_(tr, tr)], y[tr], d_all[np.ix_(va, tr)], y[va])
+    tr, va, k, scan = choose_k(d_all, y, val_frac, seed)
     log(f"  anomaly kNN: augmentation fractions {_fmt_fr(ainfo['fractions'])}; "
         f"best k = {k} (validation AUC {scan[k]:.4f})")
     xtr = x[tr]
@@ -322,8 +345,8 @@ def run_ocsvm(files: _Files, signals, *, seed=0, n_jobs=1, distance="w2", cache_
     val_score = {}
     for g, m in models.items():
         pred = ocsvm_predict(m, d_v, sv_union, n_train, g)
-        val_score[float(g)] = 0.5 * (1 + pred[yv == 1].mean() - pred[yv == 0].mean())
-    g_best = max(val_score, key=lambda g: (val_score[g], -g))
+        val_score[float(g)] = balanced_accuracy(pred, yv)
+    g_best = best_of(val_score)
     m = models[g_best]
     sv = np.sort(m.support_)
     log(f"  one-class SVM: N = {n_train}, nu = {nu}, best gamma = {g_best} (validation balanced "

@@ -60,7 +60,7 @@ PROCESSES = {
     # most of a jet); enriched by re-hadronising each parton-level event REHADRONIZE times
     # (every passing hadronisation is kept: unbiased in expectation; siblings share parton_event).
     # pT-hat > 20 GeV: with the earlier 45 GeV cut, 73 % of the selected QCD events of a
-    # pT-hat > 20 GeV sample were missing (scripts/qcd_pthat_study.py, docs/dataset.md)
+    # pT-hat > 20 GeV sample were missing (scripts/studies/qcd_pthat_study.py, docs/dataset.md)
     "qcd": {
         "kind": "background",
         "label": "QCD multijet (hard 2->2, pT-hat > 20 GeV)",

@@ -2,7 +2,7 @@
 """AUC against the mean pile-up ⟨μ⟩: OT scores and baselines on samples generated with
 ``scripts/make_dataset.py --pileup MU`` (simulated, not CMS).
 
-    python scripts/pileup_study.py --sample 0=build/study16/pu0 --sample 20=build/study16/pu20 \\
+    python scripts/studies/pileup_study.py --sample 0=build/study16/pu0 --sample 20=build/study16/pu20 \\
         --sample 50=build/study16/pu50 --out reports/pileup_auc
 
 Every sample is evaluated with the same protocol through :func:`l1ot.evaluation.evaluate.evaluate`
@@ -20,7 +20,8 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "model"))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "model"))
 
 from l1ot.evaluation import evaluate as ev  # noqa: E402
 from l1ot.io import naming  # noqa: E402
@@ -76,7 +77,7 @@ def main(argv=None):
         for s in SIGNALS:
             lines.append(f"| {LABELS[m]} | {s} | " + " | ".join(
                 f"{res[mu][m][s]:.3f} ± {auc_error(res[mu][m][s], n_test[mu], n_test[mu]):.3f}" for mu in res) + " |")
-    lines += ["", "Command: `python scripts/pileup_study.py " + " ".join(f"--sample {s}" for s in a.sample) +
+    lines += ["", "Command: `python scripts/studies/pileup_study.py " + " ".join(f"--sample {s}" for s in a.sample) +
               f" --n-per-set {a.n_per_set} --n-ref {a.n_ref}`"]
     text = "\n".join(lines) + "\n"
     print(text)

@@ -14,8 +14,8 @@ Scores: exact min-W2 (3D ground space, paper 1) to the reference set, and LinW2 
 k-medoids trained on the reference set). Prints and writes (JSON + markdown) the mean AUC per
 signal and split, and the paired difference with its standard error.
 
-    python scripts/leakage_study.py --data build/study16/pu0 --out reports/dataset_leakage
-    python scripts/leakage_study.py --data data --n-background 3000 --n-signal 500 \
+    python scripts/studies/leakage_study.py --data build/study16/pu0 --out reports/dataset_leakage
+    python scripts/studies/leakage_study.py --data data --n-background 3000 --n-signal 500 \
         --n-test 500 --n-ref 2000 --out reports/dataset_leakage_bundled
 
 The full pairwise W2 matrix of the background grows as N^2 (the bundled 30,000 events would need
@@ -33,7 +33,8 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "model"))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "model"))
 
 from l1ot.evaluation import metrics  # noqa: E402
 from l1ot.io import data, naming  # noqa: E402
@@ -152,7 +153,7 @@ def main(argv=None):
             lines.append(f"| {meth} | {s} | {e.mean():.4f} ± {e.std(ddof=1):.4f} | {g.mean():.4f} ± "
                          f"{g.std(ddof=1):.4f} | {d.mean():+.4f} ± {d.std(ddof=1) / np.sqrt(len(d)):.4f} |")
     lines += ["", "± after an AUC: spread over the random splits; ± after a difference: its standard error.",
-              f"Command: `python scripts/leakage_study.py --data {a.data} --n-test {a.n_test} --n-ref {a.n_ref} "
+              f"Command: `python scripts/studies/leakage_study.py --data {a.data} --n-test {a.n_test} --n-ref {a.n_ref} "
               f"--reps {a.reps} --k {a.k}"
               + (f" --n-background {a.n_background}" if a.n_background is not None else "")
               + (f" --n-signal {a.n_signal}" if a.n_signal is not None else "")

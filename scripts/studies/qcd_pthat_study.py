@@ -8,7 +8,7 @@ cut, and -- with the W/Z/tt̄ events and signals of a generated sample (``--data
 baseline AUCs with the QCD component taken from the whole low-cut sample versus its
 p̂T > 45 GeV part (which is what generating at 45 GeV gives).
 
-    python scripts/qcd_pthat_study.py --n 300 --data build/study16/pu0 --out reports/dataset_qcd_pthat
+    python scripts/studies/qcd_pthat_study.py --n 300 --data build/study16/pu0 --out reports/dataset_qcd_pthat
 """
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "model"))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "model"))
 
 from l1ot.evaluation import baselines, metrics  # noqa: E402
 from l1ot.io import data, naming  # noqa: E402
@@ -113,7 +114,7 @@ def main(argv=None):
                 v = [metrics.auc(f(m), f(sig)) for m in mixes.values()]
                 out["auc"].setdefault(s, {})[b] = v
                 lines.append(f"| {s} | {b} | {v[0]:.4f} | {v[1]:.4f} | {v[1] - v[0]:+.4f} |")
-    lines += ["", f"Command: `python scripts/qcd_pthat_study.py --n {a.n} --pthat-min {a.pthat_min:g} "
+    lines += ["", f"Command: `python scripts/studies/qcd_pthat_study.py --n {a.n} --pthat-min {a.pthat_min:g} "
                   f"--seed {a.seed} --chunk {a.chunk}" + (f" --data {a.data}" if a.data else "") + "`"]
     text = "\n".join(lines) + "\n"
     print(text)
