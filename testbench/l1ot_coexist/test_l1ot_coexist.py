@@ -14,8 +14,9 @@ da4ml's library modules ``shift_adder``, ``negative``, ... under their own names
 * ``test_coexist_cosim``: cocotb, both kernels stream golden vectors of their own export
   (``rare:N`` selection) and the autoencoder random inputs; kernels are compared with their
   golden files, the autoencoder with da4ml's interpreter of the same logic: 0 mismatches;
-* ``test_fusesoc_lint``: FuseSoC runs the ``lint`` target of the K = 32 export's core
-  (edalize lint flow, Verilator ``-Wall``), offline (no library, an empty config);
+* ``test_fusesoc_lint``: FuseSoC runs the ``lint`` and ``lint_gt`` targets of the K = 32
+  export's core (edalize lint flow, Verilator ``-Wall``; tops the kernel and the GT-word
+  wrapper), offline (no library, an empty config);
 * ``test_dep_lists_the_core_files``: the ipbb ``.dep`` names the core's files, reversed.
 
 ``make test`` runs the Verilator and slang elaboration and the FuseSoC lint; the Yosys
@@ -306,8 +307,9 @@ def _fusesoc() -> str | None:
 
 
 @pytest.mark.hw
-def test_fusesoc_lint(tmp_path):
-    """``fusesoc run --target lint`` on the K = 32 export's core: Verilator -Wall, clean."""
+@pytest.mark.parametrize("target, top", [("lint", "l1ot_kernel_cm"), ("lint_gt", "l1ot_gt_kernel")])
+def test_fusesoc_lint(tmp_path, target, top):
+    """``fusesoc run --target lint[_gt]`` on the K = 32 export's core: Verilator -Wall, clean."""
     from l1ot.export import rtl
 
     exe = _fusesoc()
@@ -321,12 +323,12 @@ def test_fusesoc_lint(tmp_path):
     conf = tmp_path / "fusesoc.conf"
     conf.write_text("[main]\n")       # no libraries: nothing is fetched
     r = subprocess.run([exe, "--config", str(conf), "--cores-root", str(exp), "run", "--build-root",
-                        str(tmp_path / "build"), "--target", "lint", vlnv],
+                        str(tmp_path / "build"), "--target", target, vlnv],
                        capture_output=True, text=True, cwd=tmp_path)
     log = r.stdout + r.stderr
     assert r.returncode == 0, log[-3000:]
     vc = next((tmp_path / "build").rglob("*.vc")).read_text()
-    assert "--lint-only" in vc and "-Wall" in vc and f"--top-module {name}_kernel_cm" in vc
+    assert "--lint-only" in vc and "-Wall" in vc and f"--top-module {rtl.prefixed(top, name)}" in vc
     listed = [Path(x).name for x in vc.split() if x.endswith(".sv")]
     assert listed == rtl.file_list(name), listed
     assert "%Warning" not in log and "%Error" not in log, log[-3000:]
@@ -342,4 +344,9 @@ def test_dep_lists_the_core_files():
     listed = re.findall(r"^\s+- \"?!?(?:l1ot_comb \? \()?([\w.]+?)\)?\"?$", core, re.M)
     assert list(reversed(dep)) == rtl.file_list(name)
     assert [f for f in listed if f != "l1ot_cmvm_comb.sv"] == rtl.file_list(name)
-    assert dep[0] == f"{name}_kernel_cm.sv" and dep[-1] == "l1ot_params_pkg.sv"
+    assert dep[0] == f"{name}_gt_kernel.sv" and dep[-1] == "l1ot_params_pkg.sv"
+    assert {"l1ot_gt_pkg.sv", f"{name}_kernel_cm.sv"} <= set(dep)
+    # an export without the GT package (not Phase-2) lists neither the package nor the wrapper
+    plain = rtl.file_list(name, with_gt=False)
+    assert "l1ot_gt_pkg.sv" not in plain and f"{name}_gt_kernel.sv" not in plain
+    assert "lint_gt" not in rtl.core_text(name, "0", "t", with_gt=False)
