@@ -82,7 +82,9 @@ def write_sv_package(cfg, path, layout=None, name: str = "l1ot") -> dict:
     layout = layout or gtwords.default_layout()
     layout.check_config(cfg)
     n = layout.n_obj
-    lines = [_banner(layout, "//"), f"package {package};\n\n",
+    lines = [_banner(layout, "//"),
+             "/* verilator lint_off DECLFILENAME */   // file l1ot_gt_pkg.sv in every export\n",
+             f"package {package};\n", "/* verilator lint_on DECLFILENAME */\n\n",
              "/* verilator lint_off UNUSEDPARAM */   // a reference table: not every constant is read\n",
              f"localparam int N_OBJ  = {n};\n",
              f"localparam int BUS_W  = {layout.bus_bits};   // sum of the slot word widths, slot 0 at bit 0\n",
