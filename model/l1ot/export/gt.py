@@ -82,7 +82,7 @@ def write_sv_package(cfg, path, layout=None, name: str = "l1ot") -> dict:
     layout = layout or gtwords.default_layout()
     layout.check_config(cfg)
     n = layout.n_obj
-    lines = [_banner(layout, "//"),
+    lines = [_banner(layout, "//"), "\n`timescale 1ns / 1ps\n\n",
              "/* verilator lint_off DECLFILENAME */   // file l1ot_gt_pkg.sv in every export\n",
              f"package {package};\n", "/* verilator lint_on DECLFILENAME */\n\n",
              "/* verilator lint_off UNUSEDPARAM */   // a reference table: not every constant is read\n",
