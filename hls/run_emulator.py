@@ -48,20 +48,24 @@ LIB_FLAGS = ["-fPIC", "-shared", "-fvisibility=hidden", "-fvisibility-inlines-hi
 
 
 def emulator_name(export_dir: Path) -> str:
-    """Library name of an export: ``name`` of its ``export.json`` if it has one, else
-    ``l1ot_k<K>_<transport>`` from parameters.h (the library is ``lib<name>.so``)."""
+    """Library name of an export (the library is ``lib<name>.so``): the export's name, the
+    ``name`` of its ``export.json``; without one (an older export),
+    :func:`l1ot.export.rtl.default_name` of K and the transport in parameters.h, the
+    default of ``l1ot export --name``."""
     export_dir = Path(export_dir)
     ej = export_dir / "export.json"
     if ej.is_file():
         name = json.loads(ej.read_text()).get("name")
         if name:
-            return str(name).rstrip("_")
+            return str(name)
     text = (export_dir / "parameters.h").read_text()
     k = re.search(r"N_MEDOID\s*=\s*(\d+)", text)
     t = re.search(r'L1OT_TRANSPORT\s+"(\w+)"', text)
     if not k or not t:
         raise SetupError(f"{export_dir / 'parameters.h'}: N_MEDOID / L1OT_TRANSPORT not found (not made by l1ot export?)")
-    return f"l1ot_k{k.group(1)}_{t.group(1)}"
+    from l1ot.export.rtl import default_name
+
+    return default_name(int(k.group(1)), t.group(1))
 
 
 def check_export(export_dir: Path) -> Path:

@@ -63,7 +63,11 @@ def _one_line_error(p, *needles):
 
 
 def test_name_and_symbols(built):
-    assert built["lib"].name == "libl1ot_k32_sorted.so"
+    from l1ot.export.rtl import default_name, export_name
+
+    # the export's name, as its SV package declares it (l1ot_k32 for the default K = 32 export)
+    assert built["lib"].name == f"lib{export_name(built['exp'])}.so" == "libl1ot_k32.so"
+    assert emu.emulator_name(built["exp"]) == default_name(32)
     nm = subprocess.run(["nm", "-D", "--defined-only", str(built["lib"])], capture_output=True, text=True)
     if nm.returncode != 0:
         pytest.skip("nm not available")

@@ -273,6 +273,11 @@ def test_export_writes_gt_golden_consistent_with_golden(built):
     out = built["out"]
     for name in ("golden_gt.txt", "l1ot_gt_pkg.sv", "l1ot_gt.h"):
         assert (out / name).is_file(), name
+    # the GT package and wrapper carry the export's name (l1ot.export.rtl)
+    ename = json.loads((out / "export.json").read_text())["name"]
+    assert re.search(rf"^package {ename}_gt_pkg;", (out / "l1ot_gt_pkg.sv").read_text(), re.M)
+    assert re.search(rf"^module {ename}_gt_kernel\b", (out / f"{ename}_gt_kernel.sv").read_text(), re.M)
+    assert f"{ename}_gt_kernel.sv" in (out / f"{ename}.core").read_text()
     h, words, score, idx, trig, tags = export.read_golden(built["golden"])
     hg, gt, gscore, gidx, gtrig, gtags = gtx.read_gt_golden(out / "golden_gt.txt")
     n = len(words)

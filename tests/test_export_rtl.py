@@ -104,10 +104,39 @@ def test_export_sources_and_name(tmp_path):
         rtl.export_name(tmp_path)
 
 
+def test_gt_wrapper_and_package_carry_the_export_name(tmp_path):
+    """The GT-word wrapper is one of the renamed copies, its package the export's: the copy
+    refers to ``<name>_gt_pkg`` (declared by l1ot.export.gt) and ``<name>_kernel_cm`` only;
+    its sources put the GT package after the kernel package; a folder without the GT
+    package (not Phase-2) gets no wrapper copy."""
+    from l1ot.export import gt as gtx
+    from l1ot.export.sv import write_package
+    from l1ot.kernel import fixed
+
+    cfg = fixed.KernelConfig.load()
+    rom = fixed.medoid_rom(tbutil.random_medoid_events(np.random.default_rng(2), 3), cfg)
+    write_package(cfg, None, rom, tmp_path / "l1ot_params_pkg.sv", threshold=5, name="abc_k3")
+    (tmp_path / "l1ot_cmvm.sv").write_text("// graph\n")
+    rtl.refresh_export(tmp_path)
+    assert not (tmp_path / "abc_k3_gt_kernel.sv").exists()   # no GT package: no wrapper
+    assert "l1ot_gt_kernel" not in rtl.export_tops(tmp_path)
+    assert gtx.write_sv_package(cfg, tmp_path / "l1ot_gt_pkg.sv", name="abc_k3")["package"] == "abc_k3_gt_pkg"
+    assert DECL.findall((tmp_path / "l1ot_gt_pkg.sv").read_text()) == ["abc_k3_gt_pkg"]
+    src = rtl.sources(tmp_path, "l1ot_gt_kernel")
+    assert [p.name for p in src][:3] == ["l1ot_params_pkg.sv", "l1ot_gt_pkg.sv", "l1ot_cmvm.sv"]
+    assert src[-1].name == "abc_k3_gt_kernel.sv" and all(p.is_file() for p in src)
+    text = src[-1].read_text()
+    assert DECL.findall(text) == ["abc_k3_gt_kernel"] and _instances(text) == {"abc_k3_kernel_cm"}
+    pkgs = set(re.findall(r"\b(\w+)::", text))
+    assert pkgs == {"abc_k3_gt_pkg", "abc_k3_params_pkg"}, pkgs
+    assert rtl.top_name(tmp_path, "l1ot_gt_kernel") == "abc_k3_gt_kernel"
+
+
 def test_core_and_dep_from_one_list():
     core = rtl.core_text("abc_k3", "1.2.3", "desc")
     assert core.startswith("CAPI=2:\n") and "name: l1ot:kernel:abc_k3:1.2.3" in core
     assert "toplevel: abc_k3_kernel_cm" in core and "flow: lint" in core
+    assert "toplevel: abc_k3_gt_kernel" in core and "      - l1ot_gt_pkg.sv" in core
     dep = [ln.split()[1] for ln in rtl.dep_text("abc_k3", "desc").splitlines() if ln.startswith("src ")]
     assert dep[::-1] == rtl.file_list("abc_k3")
     # without the graph (da4ml missing): the reuse architecture only
@@ -134,6 +163,8 @@ def test_refresh_rewrites_a_stale_core(tmp_path):
     rom = fixed.medoid_rom(tbutil.random_medoid_events(np.random.default_rng(2), 2), cfg)
     write_package(cfg, None, rom, tmp_path / "l1ot_params_pkg.sv", threshold=5, name="abc_k2")
     (tmp_path / "l1ot_cmvm.sv").write_text("// graph\n")
+    from l1ot.export import gt as gtx
+    gtx.write_sv_package(cfg, tmp_path / "l1ot_gt_pkg.sv", name="abc_k2")   # a Phase-2 export
     stale = rtl.core_text("abc_k2", "9.9", "my desc").replace("      - abc_k2_argmin.sv\n", "")
     (tmp_path / "abc_k2.core").write_text(stale)
     rtl.refresh_export(tmp_path)

@@ -131,6 +131,10 @@ def test_generated_sv_package(tmp_path):
     p = tmp_path / "l1ot_gt_pkg.sv"
     gtx.write_sv_package(CFG, p)
     txt = p.read_text()
+    assert re.search(r"^package l1ot_gt_pkg;", txt, re.M) and txt.rstrip().endswith("endpackage : l1ot_gt_pkg")
+    named = gtx.write_sv_package(CFG, tmp_path / "named.sv", name="l1ot_k8")
+    assert named["package"] == "l1ot_k8_gt_pkg"
+    assert (tmp_path / "named.sv").read_text() == re.sub(r"\bl1ot_gt_pkg\b(?!\.sv)", "l1ot_k8_gt_pkg", txt)
 
     def table(name):
         m = re.search(rf"{name}\s*=\s*\{{([^}}]*)\}}", txt)

@@ -1,7 +1,8 @@
 // l1ot_gt_kernel source list (paths relative to this file). The generated packages
-// l1ot_params_pkg.sv and l1ot_gt_pkg.sv and the generated l1ot_cmvm.sv
+// l1ot_params_pkg.sv and l1ot_gt_pkg.sv and the generated l1ot_cmvm.sv of an export
 // (build/export/k<K>/) must be compiled first.
 l1ot_scale.sv
+l1ot_stage_a.sv
 l1ot_sortnet.sv
 l1ot_addtree.sv
 l1ot_argmin.sv

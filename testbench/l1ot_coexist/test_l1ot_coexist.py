@@ -5,17 +5,19 @@ under the default config, ``tbutil.synthetic_export``) and K = 32 (name ``l1ot_k
 trained model of ``tbutil.export_dir``), each with its package, da4ml graph and renamed
 copies of firmware/rtl, beside the autoencoder's da4ml block ``l1ot_ae``
 (``l1ot.ae.firmware.write_verilog`` of a small untrained HGQ2 autoencoder, which keeps
-da4ml's library modules ``shift_adder``, ``negative``, ... under their own names).
+da4ml's library modules ``shift_adder``, ``negative``, ... under their own names), and the
+K = 32 export's GT-word wrapper ``l1ot_k32_gt_kernel`` (package ``l1ot_k32_gt_pkg``).
 
 * ``test_coexist_elaborates[verilator|yosys|slang]``: the top elaborates in three front
   ends (a module defined twice is an error in each: Verilator's MODDUP made an error,
   slang's duplicate-definition warning counted as one); ``test_coexist_rejects_a_shared_name``
   shows that the check can fail;
 * ``test_coexist_cosim``: cocotb, both kernels stream golden vectors of their own export
-  (``rare:N`` selection) and the autoencoder random inputs; kernels are compared with their
-  golden files, the autoencoder with da4ml's interpreter of the same logic: 0 mismatches;
-* ``test_fusesoc_lint``: FuseSoC runs the ``lint`` target of the K = 32 export's core
-  (edalize lint flow, Verilator ``-Wall``), offline (no library, an empty config);
+  (``rare:N`` selection), the GT-word wrapper the K = 32 ``golden_gt.txt`` (``per:N``) and the
+  autoencoder random inputs; kernels are compared with their golden files, the autoencoder with da4ml's interpreter of the same logic: 0 mismatches;
+* ``test_fusesoc_lint``: FuseSoC runs the ``lint`` and ``lint_gt`` targets of the K = 32
+  export's core (edalize lint flow, Verilator ``-Wall``; tops the kernel and the GT-word
+  wrapper), offline (no library, an empty config);
 * ``test_dep_lists_the_core_files``: the ipbb ``.dep`` names the core's files, reversed.
 
 ``make test`` runs the Verilator and slang elaboration and the FuseSoC lint; the Yosys
@@ -48,6 +50,8 @@ N_OBJ = 19
 #: golden-vector selection streamed into each kernel (every constructed edge case + N bulk)
 SELECT = "rare:40"
 N_AE = 200
+#: GT golden-vector selection streamed into the GT-word wrapper
+SELECT_GT = "per:20"
 
 
 # ----------------------------------------------------------------- cocotb side
@@ -62,6 +66,18 @@ def _golden(path):
             [(i + 4, tags[i]) for i in sel])
 
 
+def _golden_gt(path):
+    """Selected GT golden vectors: in_gt bus values, expected (score, idx, trig), (line, category)."""
+    from l1ot.export.gt import read_gt_golden
+    from l1ot.kernel import gtwords
+
+    _hdr, gt, score, idx, trig, tags = read_gt_golden(path)
+    lo = gtwords.default_layout().bus_lo
+    sel = tbutil.select_vectors(tags, SELECT_GT)
+    bus = [sum(gtwords.to_int(gt[i, s]) << lo[s] for s in range(gt.shape[1])) for i in sel]
+    return bus, [(int(score[i]), int(idx[i]), int(trig[i])) for i in sel], [(i + 4, tags[i]) for i in sel]
+
+
 def _pack(words, width):
     v = 0
     for s, w in enumerate(words):
@@ -74,6 +90,7 @@ async def run_coexist(dut):
     """Both kernels and the autoencoder at once, every cycle; exact compare of all three."""
     ga = _golden(os.environ["L1OT_GOLDEN_A"])
     gb = _golden(os.environ["L1OT_GOLDEN_B"])
+    gc = _golden_gt(os.environ["L1OT_GOLDEN_C"])
     ae = np.load(os.environ["L1OT_AE_VECTORS"])
     ae_in, ae_exp, ae_w = [int(x, 16) for x in ae["inp"]], [int(x) for x in ae["out"]], int(ae["out_w"])
     wa, wb = len(dut.a_in_words) // N_OBJ, len(dut.b_in_words) // N_OBJ
@@ -83,12 +100,14 @@ async def run_coexist(dut):
     dut.b_in_valid.value = 0
     dut.a_in_words.value = 0
     dut.b_in_words.value = 0
+    dut.c_in_valid.value = 0
+    dut.c_in_gt.value = 0
     dut.ae_in.value = 0
     for _ in range(3):
         await RisingEdge(dut.clk)
     dut.rst.value = 0
-    outs_a, outs_b, ae_seen = [], [], []
-    n = max(len(ga[0]), len(gb[0]), len(ae_in))
+    outs_a, outs_b, outs_c, ae_seen = [], [], [], []
+    n = max(len(ga[0]), len(gb[0]), len(gc[0]), len(ae_in))
     for c in range(n + 80):
         await RisingEdge(dut.clk)
         # outputs of the previous edge (values settled before this edge's updates)
@@ -97,6 +116,8 @@ async def run_coexist(dut):
                 outs_a.append((int(dut.a_out_score.value), int(dut.a_out_idx.value), int(dut.a_out_trig.value)))
             if int(dut.b_out_valid.value):
                 outs_b.append((int(dut.b_out_score.value), int(dut.b_out_idx.value), int(dut.b_out_trig.value)))
+            if int(dut.c_out_valid.value):
+                outs_c.append((int(dut.c_out_score.value), int(dut.c_out_idx.value), int(dut.c_out_trig.value)))
             ae_seen.append(int(dut.ae_out.value))
         dut.a_in_valid.value = int(c < len(ga[0]))
         dut.b_in_valid.value = int(c < len(gb[0]))
@@ -104,6 +125,9 @@ async def run_coexist(dut):
             dut.a_in_words.value = _pack(ga[0][c], wa)
         if c < len(gb[0]):
             dut.b_in_words.value = _pack(gb[0][c], wb)
+        dut.c_in_valid.value = int(c < len(gc[0]))
+        if c < len(gc[0]):
+            dut.c_in_gt.value = gc[0][c]
         dut.ae_in.value = ae_in[c] if c < len(ae_in) else 0
     await ReadOnly()
 
@@ -111,7 +135,7 @@ async def run_coexist(dut):
         return [{"vector": i, "golden_line": g[2][i][0], "category": g[2][i][1], "got": list(o),
                  "expected": list(g[1][i])} for i, o in enumerate(outs) if i < len(g[1]) and o != g[1][i]]
 
-    bad_a, bad_b = bad_of(outs_a, ga), bad_of(outs_b, gb)
+    bad_a, bad_b, bad_c = bad_of(outs_a, ga), bad_of(outs_b, gb), bad_of(outs_c, gc)
     # autoencoder: read right after edge c, a register shows its value of edge c - 1, so
     # ae_seen[j] is the output after edge j; input i is sampled at edge i + 1 and comes out
     # after edge i + LATENCY
@@ -123,13 +147,17 @@ async def run_coexist(dut):
                          "first_mismatches": bad_a[:5]},
            "kernel_k32": {"vectors": len(gb[0]), "outputs": len(outs_b), "mismatches": len(bad_b),
                           "first_mismatches": bad_b[:5]},
+           "gt_k32": {"vectors": len(gc[0]), "outputs": len(outs_c), "mismatches": len(bad_c),
+                      "categories": len({w[1] for w in gc[2]}), "first_mismatches": bad_c[:5]},
            "ae": {"inputs": len(ae_in), "compared": len(got), "latency": lat, "mismatches": len(bad_ae),
                   "distinct_outputs": len(set(got)), "first_mismatches": bad_ae[:5]},
            "selection": os.environ.get("L1OT_SELECT", SELECT)}
     Path(os.environ["L1OT_TB_OUT"]).write_text(json.dumps(rec, indent=1))
     assert len(outs_a) == len(ga[0]) and len(outs_b) == len(gb[0]), \
         f"outputs K=8 {len(outs_a)}/{len(ga[0])}, K=32 {len(outs_b)}/{len(gb[0])}"
-    assert not bad_a and not bad_b, f"kernel mismatches: K=8 {bad_a[:2]}, K=32 {bad_b[:2]}"
+    assert len(outs_c) == len(gc[0]), f"outputs GT wrapper {len(outs_c)}/{len(gc[0])}"
+    assert not bad_a and not bad_b and not bad_c, \
+        f"kernel mismatches: K=8 {bad_a[:2]}, K=32 {bad_b[:2]}, GT wrapper {bad_c[:2]}"
     assert len(got) == len(ae_in) and not bad_ae, f"autoencoder mismatches {len(bad_ae)}: {bad_ae[:2]}"
 
 
@@ -189,7 +217,9 @@ def design():
     k32 = tbutil.export_dir(32)
     assert rtl.export_name(k8) == "l1ot_k8" and rtl.export_name(k32) == "l1ot_k32"
     ae = _ae_block(build / "ae")
-    files = rtl.sources(k8) + rtl.sources(k32) + [Path(f) for f in ae["files"]] + [HERE / "l1ot_coexist_top.sv"]
+    # the K = 32 export's GT-word wrapper: its sources hold those of NAME_kernel_cm
+    files = (rtl.sources(k8) + rtl.sources(k32, "l1ot_gt_kernel") + [Path(f) for f in ae["files"]]
+             + [HERE / "l1ot_coexist_top.sv"])
     params = {"AE_IN_W": ae["in_w"], "AE_OUT_W": ae["out_w"]}
     return files, params, {"k8": k8, "k32": k32, "ae": ae, "build": build}
 
@@ -283,6 +313,7 @@ def test_coexist_cosim(design):
                  build_args=["-Wno-fatal", "-O2", "--x-assign", "fast", "--x-initial", "fast", "-CFLAGS", "-O0"],
                  always=False, log_file=bdir / "build.log")
     env = {"L1OT_GOLDEN_A": str(ctx["k8"] / "golden.txt"), "L1OT_GOLDEN_B": str(ctx["k32"] / "golden.txt"),
+           "L1OT_GOLDEN_C": str(ctx["k32"] / "golden_gt.txt"),
            "L1OT_AE_VECTORS": str(ctx["build"] / "ae" / "ae_vectors.npz"),
            # registers: input (stage0_inp), one per later stage, model_out
            "L1OT_AE_LATENCY": str(ctx["ae"]["stages"] + 1),
@@ -297,6 +328,7 @@ def test_coexist_cosim(design):
     rec = json.loads(out.read_text()) if out.exists() else {}
     assert n_tests == 1 and n_fail == 0, f"cosim failed: {json.dumps(rec)[:1500]} (log {bdir / 'sim.log'})"
     assert rec["kernel_k8"]["mismatches"] == 0 and rec["kernel_k32"]["mismatches"] == 0
+    assert rec["gt_k32"]["mismatches"] == 0 and rec["gt_k32"]["vectors"] > 0
     assert rec["ae"]["mismatches"] == 0 and rec["ae"]["distinct_outputs"] > 20
 
 
@@ -306,8 +338,9 @@ def _fusesoc() -> str | None:
 
 
 @pytest.mark.hw
-def test_fusesoc_lint(tmp_path):
-    """``fusesoc run --target lint`` on the K = 32 export's core: Verilator -Wall, clean."""
+@pytest.mark.parametrize("target, top", [("lint", "l1ot_kernel_cm"), ("lint_gt", "l1ot_gt_kernel")])
+def test_fusesoc_lint(tmp_path, target, top):
+    """``fusesoc run --target lint[_gt]`` on the K = 32 export's core: Verilator -Wall, clean."""
     from l1ot.export import rtl
 
     exe = _fusesoc()
@@ -321,12 +354,12 @@ def test_fusesoc_lint(tmp_path):
     conf = tmp_path / "fusesoc.conf"
     conf.write_text("[main]\n")       # no libraries: nothing is fetched
     r = subprocess.run([exe, "--config", str(conf), "--cores-root", str(exp), "run", "--build-root",
-                        str(tmp_path / "build"), "--target", "lint", vlnv],
+                        str(tmp_path / "build"), "--target", target, vlnv],
                        capture_output=True, text=True, cwd=tmp_path)
     log = r.stdout + r.stderr
     assert r.returncode == 0, log[-3000:]
     vc = next((tmp_path / "build").rglob("*.vc")).read_text()
-    assert "--lint-only" in vc and "-Wall" in vc and f"--top-module {name}_kernel_cm" in vc
+    assert "--lint-only" in vc and "-Wall" in vc and f"--top-module {rtl.prefixed(top, name)}" in vc
     listed = [Path(x).name for x in vc.split() if x.endswith(".sv")]
     assert listed == rtl.file_list(name), listed
     assert "%Warning" not in log and "%Error" not in log, log[-3000:]
@@ -342,4 +375,9 @@ def test_dep_lists_the_core_files():
     listed = re.findall(r"^\s+- \"?!?(?:l1ot_comb \? \()?([\w.]+?)\)?\"?$", core, re.M)
     assert list(reversed(dep)) == rtl.file_list(name)
     assert [f for f in listed if f != "l1ot_cmvm_comb.sv"] == rtl.file_list(name)
-    assert dep[0] == f"{name}_kernel_cm.sv" and dep[-1] == "l1ot_params_pkg.sv"
+    assert dep[0] == f"{name}_gt_kernel.sv" and dep[-1] == "l1ot_params_pkg.sv"
+    assert {"l1ot_gt_pkg.sv", f"{name}_kernel_cm.sv"} <= set(dep)
+    # an export without the GT package (not Phase-2) lists neither the package nor the wrapper
+    plain = rtl.file_list(name, with_gt=False)
+    assert "l1ot_gt_pkg.sv" not in plain and f"{name}_gt_kernel.sv" not in plain
+    assert "lint_gt" not in rtl.core_text(name, "0", "t", with_gt=False)

@@ -9,8 +9,9 @@ calibrated model file, and writes into ``--out``:
 * ``l1ot_cmvm.sv``        via ``l1ot.export.cmvm.write_verilog`` (da4ml shift-add graph of the
                           constant-matrix distance block of ``l1ot_kernel_cm``);
 * ``golden_gt.txt``, ``l1ot_gt_pkg.sv``, ``l1ot_gt.h``  (Phase-2 configs) the golden vectors in
-                          Phase-2 GT object words and the GT word layout for the RTL wrapper and the
-                          CMSSW emulator, via ``l1ot.export.gt`` (``docs/emulator.md``);
+                          Phase-2 GT object words and the GT word layout (package ``<name>_gt_pkg``)
+                          for the RTL wrapper ``<name>_gt_kernel`` and the CMSSW emulator
+                          ``lib<name>.so``, via ``l1ot.export.gt`` (``docs/emulator.md``);
 * ``<name>_*.sv``          the hand-written RTL of ``firmware/rtl`` renamed after the export
                           (``l1ot.export.rtl``);
 * ``<name>.core``         FuseSoC CAPI2 core of the RTL files, ``<name>.dep`` the ipbb dep file;
@@ -122,20 +123,24 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
             summary["golden_gt"] = gtx.write_gt_golden(tx.file(out / "golden_gt.txt"), cfg, model, rom, gt_words,
                                                        gt_tags, gt_info)
             summary["golden_gt"]["path"] = str(out / "golden_gt.txt")
-            summary["gt_layout"] = gtx.write_sv_package(cfg, tx.file(out / "l1ot_gt_pkg.sv"))
+            summary["gt_layout"] = gtx.write_sv_package(cfg, tx.file(out / "l1ot_gt_pkg.sv"), name=name)
             gtx.write_cpp_header(cfg, tx.file(out / "l1ot_gt.h"))
             summary["files"].update({"golden_gt": str(out / "golden_gt.txt"), "gt_sv_package": str(out / "l1ot_gt_pkg.sv"),
                                      "gt_header": str(out / "l1ot_gt.h")})
         # the hand-written RTL renamed after the export, its FuseSoC core and ipbb dep file
         graph = "cmvm" in summary
-        copies = rtl.write_rtl(out, name, file_for=tx.file)
+        gt = "gt_layout" in summary
+        copies = rtl.write_rtl(out, name, file_for=tx.file, tops=rtl.tops_for(graph, gt))
         desc = f"K = {rom.shape[0]}, transport {cfg.transport}, config {Path(cfg.source).name} {cfg.sha256[:12]}"
-        Path(tx.file(out / f"{name}.core")).write_text(rtl.core_text(name, _version(), desc, with_graph=graph))
-        Path(tx.file(out / f"{name}.dep")).write_text(rtl.dep_text(name, desc, with_graph=graph))
+        Path(tx.file(out / f"{name}.core")).write_text(rtl.core_text(name, _version(), desc, with_graph=graph,
+                                                                        with_gt=gt))
+        Path(tx.file(out / f"{name}.dep")).write_text(rtl.dep_text(name, desc, with_graph=graph, with_gt=gt))
         summary["files"]["rtl"] = [str(p) for p in copies]
         summary["files"]["core"] = str(out / f"{name}.core")
         summary["files"]["dep"] = str(out / f"{name}.dep")
         summary["rtl_top"] = rtl.prefixed("l1ot_kernel_cm" if graph else "l1ot_kernel", name)
+        if gt and graph:
+            summary["gt_top"] = rtl.prefixed("l1ot_gt_kernel", name)
         Path(tx.file(out / "export.json")).write_text(json.dumps(summary, indent=1, default=str) + "\n")
     return summary
 
@@ -183,7 +188,8 @@ def run(args) -> int:
         print(f"GT-word golden vectors: {s['golden_gt']['path']} ({h['n_events']} events; MET eta moved in "
               f"{h['met_moved']}, dropped in {h['sum_eta_dropped']}), {s['files']['gt_sv_package']}, "
               f"{s['files']['gt_header']}")
-    print(f"export name {s['name']}: top module {s['rtl_top']}")
+    print(f"export name {s['name']}: top module {s['rtl_top']}"
+          + (f", GT-word wrapper {s['gt_top']}" if "gt_top" in s else ""))
     for why in s["missing"]:
         print(f"warning: {why}; skipped")
     for note in s["notes"]:

@@ -4,8 +4,9 @@ Everything here is generated from the one layout description
 ``l1ot/kernel/configs/gt_words.json`` (read by :mod:`l1ot.kernel.gtwords`; source:
 CMSSW ``L1Trigger/Phase2L1GT/plugins/L1GTEvaluationInterface.h``):
 
-* :func:`write_sv_package` -> ``l1ot_gt_pkg.sv``: bit offsets of every field, per
-  slot, and the slot offsets in the wrapper's input bus (``firmware/rtl/l1ot_gt_kernel.sv``);
+* :func:`write_sv_package` -> ``l1ot_gt_pkg.sv``: package ``<name>_gt_pkg`` (the export's
+  name, :mod:`l1ot.export.rtl`), bit offsets of every field, per slot, and the slot offsets
+  in the input bus of the wrapper ``<name>_gt_kernel`` (``firmware/rtl/l1ot_gt_kernel.sv``);
 * :func:`write_cpp_header` -> ``l1ot_gt.h``: the same tables and the unpack of one
   GT word into the kernel word, used by the CMSSW emulator (``hls/emulator/``);
 * :func:`gt_golden_events` / :func:`write_gt_golden` -> ``golden_gt.txt``: the golden
@@ -68,16 +69,22 @@ def _slot_lo(layout, name):
     return out
 
 
-def write_sv_package(cfg, path, layout=None) -> dict:
-    """``l1ot_gt_pkg.sv``: GT word layout for the wrapper ``l1ot_gt_kernel``.
+def write_sv_package(cfg, path, layout=None, name: str = "l1ot") -> dict:
+    """``l1ot_gt_pkg.sv``: GT word layout for the wrapper ``<name>_gt_kernel``.
 
-    Parameters: the kernel config (checked against the layout: widths and LSBs) and
-    the output path. Returns a summary dict (bus width, slot widths).
+    Parameters: the kernel config (checked against the layout: widths and LSBs), the
+    output path and the export name (package ``<name>_gt_pkg``; ``l1ot``: the canonical
+    ``l1ot_gt_pkg``). Returns a summary dict (bus width, slot widths, package name).
     """
+    from .rtl import check_name, prefixed
+
+    package = prefixed(PACKAGE_NAME, check_name(name))
     layout = layout or gtwords.default_layout()
     layout.check_config(cfg)
     n = layout.n_obj
-    lines = [_banner(layout, "//"), f"package {PACKAGE_NAME};\n\n",
+    lines = [_banner(layout, "//"), "\n`timescale 1ns / 1ps\n\n",
+             "/* verilator lint_off DECLFILENAME */   // file l1ot_gt_pkg.sv in every export\n",
+             f"package {package};\n", "/* verilator lint_on DECLFILENAME */\n\n",
              "/* verilator lint_off UNUSEDPARAM */   // a reference table: not every constant is read\n",
              f"localparam int N_OBJ  = {n};\n",
              f"localparam int BUS_W  = {layout.bus_bits};   // sum of the slot word widths, slot 0 at bit 0\n",
@@ -101,9 +108,10 @@ def write_sv_package(cfg, path, layout=None) -> dict:
     has = "".join("1" if v >= 0 else "0" for v in reversed(eta))
     lines.append(f"localparam logic [N_OBJ-1:0]    SLOT_HAS_ETA  = {n}'b{has};\n\n")
     lines.append("/* verilator lint_on UNUSEDPARAM */\n\n")
-    lines.append(f"endpackage : {PACKAGE_NAME}\n")
+    lines.append(f"endpackage : {package}\n")
     Path(path).write_text("".join(lines))
-    return {"bus_bits": layout.bus_bits, "slot_bits": list(layout.slot_bits), "layout_sha256": layout.sha256}
+    return {"bus_bits": layout.bus_bits, "slot_bits": list(layout.slot_bits), "layout_sha256": layout.sha256,
+            "package": package}
 
 
 def write_cpp_header(cfg, path, layout=None) -> dict:

@@ -10,6 +10,7 @@ replaces the ``l1ot`` of every canonical name:
 canonical name                    in export ``NAME``          written by
 ================================  ==========================  ===========================
 package ``l1ot_params_pkg``       ``NAME_params_pkg``         :mod:`l1ot.export.sv`
+package ``l1ot_gt_pkg``          ``NAME_gt_pkg``             :mod:`l1ot.export.gt`
 ``l1ot_cmvm_pkg``, ``l1ot_cmvm``  ``NAME_cmvm_pkg``, ...      :mod:`l1ot.export.cmvm`
 ``l1ot_cmvm_core[_stageN]``       ``NAME_cmvm_core[_stageN]`` :mod:`l1ot.export.cmvm`
 da4ml ``shift_adder``, ...        ``NAME_shift_adder``, ...   :mod:`l1ot.export.cmvm`
@@ -22,9 +23,11 @@ changes). With ``NAME = l1ot`` the copies equal the originals. Which files a top
 needs is read from its ``.f`` list in ``firmware/rtl`` (:data:`TOPS`): the one list
 behind the cosim, the Yosys flow, the export, its FuseSoC core and its ipbb ``.dep``.
 
-Compile order of an export (:func:`sources`): ``l1ot_params_pkg.sv``, the graph
-(``l1ot_cmvm.sv``, or ``l1ot_cmvm_comb.sv`` for the Run-3 preset), then the copies
-in ``.f`` order. File names of the generated files do not change with ``NAME``; the
+Compile order of an export (:func:`sources`): ``l1ot_params_pkg.sv``, the GT
+word package ``l1ot_gt_pkg.sv`` (GT-word wrapper ``l1ot_gt_kernel``; Phase-2 exports
+only), the graph (``l1ot_cmvm.sv``, or ``l1ot_cmvm_comb.sv`` for the Run-3 preset),
+then the copies in ``.f`` order. An export holds the copies of the tops its generated
+files support (:func:`export_tops`). File names of the generated files do not change with ``NAME``; the
 copies are named after their module.
 """
 from __future__ import annotations
@@ -39,12 +42,16 @@ from ..errors import ConfigError
 REPO = Path(__file__).resolve().parents[3]
 RTL = REPO / "firmware" / "rtl"
 #: tops an export provides, each with its ``.f`` source list in ``firmware/rtl``
-TOPS = {"l1ot_kernel": "l1ot_kernel.f", "l1ot_kernel_cm": "l1ot_kernel_cm.f"}
+TOPS = {"l1ot_kernel": "l1ot_kernel.f", "l1ot_kernel_cm": "l1ot_kernel_cm.f",
+        "l1ot_gt_kernel": "l1ot_gt_kernel.f"}
 #: tops that need the generated constant-matrix graph
-GRAPH_TOPS = ("l1ot_kernel_cm",)
+GRAPH_TOPS = ("l1ot_kernel_cm", "l1ot_gt_kernel")
+#: tops that need the generated GT word package (Phase-2 exports)
+GT_TOPS = ("l1ot_gt_kernel",)
 #: canonical names written by the generators (not declared in firmware/rtl)
-GENERATED = ("l1ot_params_pkg", "l1ot_cmvm_pkg", "l1ot_cmvm")
+GENERATED = ("l1ot_params_pkg", "l1ot_cmvm_pkg", "l1ot_cmvm", "l1ot_gt_pkg")
 PACKAGE_FILE = "l1ot_params_pkg.sv"
+GT_PACKAGE_FILE = "l1ot_gt_pkg.sv"
 GRAPH_FILES = {"pipelined": "l1ot_cmvm.sv", "comb": "l1ot_cmvm_comb.sv"}
 _NAME_RE = re.compile(r"[a-z][a-z0-9_]*[a-z0-9]")
 _DECL_RE = re.compile(r"^\s*(?:module|package)\s+(\w+)", re.M)
@@ -68,6 +75,17 @@ def prefixed(canonical: str, name: str) -> str:
     if not canonical.startswith("l1ot_"):
         raise ConfigError(f"{canonical}: canonical RTL names start with l1ot_")
     return f"{name}_{canonical[len('l1ot_'):]}"
+
+
+def tops_for(with_graph: bool = True, with_gt: bool = True) -> list[str]:
+    """Tops an export provides: every top of :data:`TOPS` whose generated files it has."""
+    return [t for t in TOPS if (with_graph or t not in GRAPH_TOPS) and (with_gt or t not in GT_TOPS)]
+
+
+def export_tops(export_dir) -> list[str]:
+    """Tops of an export folder, from the generated files it holds (graph, GT package)."""
+    exp = Path(export_dir)
+    return tops_for((exp / GRAPH_FILES["pipelined"]).is_file(), (exp / GT_PACKAGE_FILE).is_file())
 
 
 def hand_files(tops=tuple(TOPS)) -> list[Path]:
@@ -121,8 +139,8 @@ def _write_if_changed(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_rtl(out, name: str, file_for=None) -> list[Path]:
-    """Renamed copies of the hand-written sources in folder ``out``; returns their paths.
+def write_rtl(out, name: str, file_for=None, tops=tuple(TOPS)) -> list[Path]:
+    """Renamed copies of the hand-written sources of ``tops`` in folder ``out``; returns their paths.
 
     ``file_for(path) -> str`` maps a final path to the path to write (an
     :class:`l1ot.outputs.Transaction`'s ``file``); default: written in place,
@@ -132,7 +150,7 @@ def write_rtl(out, name: str, file_for=None) -> list[Path]:
     out = Path(out)
     names = canonical_names()
     paths = []
-    for src in hand_files():
+    for src in hand_files(tops):
         dst = out / copy_name(src, name)
         text = rename(src.read_text(), name, names)
         if file_for is None:
@@ -149,7 +167,8 @@ def refresh_export(export_dir) -> list[Path]:
     description kept); files are written only when their text changes. Returns the copies."""
     exp = Path(export_dir)
     name = export_name(exp)
-    copies = write_rtl(exp, name)
+    tops = export_tops(exp)
+    copies = write_rtl(exp, name, tops=tops)
     core = exp / f"{name}.core"
     if core.is_file():
         text = core.read_text()
@@ -157,8 +176,9 @@ def refresh_export(export_dir) -> list[Path]:
         v = re.search(rf"^name: l1ot:kernel:{re.escape(name)}:(\S+)$", text, re.M)
         if m and v:
             graph = (exp / GRAPH_FILES["pipelined"]).is_file()
-            _write_if_changed(core, core_text(name, v.group(1), m.group(1), with_graph=graph))
-            _write_if_changed(exp / f"{name}.dep", dep_text(name, m.group(1), with_graph=graph))
+            gt = (exp / GT_PACKAGE_FILE).is_file()
+            _write_if_changed(core, core_text(name, v.group(1), m.group(1), with_graph=graph, with_gt=gt))
+            _write_if_changed(exp / f"{name}.dep", dep_text(name, m.group(1), with_graph=graph, with_gt=gt))
     return copies
 
 
@@ -175,8 +195,9 @@ def export_name(export_dir) -> str:
 
 
 def sources(export_dir, top: str = "l1ot_kernel_cm", graph: str = "pipelined", refresh: bool = True) -> list[Path]:
-    """Ordered sources of ``top`` of an export: package, graph (tops of
-    :data:`GRAPH_TOPS`), then the renamed copies of the top's ``.f`` list.
+    """Ordered sources of ``top`` of an export: package, GT package (tops of
+    :data:`GT_TOPS`), graph (tops of :data:`GRAPH_TOPS`), then the renamed copies of
+    the top's ``.f`` list.
 
     ``refresh``: rewrite the copies (and core and dep file) from the current
     ``firmware/rtl`` first (:func:`refresh_export`; a change there, e.g. a planted mutant or a
@@ -187,6 +208,8 @@ def sources(export_dir, top: str = "l1ot_kernel_cm", graph: str = "pipelined", r
     if refresh:
         refresh_export(exp)
     files = [exp / PACKAGE_FILE]
+    if top in GT_TOPS:
+        files.append(exp / GT_PACKAGE_FILE)
     if top in GRAPH_TOPS:
         files.append(exp / GRAPH_FILES[graph])
     files += [exp / copy_name(p, name) for p in hand_files((top,))]
@@ -200,28 +223,32 @@ def top_name(export_dir, top: str = "l1ot_kernel_cm") -> str:
 
 # ------------------------------------------------------------------ packaging
 
-def file_list(name: str, graph: str = "pipelined", with_graph: bool = True) -> list[str]:
+def file_list(name: str, graph: str = "pipelined", with_graph: bool = True, with_gt: bool = True) -> list[str]:
     """File names of an export in compile order (the one list of the core and the dep file)."""
-    tops = [t for t in TOPS if with_graph or t not in GRAPH_TOPS]
-    files = [PACKAGE_FILE] + ([GRAPH_FILES[graph]] if with_graph else [])
+    tops = tops_for(with_graph, with_gt)
+    files = [PACKAGE_FILE] + ([GT_PACKAGE_FILE] if with_gt and with_graph else [])
+    files += [GRAPH_FILES[graph]] if with_graph else []
     return files + [copy_name(p, name) for p in hand_files(tops)]
 
 
-def core_text(name: str, version: str, description: str, with_graph: bool = True) -> str:
+def core_text(name: str, version: str, description: str, with_graph: bool = True, with_gt: bool = True) -> str:
     """FuseSoC CAPI2 core of an export (every file relative to the core's folder).
 
     Targets: ``default`` (the files, top ``NAME_kernel_cm``), ``lint`` (edalize's lint
-    flow: Verilator ``--lint-only -Wall``). The use flag ``l1ot_comb`` swaps in the combinational graph
-    (Run-3 preset).
+    flow: Verilator ``--lint-only -Wall``), and with the GT package (Phase-2 exports)
+    ``lint_gt`` (the same flow, top the GT-word wrapper ``NAME_gt_kernel``). The use flag
+    ``l1ot_comb`` swaps in the combinational graph (Run-3 preset).
     """
-    pipe = file_list(name, "pipelined", with_graph)
+    with_gt = with_gt and with_graph
+    pipe = file_list(name, "pipelined", with_graph, with_gt)
     top = prefixed("l1ot_kernel_cm" if with_graph else "l1ot_kernel", name)
-    rtl = [f for f in pipe if f not in GRAPH_FILES.values() and f != PACKAGE_FILE]
+    pkgs = [PACKAGE_FILE] + ([GT_PACKAGE_FILE] if with_gt else [])
+    rtl = [f for f in pipe if f not in GRAPH_FILES.values() and f not in pkgs]
     L = ["CAPI=2:", f"# GENERATED by l1ot export ({description}); do not edit.",
          f"name: l1ot:kernel:{name}:{version}",
          f"description: \"l1ot OT anomaly-score kernel, export {name}\"", "",
          "filesets:",
-         "  pkg:", "    file_type: systemVerilogSource", "    files:", f"      - {PACKAGE_FILE}"]
+         "  pkg:", "    file_type: systemVerilogSource", "    files:"] + [f"      - {f}" for f in pkgs]
     if with_graph:
         L += ["  graph:", "    file_type: systemVerilogSource", "    files:",
               f"      - \"!l1ot_comb ? ({GRAPH_FILES['pipelined']})\"",
@@ -231,18 +258,21 @@ def core_text(name: str, version: str, description: str, with_graph: bool = True
     L += ["", "targets:",
           "  default:", f"    filesets: {sets}", f"    toplevel: {top}",
           "  lint:", f"    filesets: {sets}", f"    toplevel: {top}", "    flow: lint",
-          "    flow_options:", "      tool: verilator", "      verilator_options: [-Wall]", ""]
-    return "\n".join(L)
+          "    flow_options:", "      tool: verilator", "      verilator_options: [-Wall]"]
+    if with_gt:
+        L += ["  lint_gt:", f"    filesets: {sets}", f"    toplevel: {prefixed('l1ot_gt_kernel', name)}",
+              "    flow: lint", "    flow_options:", "      tool: verilator", "      verilator_options: [-Wall]"]
+    return "\n".join(L + [""])
 
 
-def dep_text(name: str, description: str, with_graph: bool = True) -> str:
+def dep_text(name: str, description: str, with_graph: bool = True, with_gt: bool = True) -> str:
     """ipbb ``.dep`` of an export: the same files as the core, one ``src`` line each.
 
     ``.dep`` files are read bottom to top, so the top module is first and the package
     last; paths are relative to the component's ``firmware/hdl`` (copy the export folder
     there, or edit the ``--cd`` of each line).
     """
-    files = file_list(name, "pipelined", with_graph)
+    files = file_list(name, "pipelined", with_graph, with_gt)
     L = [f"# GENERATED by l1ot export ({description}); do not edit.",
          "# ipbb reads .dep files bottom to top: the package is compiled first.",
          f"# Run-3 preset: replace {GRAPH_FILES['pipelined']} by {GRAPH_FILES['comb']}." if with_graph else "#"]
