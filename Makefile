@@ -87,8 +87,9 @@ model: $(STAMP)
 export: $(STAMP)
 	$(PY) scripts/build_artifacts.py --k $(K) --build $(BUILD)
 
+# CSIM_ARGS: e.g. --species-k 8 (also the trained species export of K = 8)
 csim: $(STAMP)
-	$(PY) hls/run_csim.py --build $(BUILD)
+	$(PY) hls/run_csim.py --build $(BUILD) $(CSIM_ARGS)
 
 emulator: $(STAMP)
 	$(PY) hls/run_emulator.py --build $(BUILD) --k $(K)

@@ -174,8 +174,18 @@ def run_point(k: int, transport: str, build: Path, cosim: bool, select: str, log
     return point
 
 
+def _signals(points: list) -> list:
+    """Signal names in the order of the evaluation (first point that has them)."""
+    out = []
+    for p in points:
+        for s in p.get("auc", {}).get("auc_fixed", {}):
+            if s not in out:
+                out.append(s)
+    return out
+
+
 def write_report(points: list, missing: list, out_json: Path, args_line: str) -> None:
-    signals = sorted({s for p in points for s in p.get("auc", {}).get("auc_fixed", {})})
+    signals = _signals(points)
     rep = {"command": args_line, "partial": bool(missing), "missing": missing,
            "note": "Yosys estimates with the project's delay model (firmware/synth/run_yosys.py), not Vivado; "
                    "latency measured in cosim (only points that ran cosim); data simulated, not CMS",
@@ -212,7 +222,7 @@ def figure(points: list, out: Path) -> None:
     import matplotlib.pyplot as plt
 
     pts = [p for p in points if p.get("synth") and p.get("auc")]
-    signals = sorted({s for p in pts for s in p["auc"]["auc_fixed"]})
+    signals = _signals(pts)
     if not pts or not signals:
         return
     fig, axes = plt.subplots(1, len(signals), figsize=(4 * len(signals), 3.6), squeeze=False)
