@@ -53,6 +53,9 @@ module l1ot_kernel_cm #(
     parameter bit FUSED_OUT = 1'b1,
     // pT squares of sum x^2 wider than this use a multiplier (DSP), narrower ones LUT tables
     parameter int SQ_LUT_MAX_W = 8,
+    // 0: zero-DSP build: the stage-a constant multiplies as shift-add and the pT squares
+    // of sum x^2 as a sum of partial products, all in LUT logic
+    parameter bit USE_DSP = 1'b1,
     // derived, do not override: input word width, index width, score width
     parameter int WORD_W = l1ot_params_pkg::WORD_W,
     parameter int N_OBJ = l1ot_params_pkg::N_OBJ,
@@ -205,7 +208,8 @@ l1ot_stage_a #(
     .XETA_W(XETA_W),
     .XPHI_W(XPHI_W),
     .TAG_W(TAG_W),
-    .REGS(SCALE_REGS)
+    .REGS(SCALE_REGS),
+    .USE_DSP(USE_DSP)
 ) u_stage_a (
     .clk(clk),
     .rst(rst),
@@ -325,8 +329,18 @@ for (genvar t = 0; t < NT; t++) begin : g_sq
     localparam int I = (t >= 2*N_OBJ) ? t - 2*N_OBJ : t / 2;
     if (A == 0) begin : g_pt
         wire logic [XPT_W-1:0] v = q_pt[I*XPT_W +: XPT_W];
-        if (XPT_W > SQ_LUT_MAX_W) begin : g_mul
+        if (XPT_W > SQ_LUT_MAX_W && USE_DSP) begin : g_mul
             assign q_sq[t*SQ_W +: SQ_W] = SQ_W'(v) * SQ_W'(v);
+        end else if (XPT_W > SQ_LUT_MAX_W) begin : g_pp
+            // zero-DSP: v^2 as the sum of the partial products v[i] * (v << i)
+            logic [SQ_W-1:0] acc;
+            always_comb begin
+                acc = '0;
+                for (int i = 0; i < XPT_W; i++) begin
+                    acc = acc + (v[i] ? (SQ_W'(v) << i) : '0);
+                end
+            end
+            assign q_sq[t*SQ_W +: SQ_W] = acc;
         end else begin : g_lut
             wire logic [(2**XPT_W)*SQ_W-1:0] tab;
             for (genvar u = 0; u < 2**XPT_W; u++) begin : g_tab
