@@ -279,9 +279,11 @@ def main(argv=None) -> int:
             if only is not None and name not in only:
                 cached = {s: json.loads((pdir / f"{s}.json").read_text())
                           for s in ("auc", "synth", "cosim") if (pdir / f"{s}.json").is_file()}
-                if "auc" in cached and "synth" in cached:
+                if "auc" in cached:
                     p = {"K": k, "transport": tr, **cached, "from_cache": True}
-                    if cached.get("cosim", {}).get("ok"):
+                    if "synth" not in cached:
+                        missing.append(f"{name} (Yosys)")
+                    elif cached.get("cosim", {}).get("ok"):
                         f = min(CLOCK_MHZ, cached["synth"]["fmax_est_mhz"])
                         p["clock_mhz"] = f
                         p["latency_cycles"] = cached["cosim"]["latency_cycles"]
