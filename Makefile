@@ -8,7 +8,7 @@ BUILD ?= build
 K     ?= 32
 
 .PHONY: data-multiscale multiscale multiscale-bench
-.PHONY: all venv demo test test-slow bench bench-venv data model export csim emulator cosim coexist synth mutate hls-synth ip clean help figures paper1-comparison
+.PHONY: all venv demo test test-slow bench bench-venv data model export csim emulator cosim coexist synth pareto mutate hls-synth ip clean help figures paper1-comparison
 
 help:
 	@echo "make demo      - end-to-end job on the bundled sample (creates .venv)"
@@ -23,6 +23,7 @@ help:
 	@echo "make cosim     - cocotb + Verilator RTL simulation against the golden vectors"
 	@echo "make coexist   - K = 8 and K = 32 exports beside the autoencoder in one design (3 front ends, cosim)"
 	@echo "make synth     - Yosys synth_xilinx resource estimate -> reports/firmware.*"
+	@echo "make pareto    - fixed-point AUC vs Yosys estimate over K x {sorted, species} -> reports/pareto.*"
 	@echo "make mutate    - mutation suite: plant each bug of mutation/mutants.toml, run its check -> reports/mutation.md"
 	@echo "make hls-synth / make ip - Vitis HLS flow (needs vitis_hls; untested here)"
 	@echo "make figures   - redraw the result figures from reports/evaluation.json (PNG + PDF)"
@@ -86,8 +87,9 @@ model: $(STAMP)
 export: $(STAMP)
 	$(PY) scripts/build_artifacts.py --k $(K) --build $(BUILD)
 
+# CSIM_ARGS: e.g. --species-k 8 (also the trained species export of K = 8)
 csim: $(STAMP)
-	$(PY) hls/run_csim.py --build $(BUILD)
+	$(PY) hls/run_csim.py --build $(BUILD) $(CSIM_ARGS)
 
 emulator: $(STAMP)
 	$(PY) hls/run_emulator.py --build $(BUILD) --k $(K)
@@ -102,6 +104,11 @@ coexist: $(STAMP)
 
 synth: $(STAMP)
 	$(PY) firmware/synth/run_yosys.py --build $(BUILD)
+
+# AUC (fixed point) against the Yosys estimate of l1ot_kernel_cm over K x transport
+# (reports/pareto.*; resumable: cached per point under BUILD/pareto; PARETO_ARGS e.g. --ks 8,16)
+pareto: $(STAMP)
+	$(PY) scripts/pareto.py --build $(BUILD) $(PARETO_ARGS)
 
 # not part of `make test`; MUTATE_ARGS e.g. --layer rtl, --only rtl-trigger-gt
 mutate: $(STAMP)

@@ -220,6 +220,9 @@ def main(argv=None) -> int:
                     help="reuse factors R (default: 1 4 12)")
     ap.add_argument("--export-dir", action="append", type=Path,
                     help="simulate this export directory instead (no l1ot.artifacts call)")
+    ap.add_argument("--species-k", type=int, action="append", default=[],
+                    help="also simulate the trained species export of this K (build/export/k<K>_species, "
+                         "testbench/tbutil.species_export: species transport, kernel_species.json)")
     ap.add_argument("--report", type=Path, default=REPO / "reports" / "csim.json",
                     help="JSON report (default: reports/csim.json)")
     ap.add_argument("--strategies", choices=("default", "both-r1", "both"), default="both-r1",
@@ -239,6 +242,11 @@ def main(argv=None) -> int:
             exports = [check_export(d) for d in args.export_dir]
         else:
             exports = find_exports(build_dir, args.k or [32], ensure=True, data_dir=args.data)
+        if args.species_k:
+            os.environ.setdefault("L1OT_BUILD", str(build_dir))
+            sys.path.insert(0, str(REPO / "testbench"))
+            import tbutil
+            exports += [check_export(tbutil.species_export(k)) for k in args.species_k]
     except SetupError as exc:
         print(f"run_csim: error: {exc}", file=sys.stderr)
         return 2

@@ -155,6 +155,51 @@ def preset_export(k: int, preset: str) -> Path:
     return out.resolve()
 
 
+#: the species precision config (per-species transport, network species19)
+SPECIES_CONFIG = REPO / "model" / "l1ot" / "kernel" / "configs" / "kernel_species.json"
+
+
+def species_export(k: int) -> Path:
+    """Export folder ``BUILD/export/k<K>_species`` of a trained species model.
+
+    ``BUILD/model_k<K>_species.h5`` is trained with ``l1ot train --transport species``
+    on the sample of :func:`sample_source`, calibrated under the species config
+    (same background efficiency as the default model) and exported with ``l1ot
+    export`` (name ``l1ot_k<K>_species``: package, constant-matrix graph with the
+    medoids in species order, golden vectors of the Python fixed model with the
+    species categories). Redone when the model, config, sample or generator
+    sources change.
+    """
+    import json
+
+    from l1ot import artifacts
+    from l1ot.cli import main as cli_main
+    from l1ot.commands.calibrate import calibrate
+    from l1ot.commands.export import export
+    from l1ot.kernel import fixed
+
+    data, build, _label = sample_source()
+    cfg = fixed.KernelConfig.load(SPECIES_CONFIG)
+    model = build / f"model_k{k}_species.h5"
+    out = build / "export" / f"k{k}_species"
+    bkg = data / "background_for_training.h5"
+    with artifacts._lock(build):
+        if model.is_file() and artifacts._trained_on(model) not in (None, artifacts._sha(bkg)):
+            model.unlink()
+        if not model.is_file():
+            rc = cli_main(["train", str(bkg), "--k", str(k), "--transport", "species", "-o", str(model)])
+            if rc != 0 or not model.is_file():
+                raise RuntimeError(f"training {model} failed (exit code {rc})")
+        stamp = artifacts._stamp(cfg, model, data)
+        sp = out / "stamp.json"
+        if sp.is_file() and json.loads(sp.read_text()) == stamp and (out / "golden.txt").is_file():
+            return out.resolve()
+        calibrate(str(model), artifacts.DEFAULT_BKG_EFF, str(bkg), str(SPECIES_CONFIG))
+        export(str(SPECIES_CONFIG), str(model), str(out), data_dir=str(data), name=f"l1ot_k{k}_species")
+        sp.write_text(json.dumps(artifacts._stamp(cfg, model, data), indent=1) + "\n")
+    return out.resolve()
+
+
 def read_golden(path):
     """Golden vectors (``l1ot.export.golden.read_golden``) -> (words (N, 19) uint64, score, idx, trig)."""
     from l1ot.export.golden import read_golden as _rg

@@ -53,6 +53,9 @@ module l1ot_kernel_cm #(
     parameter bit FUSED_OUT = 1'b1,
     // pT squares of sum x^2 wider than this use a multiplier (DSP), narrower ones LUT tables
     parameter int SQ_LUT_MAX_W = 8,
+    // 0: zero-DSP build: the stage-a constant multiplies as shift-add and the pT squares
+    // of sum x^2 as a sum of partial products, all in LUT logic
+    parameter bit USE_DSP = 1'b1,
     // derived, do not override: input word width, index width, score width
     parameter int WORD_W = l1ot_params_pkg::WORD_W,
     parameter int N_OBJ = l1ot_params_pkg::N_OBJ,
@@ -114,7 +117,8 @@ localparam bit SORT_REG_OUT = (CM_LAT == 0);                                    
 localparam int LAT_SORT   = (SORT_N_LAYERS - 1) / SORT_LAYERS_PER_STAGE + (SORT_REG_OUT ? 1 : 0);  // l1ot_sortnet
 localparam int ADD_LEVELS = $clog2(3*N_OBJ);                                      // sum x^2 tree levels
 localparam int LAT_SQ     = (SQ_IN_REG ? 1 : 0) + (SQ_REG ? 1 : 0) + (ADD_LEVELS + ADD_LEVELS_PER_STAGE - 1) / ADD_LEVELS_PER_STAGE;  // squares, l1ot_addtree
-localparam int LAT_SXDLY  = LAT_SORT - LAT_SQ;                                    // sum x^2 waits for the sort
+localparam int LAT_SXDLY  = (LAT_SORT > LAT_SQ) ? LAT_SORT - LAT_SQ : 0;          // sum x^2 waits for the sort
+localparam int LAT_SBDLY  = (LAT_SQ > LAT_SORT) ? LAT_SQ - LAT_SORT : 0;          // or the sort for sum x^2 (species: 7 layers)
 localparam int K_LO       = (K + 1) / 2;                                          // FUSED_OUT: lower half
 localparam int K_HI       = K / 2;                                                // FUSED_OUT: upper half
 localparam int MIN_LEVELS = FUSED_OUT ? ((K_LO > 1) ? $clog2(K_LO) : 0) : ((K > 1) ? $clog2(K) : 0);
@@ -122,7 +126,7 @@ localparam int LAT_MIN    = (MIN_LEVELS + MIN_LEVELS_PER_STAGE - 1) / MIN_LEVELS
                             - ((!MIN_REG_LAST && MIN_LEVELS > 0) ? 1 : 0);        // l1ot_argmin (per half)
 localparam int LAT_OUT    = 1;                                                    // score / trigger register
 /* verilator lint_off UNUSEDPARAM */   // read by the testbench, not by the logic
-localparam int LATENCY /*verilator public*/ = LAT_IN + LAT_SCALE + LAT_SORT + CM_LAT + LAT_MIN + LAT_OUT;
+localparam int LATENCY /*verilator public*/ = LAT_IN + LAT_SCALE + LAT_SORT + LAT_SBDLY + CM_LAT + LAT_MIN + LAT_OUT;
 /* verilator lint_on UNUSEDPARAM */
 
 // elaboration-time parameter checks: generate-scope $error, and an instance of the
@@ -149,10 +153,6 @@ if ((1 << TAG_W) < N_OBJ) begin : g_check_4
 end
 if (SORT_LAYERS_PER_STAGE < 1) begin : g_check_5
     $error("l1ot_kernel_cm: SORT_LAYERS_PER_STAGE must be >= 1");
-    l1ot_param_check_failed u_check_failed ();
-end
-if (LAT_SXDLY < 0) begin : g_check_6
-    $error("l1ot_kernel_cm: the sum x^2 pipeline (%0d) is longer than the sort (%0d)", LAT_SQ, LAT_SORT);
     l1ot_param_check_failed u_check_failed ();
 end
 if (FUSED_OUT && (K < 2 || ((K_LO > 1) ? $clog2(K_LO) : 0) != ((K_HI > 1) ? $clog2(K_HI) : 0))) begin : g_check_8
@@ -208,7 +208,8 @@ l1ot_stage_a #(
     .XETA_W(XETA_W),
     .XPHI_W(XPHI_W),
     .TAG_W(TAG_W),
-    .REGS(SCALE_REGS)
+    .REGS(SCALE_REGS),
+    .USE_DSP(USE_DSP)
 ) u_stage_a (
     .clk(clk),
     .rst(rst),
@@ -226,11 +227,9 @@ l1ot_stage_a #(
 // register after every SORT_LAYERS_PER_STAGE layers; the last layer feeds the
 // input register of l1ot_cmvm directly, or its own output register when the
 // graph is combinational (the slot tag is dropped after the sort)
-/* verilator lint_off UNUSEDSIGNAL */
-wire logic [N_OBJ*KEY_W-1:0] b_key;
-/* verilator lint_on UNUSEDSIGNAL */
-wire logic [N_OBJ*PAY_W-1:0] b_pay;
-wire logic                   b_valid;
+wire logic [N_OBJ*KEY_W-1:0] s_key;
+wire logic [N_OBJ*PAY_W-1:0] s_pay;
+wire logic                   s_valid;
 
 l1ot_sortnet #(
     .N(N_OBJ),
@@ -247,10 +246,40 @@ l1ot_sortnet #(
     .in_key(a_key),
     .in_pay(a_pay),
     .in_valid(a_valid),
-    .out_key(b_key),
-    .out_pay(b_pay),
-    .out_valid(b_valid)
+    .out_key(s_key),
+    .out_pay(s_pay),
+    .out_valid(s_valid)
 );
+
+// delay line: the sorted event waits for sum x^2 when its pipeline is the longer one
+// (a shallow network, e.g. species19 with 7 layers against the 8 stages of sum x^2)
+/* verilator lint_off UNUSEDSIGNAL */
+wire logic [N_OBJ*KEY_W-1:0] b_key;
+/* verilator lint_on UNUSEDSIGNAL */
+wire logic [N_OBJ*PAY_W-1:0] b_pay;
+wire logic                   b_valid;
+
+if (LAT_SBDLY == 0) begin : g_sb0
+    assign b_key   = s_key;
+    assign b_pay   = s_pay;
+    assign b_valid = s_valid;
+end else begin : g_sbd
+    localparam int SB_W = N_OBJ*(KEY_W + PAY_W);
+    logic [LAT_SBDLY*SB_W-1:0] sb_dly_reg;
+    logic [LAT_SBDLY-1:0]      sb_valid_reg;
+    always_ff @(posedge clk) begin
+        sb_dly_reg[0 +: SB_W] <= {s_key, s_pay};
+        sb_valid_reg          <= (LAT_SBDLY)'({sb_valid_reg, s_valid});
+        for (int i = 1; i < LAT_SBDLY; i++) begin
+            sb_dly_reg[i*SB_W +: SB_W] <= sb_dly_reg[(i-1)*SB_W +: SB_W];
+        end
+        if (rst) begin
+            sb_valid_reg <= '0;
+        end
+    end
+    assign {b_key, b_pay} = sb_dly_reg[(LAT_SBDLY-1)*SB_W +: SB_W];
+    assign b_valid        = sb_valid_reg[LAT_SBDLY-1];
+end
 
 wire logic [NPT-1:0]  b_pt;
 wire logic [NETA-1:0] b_eta;
@@ -300,8 +329,18 @@ for (genvar t = 0; t < NT; t++) begin : g_sq
     localparam int I = (t >= 2*N_OBJ) ? t - 2*N_OBJ : t / 2;
     if (A == 0) begin : g_pt
         wire logic [XPT_W-1:0] v = q_pt[I*XPT_W +: XPT_W];
-        if (XPT_W > SQ_LUT_MAX_W) begin : g_mul
+        if (XPT_W > SQ_LUT_MAX_W && USE_DSP) begin : g_mul
             assign q_sq[t*SQ_W +: SQ_W] = SQ_W'(v) * SQ_W'(v);
+        end else if (XPT_W > SQ_LUT_MAX_W) begin : g_pp
+            // zero-DSP: v^2 as the sum of the partial products v[i] * (v << i)
+            logic [SQ_W-1:0] acc;
+            always_comb begin
+                acc = '0;
+                for (int i = 0; i < XPT_W; i++) begin
+                    acc = acc + (v[i] ? (SQ_W'(v) << i) : '0);
+                end
+            end
+            assign q_sq[t*SQ_W +: SQ_W] = acc;
         end else begin : g_lut
             wire logic [(2**XPT_W)*SQ_W-1:0] tab;
             for (genvar u = 0; u < 2**XPT_W; u++) begin : g_tab

@@ -22,7 +22,10 @@ module l1ot_scale #(
     // working width (bits), same signedness as the input
     parameter int OUT_W = 14,
     // pipeline registers: 2 (product and result), 1 (product), 0 (none)
-    parameter int REGS = 2
+    parameter int REGS = 2,
+    // 1: the product may map to a multiplier (DSP); 0: shift-add of the set bits of M
+    // in LUT logic (zero-DSP build)
+    parameter bit USE_DSP = 1'b1
 ) (
     /* verilator lint_off UNUSEDSIGNAL */   // unused when REGS = 0
     input  wire logic              clk,
@@ -61,8 +64,27 @@ end
 wire logic signed [IN_W:0]  raw_ext = IN_SIGNED ? $signed({in_raw[IN_W-1], in_raw}) : $signed({1'b0, in_raw});
 wire logic signed [MW-1:0]  m_const = MW'(M);
 
-// assignment context: operands sign-extended to PW bits before the multiply
-wire logic signed [PW-1:0] prod = raw_ext * m_const;
+wire logic signed [PW-1:0] prod;
+if (USE_DSP) begin : g_mul
+    // assignment context: operands sign-extended to PW bits before the multiply
+    assign prod = raw_ext * m_const;
+end else begin : g_shift_add
+    // raw * M as the sum of raw << b over the set bits b of M (no multiplier)
+    wire logic signed [PW-1:0] raw_pw = PW'(raw_ext);
+    logic signed [PW-1:0] acc;
+    always_comb begin
+        acc = '0;
+        for (int b = 0; b < MW - 1; b++) begin
+            if (((M >> b) & 1) != 0) begin
+                acc = acc + (raw_pw <<< b);
+            end
+        end
+    end
+    assign prod = acc;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire logic signed [MW-1:0] m_unused = m_const;
+    /* verilator lint_on UNUSEDSIGNAL */
+end
 
 logic signed [PW-1:0] prod_reg;
 logic [OUT_W-1:0]     x_reg;

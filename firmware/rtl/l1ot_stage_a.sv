@@ -32,7 +32,9 @@ module l1ot_stage_a #(
     // slot-tag width of the sort key
     parameter int TAG_W = 5,
     // l1ot_scale registers: 2 (product, rounded), 1 (product), 0 (combinational)
-    parameter int REGS = 2
+    parameter int REGS = 2,
+    // 0: constant multiplies as shift-add in LUT logic (zero-DSP build)
+    parameter bit USE_DSP = 1'b1
 ) (
     /* verilator lint_off UNUSEDSIGNAL */   // unused when REGS = 0
     input  wire logic                                clk,
@@ -88,11 +90,11 @@ for (genvar s = 0; s < N_OBJ; s++) begin : g_obj
     wire logic [XETA_W-1:0] xe;
     wire logic [XPHI_W-1:0] xf;
 
-    l1ot_scale #(.IN_W(PT_BITS),  .IN_SIGNED(1'b0), .M(M_PT),  .S(S_PT),  .OUT_W(XPT_W), .REGS(REGS))
+    l1ot_scale #(.IN_W(PT_BITS),  .IN_SIGNED(1'b0), .M(M_PT),  .S(S_PT),  .OUT_W(XPT_W), .REGS(REGS), .USE_DSP(USE_DSP))
         u_pt  (.clk(clk), .in_raw(w[WORD_W-1 -: PT_BITS]), .out_x(xp));
-    l1ot_scale #(.IN_W(ETA_BITS), .IN_SIGNED(1'b1), .M(M_ETA), .S(S_ETA), .OUT_W(XETA_W), .REGS(REGS))
+    l1ot_scale #(.IN_W(ETA_BITS), .IN_SIGNED(1'b1), .M(M_ETA), .S(S_ETA), .OUT_W(XETA_W), .REGS(REGS), .USE_DSP(USE_DSP))
         u_eta (.clk(clk), .in_raw(w[PHI_BITS +: ETA_BITS]), .out_x(xe));
-    l1ot_scale #(.IN_W(PHI_BITS), .IN_SIGNED(1'b1), .M(M_PHI), .S(S_PHI), .OUT_W(XPHI_W), .REGS(REGS))
+    l1ot_scale #(.IN_W(PHI_BITS), .IN_SIGNED(1'b1), .M(M_PHI), .S(S_PHI), .OUT_W(XPHI_W), .REGS(REGS), .USE_DSP(USE_DSP))
         u_phi (.clk(clk), .in_raw(w[0 +: PHI_BITS]), .out_x(xf));
 
     assign out_key[s*KEY_W +: KEY_W]    = {xp, TAG_W'(N_OBJ - 1 - s)};

@@ -343,6 +343,12 @@ PIPELINES = {
     "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1},
     # constant-matrix architecture (l1ot_kernel_cm, its defaults: one level per stage)
     "cm": {},
+    # constant-matrix architecture on a trained species model (tbutil.species_export):
+    # species19 sort (7 layers), medoids in species order in the graph
+    "species-cm": {},
+    # zero-DSP build of l1ot_kernel_cm: stage-a constant multiplies as shift-add, pT
+    # squares of sum x^2 as partial-product sums (LUT logic)
+    "cm-nodsp": {"USE_DSP": 0},
     # Run-3 preset (kernel_run3.json) of l1ot_kernel_cm: two cycles at 40 MHz -- no input
     # register, combinational stage a and sort up to the register after the sort,
     # combinational graph and argmin up to the score register (LATENCY = 2)
@@ -352,6 +358,8 @@ PIPELINES = {
 
 #: variants with another top level: variant -> (canonical top module, graph of the export)
 TOPS = {"cm": ("l1ot_kernel_cm", "pipelined"),
+        "species-cm": ("l1ot_kernel_cm", "pipelined"),
+        "cm-nodsp": ("l1ot_kernel_cm", "pipelined"),
         "run3": ("l1ot_kernel_cm", "comb")}
 
 
@@ -374,6 +382,8 @@ SYNTHETIC = {
 def _export(k: int, variant: str) -> Path:
     if variant in tbutil.PRESETS:
         return tbutil.preset_export(k, variant)
+    if variant == "species-cm":
+        return tbutil.species_export(k)
     if variant in SYNTHETIC:
         cfg, _k = SYNTHETIC[variant]
         return tbutil.synthetic_export(tbutil.build_dir() / "sim" / f"synth_{variant}_k{k}", cfg, k=k)
@@ -511,6 +521,9 @@ CLASSES = [
     ("k32-r1-p1", 32, 1, "p1", "rare:300", "rare:2000", False),  # one level per pipeline stage
     ("k32-r1-cm", 32, 1, "cm", "rare:300", "all", False),  # constant-matrix architecture (da4ml graph)
     ("k8-r1-cm", 8, 1, "cm", "rare:300", "rare:2000", True),  # constant-matrix, second model
+    ("k8-r1-species-cm", 8, 1, "species-cm", "rare:200", "all", False),  # constant-matrix, trained species model
+    ("k64-r1-species-cm", 64, 1, "species-cm", "rare:300", "all", True),  # species K = 64 (make cosim only)
+    ("k8-r1-cm-nodsp", 8, 1, "cm-nodsp", "rare:300", "rare:2000", True),  # zero-DSP build (make cosim only)
     ("k32-r1-run3", 32, 1, "run3", "rare:300", "all", False),  # Run-3 preset, LATENCY = 2
     ("k8-r4", 8, 4, "", "rare:300", "rare:2000", True),    # R > 1, P = 2 (make cosim only)
     ("k8-r1", 8, 1, "", "rare:300", "rare:2000", True),    # second model (make cosim only)

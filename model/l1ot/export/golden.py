@@ -30,6 +30,8 @@ CATEGORIES = ("empty", "full", "pt_ties", "pt_saturation", "angle_extremes", "me
               "medoid_tie", "threshold_below", "threshold_at", "threshold_above", "score_max_unsat",
               "score_first_sat", "argmin_tie2", "argmin_tie3", "pt_all_equal", "diff_extremes",
               "random", "sample")
+#: categories added when the config's sorting network sorts inside blocks (species transport)
+SPECIES_CATEGORIES = ("species_ties", "species_empty")
 HEADER_KEYS = ("config_sha256", "model_sha256", "rom_sha256", "K", "threshold", "n_obj", "word_bits",
                "score_bits", "score_shift", "idx_bits", "transport", "network", "n_events")
 INT_KEYS = {"K", "threshold", "n_obj", "word_bits", "score_bits", "score_shift", "idx_bits", "n_events"}
@@ -179,6 +181,54 @@ def _float_events(rng, n, pt_scale=30.0, fill=0.5):
     return p
 
 
+def species_events(cfg, blocks, rng, n=200):
+    """Words of the species categories (:data:`SPECIES_CATEGORIES`) for a network that
+    sorts inside ``blocks`` (lists of slots).
+
+    ``species_ties``: inside every block all occupied slots share one pT (a value per
+    block, often the same value in several blocks), angles random, so the order inside
+    a block is decided by the slot tag alone; half the events also tie two slots of one
+    block with a slot of another. ``species_empty``: every nonempty subset of blocks
+    left empty (each such pattern at least once, the rest drawn at random), the other
+    blocks filled at random, including the event with one block occupied only.
+
+    Returns a list of (words uint64 (m, n_obj), tag).
+    """
+    pack = lambda p, e, f: fixed.pack_words(p, e, f, cfg)  # noqa: E731
+    nb = len(blocks)
+    top = cfg.raw_range["pt"][1]
+    out = []
+    p, e, f = _random_raw(cfg, rng, n, fill=0.8, pt_max=8000)
+    vals = rng.choice([1, 2, 777, 4000, top], (n, nb))
+    vals[: n // 4] = vals[: n // 4, :1]          # the same pT in every block
+    for b, sl in enumerate(blocks):
+        sl = list(sl)
+        p[:, sl] = np.where(p[:, sl] > 0, vals[:, b:b + 1], 0)
+    half = np.arange(n // 2, n)
+    for i in half:                               # two slots of one block tie with a slot of another
+        b1, b2 = rng.choice(nb, 2, replace=False)
+        s1 = list(blocks[b1])
+        s2 = list(blocks[b2])
+        v = int(rng.integers(1, min(3000, top)))
+        for s in rng.choice(s1, min(2, len(s1)), replace=False):
+            p[i, s] = v
+        p[i, int(rng.choice(s2))] = v
+    out.append((pack(p, e, f), "species_ties"))
+    masks = [m for m in range(1, 1 << nb)]
+    m_all = np.array(masks + list(rng.choice(masks, max(0, n - len(masks)))))
+    p, e, f = _random_raw(cfg, rng, len(m_all), fill=0.7, pt_max=8000)
+    for b, sl in enumerate(blocks):
+        sl = list(sl)
+        empty = ((m_all >> b) & 1).astype(bool)
+        p[:, sl[0]] = np.maximum(p[:, sl[0]], 1)   # a block left nonempty holds an object
+        for s in sl:
+            p[empty, s] = 0
+            e[empty, s] = 0
+            f[empty, s] = 0
+    out.append((pack(p, e, f), "species_empty"))
+    return out
+
+
 def sample_events(data_dir="data", n_per_file=500, reports=None):
     """Events from the bundled sample (``data/*.h5``): background test block and signals.
 
@@ -287,6 +337,10 @@ def golden_events(cfg, rom, data_dir="data", n_total=10_000, seed=2024, medoid_e
         add(np.array([w for w, _, _ in ties]), "medoid_tie")
     else:
         warnings.warn("could not construct an input equidistant to two medoids", stacklevel=2)
+    blocks_net = getattr(cfg.network, "blocks", None)
+    if blocks_net:
+        for w, tag in species_events(cfg, blocks_net, np.random.default_rng(seed + 26)):
+            add(w, tag)
     ev, used = sample_events(data_dir)
     # boundaries: score at T - 1, T, T + 1 and at saturation, argmin ties, all pT equal, largest |x - rom|;
     # the ties are sized for the final file (at least 1000 random vectors follow; boundary vectors < 300)
