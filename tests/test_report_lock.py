@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(REPO, "testbench"))
 import fw_report  # noqa: E402
 
 HOLD = 2.0
-CTX = multiprocessing.get_context("fork")
+CTX = multiprocessing.get_context("spawn")   # not fork: JAX (loaded by other tests) is multithreaded
 SETTINGS = {"n_sets": 1, "n_per_set": 10, "n_calib": 0, "seed": 0, "n_ref": None, "n_train": None}
 
 
