@@ -1027,25 +1027,43 @@ def read_golden(path):
     header : dict, words : uint64 (N, n_obj), score, idx : int64 (N,), trig : uint8 (N,),
     tags : list[str] ('' where a line has no category)
     """
+    header, words, outs, tags = read_vector_file(path, ("K", "n_obj", "word_bits", "score_bits", "idx_bits"),
+                                                  lambda h: [h["word_bits"]] * h["n_obj"], what="golden-vector")
+    n = header["n_obj"]
+    words = np.array(words, dtype=np.uint64).reshape(-1, n)
+    o = np.array(outs, dtype=np.int64).reshape(-1, 3)
+    return header, words, o[:, 0], o[:, 1], o[:, 2].astype(np.uint8), tags
+
+
+def read_vector_file(path, required, slot_bits, what="golden-vector", magic=MAGIC, int_keys=INT_KEYS):
+    """Parse a golden-vector text file (``golden.txt``, ``golden_gt.txt``): magic line,
+    ``# key value ...`` header, then one event per line: ``n_obj`` hex words, hex score,
+    hex index, trigger bit, optional ``# category``.
+
+    ``magic``: the first line; ``int_keys``: header keys parsed as int;
+    ``required``: header keys that must be present; ``slot_bits(header)``: width of
+    each slot's word in bits (list of ``n_obj``). Returns ``header`` (dict), ``words``
+    (list of lists of int), ``outs`` (list of (score, index, trigger)), ``tags``
+    (list of str). Any defect raises :class:`DataError` naming the file and line.
+    """
     path = str(path)
     if not os.path.isfile(path):
-        raise DataError("golden-vector file not found", file=path)
+        raise DataError(f"{what} file not found", file=path)
     with open(path) as f:
         lines = f.read().splitlines()
-    if not lines or lines[0].strip() != MAGIC:
-        raise DataError(f"first line must be '{MAGIC}'", file=path)
+    if not lines or lines[0].strip() != magic:
+        raise DataError(f"first line must be '{magic}'", file=path)
     if len(lines) < 2 or not lines[1].startswith("#"):
         raise DataError("line 2 must be the header", file=path)
     tok = lines[1][1:].split()
-    if len(tok) % 2:
+    if not tok or len(tok) % 2:
         raise DataError("line 2: header must be 'key value' pairs", file=path)
-    header = {}
-    for k, v in zip(tok[::2], tok[1::2]):
-        header[k] = int(v) if k in INT_KEYS else v
-    for k in ("K", "n_obj", "word_bits", "score_bits", "idx_bits"):
+    header = {k: (int(v) if k in int_keys else v) for k, v in zip(tok[::2], tok[1::2])}
+    for k in required:
         if k not in header:
             raise DataError(f"line 2: header key '{k}' missing", file=path)
     n = header["n_obj"]
+    sbits = slot_bits(header)
     words, outs, tags = [], [], []
     for ln, line in enumerate(lines[2:], start=3):
         body, _, comment = line.partition("#")
@@ -1059,13 +1077,14 @@ def read_golden(path):
             o = (int(t[n], 16), int(t[n + 1], 16), int(t[n + 2]))
         except ValueError:
             raise DataError(f"line {ln}: not a hex number", file=path) from None
-        if any(v >> header["word_bits"] for v in w) or o[2] not in (0, 1):
-            raise DataError(f"line {ln}: value out of range", file=path)
+        for s, v in enumerate(w):
+            if v >> sbits[s]:
+                raise DataError(f"line {ln}: word wider than {sbits[s]} bits", file=path, slot=s)
+        if o[2] not in (0, 1):
+            raise DataError(f"line {ln}: trigger bit {o[2]} is not 0 or 1", file=path)
         words.append(w)
         outs.append(o)
         tags.append(comment.strip())
-    if "n_events" in header and header["n_events"] != len(words):
+    if header.get("n_events") not in (None, len(words)):
         raise DataError(f"header says n_events {header['n_events']}, file has {len(words)}", file=path)
-    words = np.array(words, dtype=np.uint64).reshape(-1, n)
-    o = np.array(outs, dtype=np.int64).reshape(-1, 3)
-    return header, words, o[:, 0], o[:, 1], o[:, 2].astype(np.uint8), tags
+    return header, words, outs, tags

@@ -27,7 +27,6 @@ GT golden file (``docs/emulator.md``)::
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -306,42 +305,9 @@ def read_gt_golden(path):
     -------
     header : dict, gt : uint64 (N, n_obj, 2), score, idx : int64 (N,), trig : uint8 (N,), tags : list[str]
     """
-    path = str(path)
-    if not os.path.isfile(path):
-        raise DataError("GT golden-vector file not found", file=path)
-    with open(path) as f:
-        lines = f.read().splitlines()
-    if not lines or lines[0].strip() != MAGIC:
-        raise DataError(f"first line must be '{MAGIC}'", file=path)
-    tok = lines[1][1:].split() if len(lines) > 1 and lines[1].startswith("#") else []
-    if not tok or len(tok) % 2:
-        raise DataError("line 2 must be the header of 'key value' pairs", file=path)
-    header = {k: (int(v) if k in INT_KEYS else v) for k, v in zip(tok[::2], tok[1::2])}
-    for k in ("n_obj", "slot_bits", "K"):
-        if k not in header:
-            raise DataError(f"line 2: header key '{k}' missing", file=path)
+    header, vals, outs, tags = gold.read_vector_file(path, ("n_obj", "slot_bits", "K"),
+                                                     lambda h: [int(b) for b in h["slot_bits"].split(",")],
+                                                     what="GT golden-vector", magic=MAGIC, int_keys=INT_KEYS)
     n = header["n_obj"]
-    sbits = [int(b) for b in header["slot_bits"].split(",")]
-    vals, outs, tags = [], [], []
-    for ln, line in enumerate(lines[2:], start=3):
-        body, _, comment = line.partition("#")
-        if not body.strip():
-            continue
-        t = body.split()
-        if len(t) != n + 3:
-            raise DataError(f"line {ln}: expected {n + 3} fields, got {len(t)}", file=path)
-        try:
-            w = [int(v, 16) for v in t[:n]]
-            o = (int(t[n], 16), int(t[n + 1], 16), int(t[n + 2]))
-        except ValueError:
-            raise DataError(f"line {ln}: not a hex number", file=path) from None
-        for s, v in enumerate(w):
-            if v >> sbits[s]:
-                raise DataError(f"line {ln}: word wider than {sbits[s]} bits", file=path, slot=s)
-        vals.append(w)
-        outs.append(o)
-        tags.append(comment.strip())
-    if header.get("n_events") not in (None, len(vals)):
-        raise DataError(f"header says n_events {header['n_events']}, file has {len(vals)}", file=path)
     o = np.array(outs, dtype=np.int64).reshape(-1, 3)
     return header, gtwords.from_ints(vals, n), o[:, 0], o[:, 1], o[:, 2].astype(np.uint8), tags
