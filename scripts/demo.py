@@ -59,14 +59,14 @@ def python_bitexact(build, data, ks):
     import numpy as np
 
     from l1ot import artifacts
-    from l1ot.export import golden as export
+    from l1ot.export.vectorfile import read_golden
     from l1ot.kernel import fixed
     from l1ot.ot import linot
 
     n = bad = 0
     for k in ks:
         paths = artifacts.ensure(k=k, build=build, data=data, verbose=False)
-        hdr, words, score, idx, trig, _ = export.read_golden(paths["golden"])
+        hdr, words, score, idx, trig, _ = read_golden(paths["golden"])
         cfg = fixed.KernelConfig.load(paths["config"])
         model = linot.LinModel.load(paths["model"])
         res = fixed.run(words, fixed.medoid_rom(model, cfg), model.threshold, cfg)

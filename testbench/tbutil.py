@@ -6,7 +6,7 @@
   kernel tops compile an export's renamed copies, ``l1ot.export.rtl.sources``);
 * :func:`export_dir` returns the export folder for K medoids
   (``l1ot.artifacts.ensure``), holding ``l1ot_params_pkg.sv`` and ``golden.txt``;
-* :func:`read_golden` parses golden vectors (``l1ot.export.golden.read_golden``).
+* :func:`read_golden` parses golden vectors (``l1ot.export.vectorfile.read_golden``).
 """
 from __future__ import annotations
 
@@ -201,8 +201,8 @@ def species_export(k: int) -> Path:
 
 
 def read_golden(path):
-    """Golden vectors (``l1ot.export.golden.read_golden``) -> (words (N, 19) uint64, score, idx, trig)."""
-    from l1ot.export.golden import read_golden as _rg
+    """Golden vectors (``l1ot.export.vectorfile.read_golden``) -> (words (N, 19) uint64, score, idx, trig)."""
+    from l1ot.export.vectorfile import read_golden as _rg
 
     _header, words, score, idx, trig, _tags = _rg(path)
     return words, score, idx, trig
@@ -281,6 +281,7 @@ def synthetic_export(out: Path, config: str | Path, k: int = 8, seed: int = 11, 
     import numpy as np
     from l1ot.export import golden as gold
     from l1ot.export import rtl
+    from l1ot.export.vectorfile import write_golden
     from l1ot.export.sv import write_package
     from l1ot.kernel import fixed
 
@@ -306,7 +307,7 @@ def synthetic_export(out: Path, config: str | Path, k: int = 8, seed: int = 11, 
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out) as tmp:
         tmp = Path(tmp)
-        gold.write_golden(tmp / "golden.txt", cfg, model, rom, words, tags)
+        write_golden(tmp / "golden.txt", cfg, model, rom, words, tags)
         write_package(cfg, model, rom, tmp / "l1ot_params_pkg.sv", name=name)
         files = ["golden.txt", "l1ot_params_pkg.sv"]
         if graph:

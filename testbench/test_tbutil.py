@@ -43,7 +43,7 @@ def test_per_selection_takes_up_to_n_of_every_category():
 def test_synthetic_species_export_has_threshold_boundaries(tmp_path):
     """The species-class export (no trained model) also carries scores at T-1, T and T+1."""
     import numpy as np
-    from l1ot.export.golden import read_golden
+    from l1ot.export.vectorfile import read_golden
     from l1ot.kernel import fixed
 
     out = tbutil.synthetic_export(tmp_path, fixed.CONFIG_DIR / "kernel_species.json", k=8, n_total=1500)

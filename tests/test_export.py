@@ -13,6 +13,8 @@ from bitstring import Bits
 from fixtures import check_boundary_categories, toy_events
 from l1ot.io import data
 from l1ot.export import golden as export
+from l1ot.export.boundary import boundary_events
+from l1ot.export.vectorfile import read_golden
 from l1ot.kernel import fixed
 from l1ot.ot import linot
 from l1ot.cli import main as cli
@@ -94,7 +96,7 @@ def test_kernel_uses_the_config_axis_weights_not_the_model_files(built):
 
 
 def test_golden_round_trip_and_header(built):
-    hdr, words, score, idx, trig, tags = export.read_golden(built["golden"])
+    hdr, words, score, idx, trig, tags = read_golden(built["golden"])
     cfg = fixed.KernelConfig.load()
     model = linot.LinModel.load(str(built["model"]))
     rom = fixed.medoid_rom(model, cfg)
@@ -116,7 +118,7 @@ def test_golden_round_trip_and_header(built):
 
 
 def test_word_layout_with_bitstring(built):
-    _, words, *_ = export.read_golden(built["golden"])
+    _, words, *_ = read_golden(built["golden"])
     cfg = fixed.KernelConfig.load()
     pt, eta, phi = fixed.unpack_words(words[:300], cfg)
     for e in range(0, 300, 7):
@@ -127,7 +129,7 @@ def test_word_layout_with_bitstring(built):
 
 
 def test_golden_covers_every_category(built):
-    _, words, score, idx, trig, tags = export.read_golden(built["golden"])
+    _, words, score, idx, trig, tags = read_golden(built["golden"])
     tags = np.array(tags)
     cfg = fixed.KernelConfig.load()
     pt, eta, phi = fixed.unpack_words(words, cfg)
@@ -165,7 +167,7 @@ def test_golden_covers_every_category(built):
 def test_golden_boundary_categories(built):
     """Score at T-1/T/T+1 and at saturation, ties, equal pT, largest |x - rom|: recomputed by
     brute force from the words and the medoid events (tests/fixtures.py), not read from the tags."""
-    hdr, words, score, idx, trig, tags = export.read_golden(built["golden"])
+    hdr, words, score, idx, trig, tags = read_golden(built["golden"])
     cfg = fixed.KernelConfig.load()
     model = linot.LinModel.load(str(built["model"]))
     med_words, _ = fixed.events_to_words(model.medoid_events, cfg)
@@ -193,18 +195,18 @@ def test_boundary_construction_errors_name_the_category():
     ev = toy_events(3, seed=4)
     rom = fixed.medoid_rom(ev, cfg)
     with pytest.raises(ModelError, match="'threshold_below'.*threshold 0"):
-        export.boundary_events(cfg, rom, 0)
+        boundary_events(cfg, rom, 0)
     with pytest.raises(ModelError, match="'threshold_above'"):
-        export.boundary_events(cfg, rom, cfg.score_max)
+        boundary_events(cfg, rom, cfg.score_max)
     # a three-way tie needs three medoids whose |rom|^2 have equal parity: with K = 2 it cannot
     # exist, so the category is skipped with a warning and listed as impossible (not an error)
     with pytest.warns(UserWarning, match="'argmin_tie3' skipped: K = 2"):
-        _, tags, info = export.boundary_events(cfg, rom[:2], 30)
+        _, tags, info = boundary_events(cfg, rom[:2], 30)
     assert "argmin_tie3" in info["impossible"] and "argmin_tie3" not in tags
     # a score so wide that no input saturates it
     wide = cfg.replace(score_bits=40)
     with pytest.raises(ModelError, match="'score_max_unsat'.*largest D"):
-        export.boundary_events(wide, fixed.medoid_rom(ev, wide), 30)
+        boundary_events(wide, fixed.medoid_rom(ev, wide), 30)
 
 
 def test_export_outputs_and_summary(built):
@@ -241,17 +243,17 @@ def test_read_golden_errors(tmp_path, built):
     bad = tmp_path / "g.txt"
     bad.write_text("\n".join(["# something else"] + text[1:]) + "\n")
     with pytest.raises(DataError, match="first line"):
-        export.read_golden(bad)
+        read_golden(bad)
     lines = text[:]
     lines[5] = lines[5].split("#")[0].strip().rsplit(" ", 2)[0]
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(DataError, match="line 6: expected 22 fields"):
-        export.read_golden(bad)
+        read_golden(bad)
     lines = text[:]
     lines[4] = "zz" + lines[4][2:]
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(DataError, match="line 5: not a hex"):
-        export.read_golden(bad)
+        read_golden(bad)
 
 
 def test_calibrate_rejects_overlap_with_training(built, tmp_path, capsys):
@@ -278,7 +280,7 @@ def test_export_writes_gt_golden_consistent_with_golden(built):
     assert re.search(rf"^package {ename}_gt_pkg;", (out / "l1ot_gt_pkg.sv").read_text(), re.M)
     assert re.search(rf"^module {ename}_gt_kernel\b", (out / f"{ename}_gt_kernel.sv").read_text(), re.M)
     assert f"{ename}_gt_kernel.sv" in (out / f"{ename}.core").read_text()
-    h, words, score, idx, trig, tags = export.read_golden(built["golden"])
+    h, words, score, idx, trig, tags = read_golden(built["golden"])
     hg, gt, gscore, gidx, gtrig, gtags = gtx.read_gt_golden(out / "golden_gt.txt")
     n = len(words)
     assert gtags[:n] == tags and hg["threshold"] == h["threshold"] and hg["rom_sha256"] == h["rom_sha256"]

@@ -32,7 +32,7 @@ def test_ensure_rebuilds_only_stale_steps(toy_data, tmp_path):
     assert all(isinstance(v, str) for v in r.values())
     for key in ("model", "golden", "export_json"):
         assert os.path.isfile(r[key]), key
-    from l1ot.export.golden import read_golden
+    from l1ot.export.vectorfile import read_golden
     hdr, words, *_ = read_golden(r["golden"])
     assert hdr["K"] == 4 and len(words) >= 10_000
     # nothing changed: nothing redone

@@ -55,6 +55,7 @@ def make_synthetic_export(out: Path, k: int = 8, n_golden: int = 1500, seed: int
     (``random_words``) the medoids, float events and uniformly random input words.
     """
     from l1ot.export import golden as gold
+    from l1ot.export.vectorfile import write_golden
     from l1ot.kernel import fixed
     from l1ot.export.hls import write_parameters_h
 
@@ -88,7 +89,7 @@ def make_synthetic_export(out: Path, k: int = 8, n_golden: int = 1500, seed: int
     else:
         words, tags, _ = gold.golden_events(cfg, rom, data_dir=str(out / "no_sample"), n_total=n_golden,
                                             seed=seed, medoid_events=ev, threshold=threshold)
-    g = gold.write_golden(out / "golden.txt", cfg, model, rom, words, tags)
+    g = write_golden(out / "golden.txt", cfg, model, rom, words, tags)
     # the Python model's saturation count, where `l1ot export` puts it (run_csim compares csim's with it)
     (out / "export.json").write_text(json.dumps({"golden": {"n_score_sat": g["n_score_sat"]}}))
     np.save(out / "medoid_words.npy", fixed.events_to_words(ev, cfg)[0])
@@ -116,9 +117,9 @@ def _data_lines(path: Path):
 
 def test_synthetic_export_bit_exact_all_reuse(synth_export, csim_r3, tmp_path):
     """0 mismatches for R = 1 (run_csim) and R = 3 (same golden file, every category)."""
-    from l1ot.export import golden as gold
+    from l1ot.export.vectorfile import read_golden
 
-    header, words, score, idx, trig, tags = gold.read_golden(synth_export / "golden.txt")
+    header, words, score, idx, trig, tags = read_golden(synth_export / "golden.txt")
     assert len(set(tags)) >= 6  # several categories present
     assert (score == (1 << 16) - 1).any() and trig.any() and not trig.all()
     rep = tmp_path / "csim.json"
@@ -141,10 +142,10 @@ def test_synthetic_export_boundary_categories(synth_export):
     """The synthetic export has vectors at T-1, T, T+1, at saturation, ties, and reaches every derived
     width (|x - rom| = the full working span on each axis, D = d_max): recomputed by brute force."""
     from fixtures import check_boundary_categories, ref_distances, ref_x_limits
-    from l1ot.export import golden as gold
+    from l1ot.export.vectorfile import read_golden
     from l1ot.kernel import fixed
 
-    header, words, score, idx, trig, tags = gold.read_golden(synth_export / "golden.txt")
+    header, words, score, idx, trig, tags = read_golden(synth_export / "golden.txt")
     cfg = fixed.KernelConfig.load()
     med = np.load(synth_export / "medoid_words.npy")
     assert header["threshold"] == 30
@@ -251,9 +252,9 @@ def test_saturation_count_compared_with_export_json(synth_export, csim_r3, tmp_p
     land on it exactly); a run_csim whose export.json disagrees exits 1 naming both."""
     import shutil
 
-    from l1ot.export import golden as gold
+    from l1ot.export.vectorfile import read_golden
 
-    header, _, score, _, _, _ = gold.read_golden(synth_export / "golden.txt")
+    header, _, score, _, _, _ = read_golden(synth_export / "golden.txt")
     n_at_max = int(np.count_nonzero(score == (1 << int(header["score_bits"])) - 1))
     n_py = run_csim.export_saturations(synth_export)          # the Python model's count
     res = run_csim.run_binary(csim_r3, synth_export / "golden.txt")

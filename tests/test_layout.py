@@ -133,21 +133,89 @@ def test_checker_sees_an_upward_import(tmp_path):
 INTRA = {
     "l1ot.engine.partitions": set(),
     "l1ot.engine.cluster": {"l1ot.engine.partitions"},
+    # export: golden vectors from the bottom (identity, vectors) up to the orchestration (golden)
+    "l1ot.export.identity": set(),
+    "l1ot.export.vectors": set(),
+    "l1ot.export.search": {"l1ot.export.vectors"},
+    "l1ot.export.species": {"l1ot.export.vectors"},
+    "l1ot.export.boundary": {"l1ot.export.search", "l1ot.export.vectors"},
+    "l1ot.export.golden": {"l1ot.export.boundary", "l1ot.export.search", "l1ot.export.species",
+                           "l1ot.export.vectors"},
+    "l1ot.export.vectorfile": {"l1ot.export.identity"},
+    "l1ot.export.rtl": set(),
+    "l1ot.export.sv": {"l1ot.export.rtl"},
+    "l1ot.export.cmvm": {"l1ot.export.rtl"},
+    "l1ot.export.hls": {"l1ot.export.identity"},
+    "l1ot.export.gt": {"l1ot.export.identity", "l1ot.export.vectorfile", "l1ot.export.rtl"},
 }
 SCRIPTS = PKG.parents[1] / "scripts"
+
+
+def intra_violations(path: Path, root: Path = PKG) -> list[str]:
+    """Imports in ``path`` of a module of its own unit (or of the unit's package, whose
+    ``__init__`` may re-export its modules) that :data:`INTRA` does not allow."""
+    mod = module_name(path, root)[0]
+    unit = mod.rsplit(".", 1)[0]
+    out = []
+    for line, target in l1ot_imports(path, root):
+        if (target == unit or target.startswith(unit + ".")) and target != mod and target not in INTRA[mod]:
+            out.append(f"{path.relative_to(root.parent)}:{line} ({mod}) imports {target}")
+    return out
+
+
+def test_intra_table_is_a_hierarchy():
+    """INTRA has no cycle: every module's allowed imports sit strictly below it."""
+    depth = {}
+
+    def level(m, seen=()):
+        assert m not in seen, f"INTRA cycle through {m}"
+        if m not in depth:
+            depth[m] = 1 + max((level(t, seen + (m,)) for t in INTRA.get(m, ())), default=0)
+        return depth[m]
+
+    for m in INTRA:
+        level(m)
+
+
+def test_export_modules_point_downward():
+    """The golden-vector modules (and the other exports) import only the export modules below them."""
+    exp = PKG / "export"
+    mods = {module_name(p)[0] for p in exp.glob("*.py") if p.name != "__init__.py"}
+    missing = mods - set(INTRA)
+    assert not missing, f"export modules {sorted(missing)} have no entry in INTRA of tests/test_layout.py"
+    bad = [b for p in sorted(exp.glob("*.py")) if p.name != "__init__.py" for b in intra_violations(p)]
+    assert not bad, "upward import inside l1ot.export:\n" + "\n".join(bad)
+    tree = ast.parse((exp / "__init__.py").read_text())
+    assert not [n for n in tree.body if not isinstance(n, ast.Expr)], "l1ot/export/__init__.py only documents"
+
+
+def test_intra_checker_sees_an_upward_import(tmp_path):
+    """The check can fail: a copy of l1ot.export where vectors imports golden (and search
+    imports boundary, inside a function) is reported, naming both lines."""
+    import shutil
+
+    root = tmp_path / "l1ot"
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    shutil.copytree(PKG / "export", root / "export", ignore=shutil.ignore_patterns("__pycache__"))
+    vec = root / "export" / "vectors.py"
+    vec.write_text(vec.read_text() + "\nfrom .golden import CATEGORIES\n")
+    sea = root / "export" / "search.py"
+    sea.write_text(sea.read_text() + "\n\ndef f():\n    from . import boundary\n    return boundary\n")
+    assert intra_violations(root / "export" / "golden.py", root) == []
+    bad = intra_violations(vec, root) + intra_violations(sea, root)
+    assert len(bad) == 2, bad
+    assert "(l1ot.export.vectors) imports l1ot.export.golden" in bad[0]
+    assert "(l1ot.export.search) imports l1ot.export.boundary" in bad[1]
 
 
 def test_engine_modules_point_downward_and_init_only_reexports():
     eng = PKG / "engine"
     mods = {module_name(p)[0] for p in eng.glob("*.py") if p.name != "__init__.py"}
-    assert mods == set(INTRA), f"engine modules {sorted(mods)} not all in INTRA of tests/test_layout.py"
-    for p in eng.glob("*.py"):
-        if p.name == "__init__.py":
-            continue
-        mod = module_name(p)[0]
-        for line, target in l1ot_imports(p):
-            if target.startswith("l1ot.engine") and target != mod:
-                assert target in INTRA[mod], f"{p.relative_to(PKG.parent)}:{line} imports {target}"
+    assert mods == {m for m in INTRA if m.startswith("l1ot.engine.")}, \
+        f"engine modules {sorted(mods)} not all in INTRA of tests/test_layout.py"
+    bad = [b for p in eng.glob("*.py") if p.name != "__init__.py" for b in intra_violations(p)]
+    assert not bad, "\n".join(bad)
     tree = ast.parse((eng / "__init__.py").read_text())
     defs = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))]
     assert not defs, f"l1ot/engine/__init__.py defines {defs}: the implementation lives in its modules"

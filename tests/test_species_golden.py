@@ -11,17 +11,17 @@ from pathlib import Path
 
 import numpy as np
 
-from l1ot.export import golden
+from l1ot.export import species
 from l1ot.kernel import fixed
 
-SPECIES_CFG = Path(golden.__file__).resolve().parents[1] / "kernel" / "configs" / "kernel_species.json"
+SPECIES_CFG = Path(species.__file__).resolve().parents[1] / "kernel" / "configs" / "kernel_species.json"
 BLOCKS = [[0], [1, 2, 3, 4], [5, 6, 7, 8], list(range(9, 19))]
 
 
 def _events(tag):
     cfg = fixed.KernelConfig.load(SPECIES_CFG)
     assert [list(b) for b in cfg.network.blocks] == BLOCKS
-    out = dict((t, w) for w, t in golden.species_events(cfg, cfg.network.blocks, np.random.default_rng(3)))
+    out = dict((t, w) for w, t in species.species_events(cfg, cfg.network.blocks, np.random.default_rng(3)))
     pt, _eta, _phi = fixed.unpack_words(out[tag], cfg)
     return pt
 

@@ -27,7 +27,8 @@ DEFAULT_BKG_EFF = 1e-3
 #: steps redone by the last :func:`ensure` call ("train", "calibrate", "export")
 LAST_REBUILT: list = []
 _PKG = Path(__file__).resolve().parent
-_SOURCES = ("kernel/fixed.py", "kernel/sortnet.py", "export/golden.py", "export/hls.py", "export/sv.py", "export/cmvm.py", "export/rtl.py",
+_SOURCES = ("kernel/fixed.py", "kernel/sortnet.py", "export/golden.py", "export/identity.py", "export/vectors.py", "export/search.py",
+            "export/species.py", "export/boundary.py", "export/vectorfile.py", "export/hls.py", "export/sv.py", "export/cmvm.py", "export/rtl.py",
             "kernel/gtwords.py", "kernel/configs/gt_words.json", "export/gt.py", "commands/export.py", "commands/calibrate.py")
 
 

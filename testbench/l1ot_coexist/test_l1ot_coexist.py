@@ -57,7 +57,7 @@ SELECT_GT = "per:20"
 # ----------------------------------------------------------------- cocotb side
 
 def _golden(path):
-    from l1ot.export.golden import read_golden
+    from l1ot.export.vectorfile import read_golden
 
     _hdr, words, score, idx, trig, tags = read_golden(path)
     tags = list(tags) if tags is not None else [None] * len(words)

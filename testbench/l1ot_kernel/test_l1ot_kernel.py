@@ -132,7 +132,7 @@ def _load():
     Returns words, score, idx, trig (arrays over the selection) and ``where``:
     for each selected vector, (line in the golden file, category), for reports.
     """
-    from l1ot.export.golden import read_golden
+    from l1ot.export.vectorfile import read_golden
 
     golden = os.environ["L1OT_GOLDEN"]
     _hdr, words, score, idx, trig, tags = read_golden(golden)

@@ -46,6 +46,7 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
     """
     from ..export import golden as gold
     from ..export import hls, rtl, sv
+    from ..export.vectorfile import write_golden
     from ..io import data
     from ..kernel import fixed
     from ..ot import linot
@@ -95,7 +96,7 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
              f"first: {r.first[0]})" for f, r in reports.items() if not r.ok]
     with outputs.Transaction() as tx:
         tx.make_folder(out)
-        g = gold.write_golden(tx.file(out / "golden.txt"), cfg, model, rom, words, tags)
+        g = write_golden(tx.file(out / "golden.txt"), cfg, model, rom, words, tags)
         g["path"] = str(out / "golden.txt")
         summary = {"config": cfg.source, "model": str(model_path), "golden": g, "golden_info": info,
                    "derived": cfg.derived(), "files": {"golden": str(out / "golden.txt")}, "missing": [],

@@ -33,7 +33,8 @@ import numpy as np
 
 from ..errors import DataError, ModelError
 from ..kernel import fixed, gtwords
-from . import golden as gold
+from .identity import model_sha256, rom_sha256
+from .vectorfile import hexw, read_vector_file
 
 MAGIC = "# l1ot GT-word golden vectors v1"
 HEADER_KEYS = ("config_sha256", "model_sha256", "rom_sha256", "K", "threshold", "n_obj", "layout_sha256",
@@ -277,14 +278,14 @@ def write_gt_golden(path, cfg, model, rom, gt, tags, info=None, layout=None) -> 
     kw = gtwords.kernel_from_gt(gt, cfg, layout)
     res = fixed.run(kw, rom, int(threshold), cfg)
     K = rom.shape[0]
-    hdr = {"config_sha256": cfg.sha256, "model_sha256": gold.model_sha256(model), "rom_sha256": gold.rom_sha256(rom),
+    hdr = {"config_sha256": cfg.sha256, "model_sha256": model_sha256(model), "rom_sha256": rom_sha256(rom),
            "K": K, "threshold": int(threshold), "n_obj": cfg.n_obj, "layout_sha256": layout.sha256,
            "slot_bits": ",".join(str(b) for b in layout.slot_bits), "score_bits": cfg.score_bits,
            "score_shift": cfg.score_shift, "idx_bits": cfg.idx_bits(K), "transport": cfg.transport,
            "network": cfg.network.name, "n_events": len(res),
            "sum_eta_dropped": int((info or {}).get("sum_eta_dropped", 0)),
            "met_moved": int((info or {}).get("met_moved", 0))}
-    sw, iw = gold._hexw(cfg.score_bits), gold._hexw(cfg.idx_bits(K))
+    sw, iw = hexw(cfg.score_bits), hexw(cfg.idx_bits(K))
     sc, ix, tg = res.score.tolist(), res.idx.tolist(), res.trig.tolist()
     with open(path, "w") as f:
         f.write(MAGIC + "\n")
@@ -305,7 +306,7 @@ def read_gt_golden(path):
     -------
     header : dict, gt : uint64 (N, n_obj, 2), score, idx : int64 (N,), trig : uint8 (N,), tags : list[str]
     """
-    header, vals, outs, tags = gold.read_vector_file(path, ("n_obj", "slot_bits", "K"),
+    header, vals, outs, tags = read_vector_file(path, ("n_obj", "slot_bits", "K"),
                                                      lambda h: [int(b) for b in h["slot_bits"].split(",")],
                                                      what="GT golden-vector", magic=MAGIC, int_keys=INT_KEYS)
     n = header["n_obj"]

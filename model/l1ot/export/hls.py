@@ -64,15 +64,15 @@ def _input_lsb(cfg, axis: str):
 
 
 def model_sha256(model) -> str:
-    """SHA-256 of the model, as in the golden-vector header (``l1ot.export.golden.model_sha256``)."""
-    from .golden import model_sha256 as sha
+    """SHA-256 of the model, as in the golden-vector header (``l1ot.export.identity.model_sha256``)."""
+    from .identity import model_sha256 as sha
 
     return sha(model)
 
 
 def rom_sha256(rom) -> str:
-    """SHA-256 of the ROM, as in the golden-vector header (``l1ot.export.golden.rom_sha256``)."""
-    from .golden import rom_sha256 as sha
+    """SHA-256 of the ROM, as in the golden-vector header (``l1ot.export.identity.rom_sha256``)."""
+    from .identity import rom_sha256 as sha
 
     return sha(rom)
 
