@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "model"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "model"))
 
 from l1ot.multiscale import classify, generate, pipeline, representation, samples  # noqa: E402
 
@@ -70,7 +70,9 @@ def main(argv=None) -> int:
             r = classify.observable_auc(x, y, classify.folds(y))
             aucs[f"{task}: {s} vs {b}"] = {"auc": r["auc"], "std": r["std"]}
             print(task, s, b, f"{r['auc']:.3f} ± {r['std']:.3f}", flush=True)
-    out = {"statement": "simulated, not CMS", "n_per_sample": a.n, "samples": info, "thrust_auc": aucs,
+    out = {"statement": "simulated, not CMS",
+           "command": " ".join([".venv/bin/python scripts/studies/multiscale_samples_study.py"] + (argv or sys.argv[1:])),
+           "n_per_sample": a.n, "samples": info, "thrust_auc": aucs,
            "tau": {k: v.tolist() for k, v in tau.items()}, "njets_r04": {k: v.tolist() for k, v in nj.items()}}
     tmp = a.output + ".json.tmp"
     with open(tmp, "w") as f:
