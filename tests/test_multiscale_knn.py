@@ -181,3 +181,22 @@ def test_pruned_knn_equals_brute_force_on_bundled_events():
     res = knn.knn_auc_pruned(data, y, splits, (1, 2, 4))
     assert res["aucs"] == ref["aucs"]
     assert all(list(a[k]) == list(b[k]) for a, b in zip(ref["neighbours"], res["neighbours"]) for k in a)
+
+
+def test_pruned_knn_on_a_dask_cluster_equals_brute_force():
+    from distributed import Client, LocalCluster
+
+    from l1ot.engine import Engine
+
+    data, y = _synthetic(20, seed=7)
+    d = eventot.single_matrix(data, cache_dir=None)
+    splits = classify.folds(y, seed=2)
+    grid = (1, 3, 5)
+    ref = knn.knn_auc_brute(d, y, splits, grid)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=":0") as cl, Client(cl):
+        with Engine(scheduler=cl.scheduler_address, progress=False) as eng:
+            res = knn.knn_auc_pruned(data, y, splits, grid, engine=eng, n_tasks=3)
+    assert res["aucs"] == ref["aucs"] and res["k"] == ref["k"]
+    assert all(list(a[k]) == list(b[k]) for a, b in zip(ref["neighbours"], res["neighbours"]) for k in a)
+    assert res["stats"]["queries"] == sum(len(va) + len(te) for _, va, te in splits)

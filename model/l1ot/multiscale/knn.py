@@ -220,58 +220,78 @@ class PrunedSearch:
     """Exact k-nearest training events of query events under single-scale W2, solving few pairs.
 
     ``data``: packed events (:func:`l1ot.multiscale.eventot.pack_points`). Exact values are cached
-    in a dense (N, N) array (NaN = not solved), shared by every fold and query.
+    (a dict keyed by the pair, lower index first) and shared by every fold and query of this object.
+    ``emb`` (from :func:`embeddings`) and ``pivots`` / ``pivot_rows`` ((P,) event indices and their
+    (P, N) squared distances to every event) may be given precomputed (the engine path of
+    :func:`knn_auc_pruned`); otherwise they are computed here.
     """
 
     def __init__(self, data, n_pivots: int = N_PIVOTS, n_bins: int = N_BINS, maps=MAPS, seed: int = 0,
-                 use_pivots: bool = True, use_upper: bool = True):
+                 use_pivots: bool = True, use_upper: bool = True, emb=None, pivots=None, pivot_rows=None):
         from .eventot import single_pair
 
         self.data = data
         self.n = len(data["off"]) - 1
         self._pair = single_pair
-        self.known = np.full((self.n, self.n), np.nan)
-        np.fill_diagonal(self.known, 0.0)
+        self.cache = {}
         self.stats = {"solved": 0, "pivot_solved": 0, "bound_s": 0.0, "solve_s": 0.0, "pivot_s": 0.0,
                       "queries": 0, "candidates_after_upper": 0, "train_seen": 0}
         t = time.perf_counter()
-        self.emb = embeddings(data, n_bins, maps)
+        self.emb = embeddings(data, n_bins, maps) if emb is None else emb
         self.stats["bound_s"] += time.perf_counter() - t
         self.use_upper = use_upper
-        rng = np.random.default_rng(seed)
-        self.pivots = np.sort(rng.choice(self.n, size=min(n_pivots, self.n), replace=False)) if use_pivots \
-            else np.zeros(0, np.int64)
+        if pivots is None:
+            pivots = choose_pivots(self.n, n_pivots if use_pivots else 0, seed)
+        self.pivots = np.asarray(pivots, dtype=np.int64)
         t = time.perf_counter()
-        for p in self.pivots:
-            for j in range(self.n):
-                if np.isnan(self.known[p, j]):
-                    self._solve(p, j, pivot=True)
+        if pivot_rows is None:
+            pivot_rows = np.array([[self._solve(p, j, pivot=True) for j in range(self.n)] for p in self.pivots])
+        self.piv = np.asarray(pivot_rows, np.float64).reshape(len(self.pivots), self.n)
         self.stats["pivot_s"] = time.perf_counter() - t
 
     def _solve(self, i, j, pivot=False):
-        v = self.known[i, j]
-        if not np.isnan(v):
-            return v
+        if i == j:
+            return 0.0
         a, b = (i, j) if i < j else (j, i)
+        v = self.cache.get((a, b))
+        if v is not None:
+            return v
         t = time.perf_counter()
         v = max(self._pair(self.data, a, b), 0.0)
         self.stats["solve_s"] += time.perf_counter() - t
         self.stats["pivot_solved" if pivot else "solved"] += 1
-        self.known[i, j] = self.known[j, i] = v
+        self.cache[(a, b)] = v
         return v
+
+    def _known(self, q, cols):
+        kn = np.full(len(cols), np.nan)
+        for c, j in enumerate(cols):
+            j = int(j)
+            v = 0.0 if j == q else self.cache.get((q, j) if q < j else (j, q))
+            if v is not None:
+                kn[c] = v
+        pi = np.nonzero(self.pivots == q)[0]
+        if len(pi):
+            kn = self.piv[pi[0], cols].copy()
+        hit = np.isin(cols, self.pivots)
+        if hit.any():
+            where = {int(p): r for r, p in enumerate(self.pivots)}
+            kn[hit] = [self.piv[where[int(j)], q] for j in np.asarray(cols)[hit]]
+        return kn
 
     def bounds(self, q, cols):
         """(lower, upper) bounds of W2^2 of query q against training events cols (exact where known)."""
         t = time.perf_counter()
+        cols = np.asarray(cols)
         lo = lower_bounds(self.emb, np.array([q]), cols)[0]
         up = np.full(len(cols), np.inf)
         if len(self.pivots):
-            dq = np.sqrt(self.known[q, self.pivots])                      # (P,)
-            dp = np.sqrt(self.known[np.ix_(self.pivots, cols)])           # (P, C)
+            dq = np.sqrt(self.piv[:, q])                                   # (P,)
+            dp = np.sqrt(self.piv[:, cols])                                # (P, C)
             tri = np.max(np.abs(dq[:, None] - dp), axis=0) ** 2
             lo = np.maximum(lo, np.maximum(tri * (1.0 - REL) - ABS, 0.0))
             up = np.min(dq[:, None] + dp, axis=0) ** 2 * (1.0 + REL) + ABS
-        kn = self.known[q, cols]
+        kn = self._known(q, cols)
         ok = ~np.isnan(kn)
         lo[ok] = kn[ok]
         up[ok] = kn[ok]
@@ -308,41 +328,113 @@ class PrunedSearch:
         return sol_i[rank(dist, sol_i)][:k]
 
 
-def knn_auc_pruned(data, y, splits, k_grid=K_GRID, search: PrunedSearch | None = None, **kw) -> dict:
+def choose_pivots(n: int, n_pivots: int, seed: int = 0):
+    """Pivot events: ``n_pivots`` distinct indices of 0..n-1 (seeded), sorted."""
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n, size=min(n_pivots, n), replace=False)).astype(np.int64)
+
+
+def _pivot_task(data, pivots):
+    """Engine task: squared W2 of each pivot to every event, (len(pivots), N)."""
+    from .eventot import single_pair
+
+    n = len(data["off"]) - 1
+    out = np.zeros((len(pivots), n))
+    for r, p in enumerate(pivots):
+        for j in range(n):
+            if j != p:
+                out[r, j] = max(single_pair(data, min(p, j), max(p, j)), 0.0)
+    return out
+
+
+def _query_task(data, emb, pivots, pivot_rows, queries, use_upper):
+    """Engine task: nearest lists of ``queries`` [(q, train, k)], and the search counts."""
+    s = PrunedSearch(data, emb=emb, pivots=pivots, pivot_rows=pivot_rows, use_upper=use_upper)
+    return [s.nearest(q, tr, k) for q, tr, k in queries], s.stats
+
+
+def _nearest_all(s, queries, engine, n_tasks, stats):
+    """Nearest lists of [(q, train, k)]: in ``s`` (this process) or split over the engine's tasks."""
+    if engine is None or not getattr(engine, "distributed", False):
+        return [s.nearest(q, tr, k) for q, tr, k in queries]
+    parts = [queries[i::n_tasks] for i in range(min(n_tasks, len(queries)))]
+    tasks = [(s.data, s.emb, s.pivots, s.piv, p, s.use_upper) for p in parts]
+    out = [None] * len(queries)
+    for i, (res, st) in enumerate(engine.map(_query_task, tasks, desc="pruned kNN", unit="queries",
+                                             weights=[len(p) for p in parts])):
+        for r, o in enumerate(res):
+            out[i + r * len(parts)] = o
+        for key in ("solved", "solve_s", "bound_s", "queries", "candidates_after_upper", "train_seen"):
+            stats[key] = stats.get(key, 0) + st[key]
+    return out
+
+
+def knn_auc_pruned(data, y, splits, k_grid=K_GRID, search: PrunedSearch | None = None, engine=None,
+                   n_tasks: int = 16, **kw) -> dict:
     """:func:`knn_auc_brute` without the full matrix: same neighbours, same AUC (module docstring).
 
     Validation rows need their largest-k neighbours (every k of the grid is scored), test rows only
     the k chosen on validation. ``search`` reuses the exact pairs of an earlier call (another scheme
-    must not share it). Returns the dict of :func:`knn_auc_brute` plus ``"stats"``.
+    must not share it). With a distributed ``engine`` (:class:`l1ot.engine.Engine`) the pivot rows
+    and the queries are split into ``n_tasks`` tasks (each task keeps its own pair cache). Returns
+    the dict of :func:`knn_auc_brute` plus ``"stats"``.
     """
     from sklearn.metrics import roc_auc_score
 
-    s = search or PrunedSearch(data, **kw)
     y = np.asarray(y)
-    aucs, ks, vals, neigh = [], [], [], []
+    extra = {}
+    if search is None and engine is not None and getattr(engine, "distributed", False):
+        n = len(data["off"]) - 1
+        t = time.perf_counter()
+        pivots = choose_pivots(n, kw.get("n_pivots", N_PIVOTS) if kw.get("use_pivots", True) else 0,
+                               kw.get("seed", 0))
+        sets = [pivots[i::n_tasks] for i in range(min(n_tasks, len(pivots)))]
+        rows = list(engine.map(_pivot_task, [(data, p) for p in sets], desc="pivot rows", unit="rows"))
+        piv = np.zeros((len(pivots), n))
+        for i, r in enumerate(rows):
+            piv[i::len(sets)] = r
+        s = PrunedSearch(data, pivots=pivots, pivot_rows=piv, use_upper=kw.get("use_upper", True))
+        s.stats["pivot_solved"] = len(pivots) * (n - 1)
+        s.stats["pivot_s"] = time.perf_counter() - t
+    else:
+        s = search or PrunedSearch(data, **kw)
+        engine = None
+    val_q = []
+    for f, (tr, va, te) in enumerate(splits):
+        grid = _grid(len(tr), k_grid)
+        val_q += [(int(q), np.sort(tr), grid[-1]) for q in va]
+    val_nb = _nearest_all(s, val_q, engine, n_tasks, extra)
+    aucs, ks, vals, neigh, test_q, at = [], [], [], [], [], 0
     for tr, va, te in splits:
-        tr = np.sort(tr)
         grid = _grid(len(tr), k_grid)
         nb = {}
         sv = np.empty((len(va), len(grid)))
         for r, q in enumerate(va):
-            o = s.nearest(int(q), tr, grid[-1])
+            o = val_nb[at]
+            at += 1
             nb[("val", int(q))] = o
             sv[r] = _scores(y[o], grid)
         val = _fold_auc(sv, y[va], grid)
         g = int(np.argmax(val))
-        k = grid[g]
+        ks.append(int(grid[g]))
+        vals.append(float(val[g]))
+        neigh.append(nb)
+        test_q += [(int(q), np.sort(tr), int(grid[g])) for q in te]
+    test_nb = _nearest_all(s, test_q, engine, n_tasks, extra)
+    at = 0
+    for f, (tr, va, te) in enumerate(splits):
+        k = ks[f]
         st = np.empty(len(te))
         for r, q in enumerate(te):
-            o = s.nearest(int(q), tr, k)
-            nb[("test", int(q))] = o
+            o = test_nb[at]
+            at += 1
+            neigh[f][("test", int(q))] = o
             st[r] = y[o].sum() / k
-        ks.append(int(k))
-        vals.append(float(val[g]))
         aucs.append(float(roc_auc_score(y[te], st)))
-        neigh.append(nb)
     n = s.n
     st = dict(s.stats)
+    for key, v in extra.items():
+        st[key] = st.get(key, 0) + v
     st["pairs_total"] = n * (n - 1) // 2
     st["solved_fraction"] = (st["solved"] + st["pivot_solved"]) / max(1, st["pairs_total"])
     return {"auc": float(np.mean(aucs)), "std": float(np.std(aucs)), "aucs": aucs, "k": ks,
