@@ -28,6 +28,13 @@ from . import classify, eventot, generate, jetot, knn, representation, samples
 PRUNED_FROM = 1000
 
 
+def n_tasks_for(engine) -> int:
+    """Engine tasks per matrix: 16, or 4 per worker on a larger cluster (so 64 cores all get work)."""
+    if engine is None or not getattr(engine, "distributed", False):
+        return 16
+    return max(16, 4 * engine.n_workers())
+
+
 def load_task(task: str, n: int, folder: str = samples.DEFAULT_DIR):
     """(events list, labels (2n,)) of a task: n signal (label 1) then n QCD (label 0) events."""
     if task not in generate.TASKS:
@@ -81,16 +88,18 @@ def run(task: str, radius: float, n: int, *, folder: str = samples.DEFAULT_DIR, 
         for name, p in (("single_cm", cm), ("single_cmjet", pre)):
             pts = eventot.pack_points(p)
             if mode == "pruned":
-                r = knn.knn_auc_pruned(pts, y, splits, engine=engine)
+                r = knn.knn_auc_pruned(pts, y, splits, engine=engine, n_tasks=n_tasks_for(engine))
                 r.pop("neighbours")
             elif mode == "matrix":
-                r = classify.knn_auc(eventot.single_matrix(pts, engine=engine, cache_dir=cache_dir), y, splits)
+                d = eventot.single_matrix(pts, engine=engine, cache_dir=cache_dir, n_tasks=n_tasks_for(engine))
+                r = classify.knn_auc(d, y, splits)
             else:
                 raise ValueError(f"single_knn must be auto, matrix or pruned, not {single_knn!r}")
             res["methods"][name] = r
         res["timing_s"]["single"] = time.time() - t
     t = time.time()
-    mats = eventot.matrices(multiscale_data(pre, radius), engine=engine, cache_dir=cache_dir)
+    mats = eventot.matrices(multiscale_data(pre, radius), engine=engine, cache_dir=cache_dir,
+                            n_tasks=n_tasks_for(engine))
     res["timing_s"]["multiscale"] = time.time() - t
     ms = {}
     for wi, wname in enumerate(eventot.WEIGHTINGS):
