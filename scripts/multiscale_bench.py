@@ -97,6 +97,8 @@ def main(argv=None) -> int:
     out = {"statement": "simulated, not CMS", "usable_cores": usable_cores(), "radius": generate.R_BENCH,
            "preprocess_s_per_event": t_pre, "embed_s_per_event": t_emb, "vs_n": rows_n, "vs_workers": rows_w,
            "note": "the machine is shared: compare the load column; N^2/2 event pairs per matrix"}
+    if a.knn_scaling:
+        out["knn_work_vs_n"] = knn_scaling(a.knn_scaling)
     if a.knn_ns:
         out["knn_pruning"] = knn_bench(a.knn_ns)
     return _write(out, a.output)

@@ -53,7 +53,7 @@ LABELS = {
     "ttbar": f"ttbar all-hadronic (boosted W -> qq), top pT-hat > {PTHAT_TOP:g} GeV",
     "stop": f"stop_1 pair (m = {M_S:g} GeV) -> (d-bar s-bar)(d s) via RPV lambda''_312, pT-hat > {PTHAT_QCD:g} GeV",
 }
-#: alternative samples (issue: thrust as in paper 2), not bundled; kept out of :func:`config` so the
+#: alternative samples (closer to paper 2's event shapes, §III.2), not bundled; kept out of :func:`config` so the
 #: bundled samples keep their configuration hash. Process ids continue :data:`PROCESS_IDS`.
 VARIANT_IDS = {"qcd_3parton": 3, "stop_nocut": 4, "stop500_nocut": 5, "qcd_3only": 6}
 PTHAT_QCD_LOW = 200.0

@@ -1,4 +1,4 @@
-"""Exact kNN on single-scale event W2 without the full matrix (paper 2 §III, issue: scale).
+"""Exact kNN on single-scale event W2 without the full matrix (paper 2 §III at scale).
 
 The classification of :mod:`.classify` needs, for each validation or test event
 (the *query*), only its k nearest training events. This module finds them
