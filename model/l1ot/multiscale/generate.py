@@ -106,6 +106,8 @@ def settings(process: str, seed: int) -> list[str]:
         s = ["SUSY:gg2squarkantisquark = on", "SUSY:qqbar2squarkantisquark = on",
              "SUSY:idA = 1000006", "SUSY:idB = 1000006", f"SLHA:file = {slha_path()}",
              f"1000006:m0 = {m}", "PhaseSpace:pTHatMin = 0."]
+        if m != M_S:  # the SLHA MASS block wins unless overrides are allowed; the mass window follows m0
+            s += ["SLHA:allowUserOverride = on", f"1000006:mMin = {m - 20.0}", f"1000006:mMax = {m + 20.0}"]
     else:
         raise KeyError(f"unknown process {process!r}; known: {sorted(PROCESS_IDS) + sorted(VARIANT_IDS)}")
     return COMMON + s + ["Random:setSeed = on", f"Random:seed = {int(seed)}"]
@@ -183,7 +185,10 @@ def run_chunk(process: str, seed: int, n_accept: int, max_generated: int | None 
 
 
 def chunk_path(cache_dir, process, index, seed, chunk):
-    return os.path.join(cache_dir, f"{process}_{index:04d}_s{seed}_n{chunk}_{config_hash()}.npz")
+    tag = config_hash()
+    if process in VARIANT_IDS:  # the variants are not in config(): their own settings key the cache
+        tag += "_" + hashlib.sha256(json.dumps(settings(process, 0)[:-2]).encode()).hexdigest()[:8]
+    return os.path.join(cache_dir, f"{process}_{index:04d}_s{seed}_n{chunk}_{tag}.npz")
 
 
 def run_task(process, index, seed, chunk, cache_dir):
