@@ -200,3 +200,18 @@ def test_pruned_knn_on_a_dask_cluster_equals_brute_force():
     assert res["aucs"] == ref["aucs"] and res["k"] == ref["k"]
     assert all(list(a[k]) == list(b[k]) for a, b in zip(ref["neighbours"], res["neighbours"]) for k in a)
     assert res["stats"]["queries"] == sum(len(va) + len(te) for _, va, te in splits)
+
+
+def test_sample_variants_keep_the_bundled_configuration_and_set_their_mass():
+    from l1ot.multiscale import generate
+    from l1ot.sim.generate import pythia_from
+
+    assert not set(generate.VARIANT_IDS) & set(generate.config()["settings"])   # bundled hash unchanged
+    ids = list(generate.PROCESS_IDS.values()) + list(generate.VARIANT_IDS.values())
+    assert len(ids) == len(set(ids))                                             # distinct chunk seeds
+    assert "PhaseSpace:pTHatMin = 0." in generate.settings("stop_nocut", 1)
+    assert "HardQCD:3parton = on" in generate.settings("qcd_3parton", 1)
+    py = pythia_from(generate.settings("stop500_nocut", 3), "stop500_nocut")
+    assert py.next()
+    masses = [p.m() for p in py.event if abs(p.id()) == 1000006]
+    assert masses and all(abs(m - generate.M_S_HEAVY) < 20.0 for m in masses)  # not the SLHA's 150 GeV
