@@ -78,8 +78,10 @@ multiscale: $(STAMP)
 	$(L1OT) multiscale classify --task paired-dijet --radius 0.8 0.4 1.2 --n $(MS_N) --workers $(MS_WORKERS) -o $(BUILD)/multiscale_paired-dijet.json
 	$(PY) scripts/multiscale_results.py --inputs $(BUILD)/multiscale_ttbar.json $(BUILD)/multiscale_paired-dijet.json
 
+# MS_BENCH_KNN events per class for the pruned-kNN rows (full matrix + brute kNN against pruned, same run)
+MS_BENCH_KNN ?= 100
 multiscale-bench: $(STAMP)
-	$(PY) scripts/multiscale_bench.py
+	nice $(PY) scripts/multiscale_bench.py --knn-ns $(MS_BENCH_KNN) --knn-scaling $(MS_BENCH_KNN)
 
 model: $(STAMP)
 	$(L1OT) train data/background_for_training.h5 --k $(K) -o $(BUILD)/model_k$(K).h5

@@ -28,6 +28,9 @@ def register(sub):
     c.add_argument("--n", type=_args.positive_int, default=200, help="events per class (default 200)")
     c.add_argument("--data", default=os.path.join("data", "multiscale"), help="folder of the sample files")
     c.add_argument("--no-single", action="store_true", help="skip the (slow) single-scale matrices")
+    c.add_argument("--single-knn", choices=("auto", "matrix", "pruned"), default="auto",
+                   help="single-scale kNN: full matrices, exact pruned kNN without them (docs/multiscale.md), "
+                        "or auto (pruned from 1000 events per class)")
     c.add_argument("--cache", default=os.path.join("build", "cache"), help="distance-matrix cache ('' none)")
     c.add_argument("--seed", type=_args.nonneg_int, default=0, help="fold shuffling seed")
     c.add_argument("-o", "--output", required=True, help="JSON result")
@@ -82,7 +85,8 @@ def run_classify(args) -> int:
     try:
         for r in args.radius:
             results.append(pipeline.run(args.task, r, args.n, folder=args.data, engine=eng,
-                                        cache_dir=args.cache or None, seed=args.seed, single=not args.no_single))
+                                        cache_dir=args.cache or None, seed=args.seed, single=not args.no_single,
+                                        single_knn=args.single_knn))
     finally:
         eng.close()
     out = {"task": args.task, "statement": "simulated, not CMS", "results": results}

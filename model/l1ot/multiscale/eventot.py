@@ -154,20 +154,33 @@ def multiscale_rows(data, rows, scan):
     return rows, np.maximum(out, 0.0)
 
 
+_EMD2 = None
+
+
+def single_pair(data, i: int, j: int) -> float:
+    """Squared single-scale W2 of events i < j of packed constituents (:func:`pack_points`).
+
+    The one function behind :func:`single_rows` and the pruned kNN (:mod:`.knn`), so both give
+    bit-identical values for a pair (event i is the source, as in the matrix).
+    """
+    global _EMD2
+    if _EMD2 is None:
+        _EMD2 = _emd2_fn()
+    off, x, w = data["off"], data["x"], data["w"]
+    c = axis_cost(x[off[i]:off[i + 1]], x[off[j]:off[j + 1]])
+    return _EMD2(w[off[i]:off[i + 1]], w[off[j]:off[j + 1]], c)
+
+
 def single_rows(data, rows):
     """Worker: squared single-scale W2 of ``rows`` against every later event.
 
     ``data``: ``x`` (P, 2) constituents (y, phi), ``w`` (P,) weights (per event sum 1), ``off``.
     """
-    emd2 = _emd2_fn()
-    off, x, w = data["off"], data["x"], data["w"]
-    n = len(off) - 1
+    n = len(data["off"]) - 1
     out = np.zeros((len(rows), n))
     for r, i in enumerate(rows):
-        xi, wi = x[off[i]:off[i + 1]], w[off[i]:off[i + 1]]
         for j in range(i + 1, n):
-            c = axis_cost(xi, x[off[j]:off[j + 1]])
-            out[r, j] = emd2(wi, w[off[j]:off[j + 1]], c)
+            out[r, j] = single_pair(data, i, j)
     return rows, np.maximum(out, 0.0)
 
 

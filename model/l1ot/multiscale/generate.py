@@ -53,6 +53,20 @@ LABELS = {
     "ttbar": f"ttbar all-hadronic (boosted W -> qq), top pT-hat > {PTHAT_TOP:g} GeV",
     "stop": f"stop_1 pair (m = {M_S:g} GeV) -> (d-bar s-bar)(d s) via RPV lambda''_312, pT-hat > {PTHAT_QCD:g} GeV",
 }
+#: alternative samples (closer to paper 2's event shapes, §III.2), not bundled; kept out of :func:`config` so the
+#: bundled samples keep their configuration hash. Process ids continue :data:`PROCESS_IDS`.
+VARIANT_IDS = {"qcd_3parton": 3, "stop_nocut": 4, "stop500_nocut": 5, "qcd_3only": 6}
+PTHAT_QCD_LOW = 200.0
+PTHAT3_MIN = 50.0
+M_S_HEAVY = 500.0
+LABELS.update({
+    "qcd_3parton": f"QCD hard 2->2 + 2->3 (HardQCD:3parton), pT-hat > {PTHAT_QCD_LOW:g} GeV, "
+                   f"hardest parton pT > {PTHAT_QCD_LOW:g}, softest > {PTHAT3_MIN:g} GeV, R_sep > {R_BENCH:g}",
+    "qcd_3only": f"QCD hard 2->3 only (HardQCD:3parton), pT-hat > {PTHAT_QCD_LOW:g} GeV, "
+                 f"hardest parton pT > {PTHAT_QCD_LOW:g}, softest > {PTHAT3_MIN:g} GeV, R_sep > {R_BENCH:g}",
+    "stop_nocut": f"stop_1 pair (m = {M_S:g} GeV) -> (d-bar s-bar)(d s), no pT-hat requirement",
+    "stop500_nocut": f"stop_1 pair (m = {M_S_HEAVY:g} GeV) -> (d-bar s-bar)(d s), no pT-hat requirement",
+})
 #: task -> (signal process, background process)
 TASKS = {"ttbar": ("ttbar", "qcd"), "paired-dijet": ("stop", "qcd")}
 
@@ -82,8 +96,20 @@ def settings(process: str, seed: int) -> list[str]:
         s = ["SUSY:gg2squarkantisquark = on", "SUSY:qqbar2squarkantisquark = on",
              "SUSY:idA = 1000006", "SUSY:idB = 1000006", f"SLHA:file = {slha_path()}",
              f"1000006:m0 = {M_S}", f"PhaseSpace:pTHatMin = {PTHAT_QCD}"]
+    elif process in ("qcd_3parton", "qcd_3only"):
+        s = (["HardQCD:all = on"] if process == "qcd_3parton" else []) + [
+             "HardQCD:3parton = on", f"PhaseSpace:pTHatMin = {PTHAT_QCD_LOW}",
+             f"PhaseSpace:pTHat3Min = {PTHAT_QCD_LOW}", f"PhaseSpace:pTHat5Min = {PTHAT3_MIN}",
+             f"PhaseSpace:RsepMin = {R_BENCH}"]
+    elif process in ("stop_nocut", "stop500_nocut"):
+        m = M_S if process == "stop_nocut" else M_S_HEAVY
+        s = ["SUSY:gg2squarkantisquark = on", "SUSY:qqbar2squarkantisquark = on",
+             "SUSY:idA = 1000006", "SUSY:idB = 1000006", f"SLHA:file = {slha_path()}",
+             f"1000006:m0 = {m}", "PhaseSpace:pTHatMin = 0."]
+        if m != M_S:  # the SLHA MASS block wins unless overrides are allowed; the mass window follows m0
+            s += ["SLHA:allowUserOverride = on", f"1000006:mMin = {m - 20.0}", f"1000006:mMax = {m + 20.0}"]
     else:
-        raise KeyError(f"unknown process {process!r}; known: {sorted(PROCESS_IDS)}")
+        raise KeyError(f"unknown process {process!r}; known: {sorted(PROCESS_IDS) + sorted(VARIANT_IDS)}")
     return COMMON + s + ["Random:setSeed = on", f"Random:seed = {int(seed)}"]
 
 
@@ -100,7 +126,8 @@ def config_hash() -> str:
 
 def chunk_seed(base_seed: int, process: str, index: int) -> int:
     """Pythia seed (1..900000000) of chunk ``index`` of ``process``."""
-    ss = np.random.SeedSequence([int(base_seed), 0x5CA1E, PROCESS_IDS[process], int(index)])
+    pid = PROCESS_IDS[process] if process in PROCESS_IDS else VARIANT_IDS[process]
+    ss = np.random.SeedSequence([int(base_seed), 0x5CA1E, pid, int(index)])
     return int(ss.generate_state(1, dtype=np.uint32)[0] % 899_999_999) + 1
 
 
@@ -158,7 +185,10 @@ def run_chunk(process: str, seed: int, n_accept: int, max_generated: int | None 
 
 
 def chunk_path(cache_dir, process, index, seed, chunk):
-    return os.path.join(cache_dir, f"{process}_{index:04d}_s{seed}_n{chunk}_{config_hash()}.npz")
+    tag = config_hash()
+    if process in VARIANT_IDS:  # the variants are not in config(): their own settings key the cache
+        tag += "_" + hashlib.sha256(json.dumps(settings(process, 0)[:-2]).encode()).hexdigest()[:8]
+    return os.path.join(cache_dir, f"{process}_{index:04d}_s{seed}_n{chunk}_{tag}.npz")
 
 
 def run_task(process, index, seed, chunk, cache_dir):

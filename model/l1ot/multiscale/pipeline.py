@@ -22,7 +22,17 @@ import time
 
 import numpy as np
 
-from . import classify, eventot, generate, jetot, representation, samples
+from . import classify, eventot, generate, jetot, knn, representation, samples
+
+#: events per class from which ``single_knn="auto"`` uses the pruned kNN
+PRUNED_FROM = 1000
+
+
+def n_tasks_for(engine) -> int:
+    """Engine tasks per matrix: 16, or 4 per worker on a larger cluster (so 64 cores all get work)."""
+    if engine is None or not getattr(engine, "distributed", False):
+        return 16
+    return max(16, 4 * engine.n_workers())
 
 
 def load_task(task: str, n: int, folder: str = samples.DEFAULT_DIR):
@@ -53,8 +63,14 @@ def multiscale_data(pre, radius: float):
 
 
 def run(task: str, radius: float, n: int, *, folder: str = samples.DEFAULT_DIR, engine=None,
-        cache_dir=eventot.CACHE_DIR, seed: int = 0, single: bool = True, log=print) -> dict:
-    """Every method of one task at one radius; the JSON-ready result."""
+        cache_dir=eventot.CACHE_DIR, seed: int = 0, single: bool = True, single_knn: str = "auto",
+        log=print) -> dict:
+    """Every method of one task at one radius; the JSON-ready result.
+
+    ``single_knn``: "matrix" (full single-scale matrices, cached, scikit-learn kNN), "pruned" (exact
+    kNN without the full matrix, :mod:`.knn`; same neighbours as the brute force with its tie rule)
+    or "auto" (pruned from :data:`PRUNED_FROM` events per class on).
+    """
     t0 = time.time()
     events, y = load_task(task, n, folder)
     splits = classify.folds(y, seed=seed)
@@ -67,13 +83,23 @@ def run(task: str, radius: float, n: int, *, folder: str = samples.DEFAULT_DIR, 
     if single:
         t = time.time()
         cm = represent(events, generate.R_BENCH, rotate=False)
-        d = eventot.single_matrix(eventot.pack_points(cm), engine=engine, cache_dir=cache_dir)
-        res["methods"]["single_cm"] = classify.knn_auc(d, y, splits)
-        d = eventot.single_matrix(eventot.pack_points(pre), engine=engine, cache_dir=cache_dir)
-        res["methods"]["single_cmjet"] = classify.knn_auc(d, y, splits)
+        mode = single_knn if single_knn != "auto" else ("pruned" if n >= PRUNED_FROM else "matrix")
+        res["single_knn"] = mode
+        for name, p in (("single_cm", cm), ("single_cmjet", pre)):
+            pts = eventot.pack_points(p)
+            if mode == "pruned":
+                r = knn.knn_auc_pruned(pts, y, splits, engine=engine, n_tasks=n_tasks_for(engine))
+                r.pop("neighbours")
+            elif mode == "matrix":
+                d = eventot.single_matrix(pts, engine=engine, cache_dir=cache_dir, n_tasks=n_tasks_for(engine))
+                r = classify.knn_auc(d, y, splits)
+            else:
+                raise ValueError(f"single_knn must be auto, matrix or pruned, not {single_knn!r}")
+            res["methods"][name] = r
         res["timing_s"]["single"] = time.time() - t
     t = time.time()
-    mats = eventot.matrices(multiscale_data(pre, radius), engine=engine, cache_dir=cache_dir)
+    mats = eventot.matrices(multiscale_data(pre, radius), engine=engine, cache_dir=cache_dir,
+                            n_tasks=n_tasks_for(engine))
     res["timing_s"]["multiscale"] = time.time() - t
     ms = {}
     for wi, wname in enumerate(eventot.WEIGHTINGS):
