@@ -33,7 +33,8 @@ module l1ot_regbank #(
     parameter int N_THR = l1ot_regs_pkg::N_THR,
     parameter int SCORE_W = l1ot_regs_pkg::SCORE_W,
     parameter int CNT_W = l1ot_regs_pkg::CNT_W,
-    parameter logic [N_THR*SCORE_W-1:0] THR_RESET = l1ot_regs_pkg::THR_RESET
+    // reset thresholds, threshold 0 in the low bits (N_THR*SCORE_W bits; untyped for the Yosys front end)
+    parameter THR_RESET = l1ot_regs_pkg::THR_RESET
 ) (
     // IPbus slave (ipb_clk domain)
     input  wire logic                ipb_clk,
@@ -116,7 +117,7 @@ wire logic [TI_W-1:0] thr_i  = TI_W'(a - 32'(A_THR));
 wire logic [TI_W:0]   trig_w = (TI_W+1)'(a - 32'(A_TRIG));
 
 function automatic logic [31:0] half(input logic [CNT_W-1:0] v, input logic hi);
-    return hi ? v[63:32] : v[31:0];
+    half = hi ? v[63:32] : v[31:0];
 endfunction
 
 // read decode: {valid, data}
