@@ -78,14 +78,20 @@ FAMILIES = {
 PIPELINES = {"": {}, "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1},
              "cm": {},
              "cm-nodsp": {"USE_DSP": 0},
+             # the firmware default: l1ot_kernel_cm on the trained species model (tbutil.species_export)
+             "species-cm": {},
              "run3": {"IN_REG": 0, "SCALE_REGS": 0, "SORT_LAYERS_PER_STAGE": 11, "SQ_IN_REG": 0, "SQ_REG": 0,
                       "ADD_LEVELS_PER_STAGE": 6, "MIN_LEVELS_PER_STAGE": 5, "MIN_REG_LAST": 0}}
+#: Run-3 preset of the species default: the run3 register placement on the species export
+PIPELINES["species-run3"] = dict(PIPELINES["run3"])
 #: variants with another top: variant -> (canonical top module, graph of the export)
 TOPS = {"cm": ("l1ot_kernel_cm", "pipelined"),
         "cm-nodsp": ("l1ot_kernel_cm", "pipelined"),
-        "run3": ("l1ot_kernel_cm", "comb")}
+        "species-cm": ("l1ot_kernel_cm", "pipelined"),
+        "run3": ("l1ot_kernel_cm", "comb"),
+        "species-run3": ("l1ot_kernel_cm", "comb")}
 #: variants with their own export (precision-config preset, tbutil.PRESETS) and family
-PRESET_FAMILY = {"run3": "xc7"}
+PRESET_FAMILY = {"run3": "xc7", "species-run3": "xc7"}
 
 FF_TYPES = {"FDRE", "FDSE", "FDCE", "FDPE", "FDRE_1", "FDSE_1", "FDCE_1", "FDPE_1", "LDCE", "LDPE"}
 
@@ -342,6 +348,10 @@ def export_pkg(k: int, build: Path, variant: str = "") -> Path:
         os.environ.setdefault("L1OT_BUILD", str(build))
         import tbutil
         return tbutil.preset_export(k, variant) / "l1ot_params_pkg.sv"
+    if variant == "species-cm":
+        os.environ.setdefault("L1OT_BUILD", str(build))
+        import tbutil
+        return tbutil.species_export(k) / "l1ot_params_pkg.sv"
     override = os.environ.get(f"L1OT_EXPORT_K{k}")
     if override:
         return Path(override) / "l1ot_params_pkg.sv"
