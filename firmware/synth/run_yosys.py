@@ -363,9 +363,10 @@ def export_pkg(k: int, build: Path, variant: str = "") -> Path:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
-    ap.add_argument("--configs", default="32:1:cm,32:1:run3,32:1,32:4,32:12,8:1,8:4,32:1:p1",
+    ap.add_argument("--configs", default="64:1:species-cm,64:1:species-run3,32:1:cm,32:1:run3,32:1,32:4,32:12,8:1,8:4,32:1:p1",
                     help="comma-separated K:REUSE[:variant] list (variant p1: one level per stage; cm: "
-                         "constant-matrix l1ot_kernel_cm; run3: its Run-3 preset on xc7)")
+                         "constant-matrix l1ot_kernel_cm; species-cm: the same on the species export, the firmware "
+                         "default; run3, species-run3: their Run-3 presets on xc7)")
     ap.add_argument("--report", default=str(REPO / "reports" / "firmware.json"))
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--reuse", action="store_true",
