@@ -157,7 +157,7 @@ def preset_export(k: int, preset: str) -> Path:
     model = build / f"model_k{k}_{preset}.h5"
     shutil.copyfile(base["model"], model)
     calibrate(str(model), artifacts.DEFAULT_BKG_EFF, str(data / "background_for_training.h5"), str(config))
-    export(str(config), str(model), str(out), data_dir=str(data), name=f"l1ot_k{k}_{preset}")
+    export(str(config), str(model), str(out), data_dir=str(data), name=f"l1ot_k{k}_{preset.replace('-', '_')}")
     sp.write_text(json.dumps(stamp, indent=1) + "\n")
     return out.resolve()
 
