@@ -145,7 +145,8 @@ def run(args) -> int:
             timing.update(row_seconds(rows, time.perf_counter() - t0))
             if "_fixed_meta" in extra and "_fixed_meta" in rows:
                 # meta (config, saturations, drift) of the first --fixed row, the others per row
-                extra.setdefault("_fixed_meta_rows", {})[rows["_fixed_meta"]["float_method"]] = rows.pop("_fixed_meta")
+                fm = rows.pop("_fixed_meta")
+                extra.setdefault("_fixed_meta_rows", {})[fm["float_method"]] = fm
             extra.update(rows)
     results.update({k: v for k, v in extra.items() if not k.startswith("_")})
     meta = {}
