@@ -5,7 +5,12 @@ PY    := $(VENV)/bin/python
 L1OT  := $(VENV)/bin/l1ot
 STAMP := $(VENV)/.installed
 BUILD ?= build
-K     ?= 32
+# the firmware default (l1ot.kernel.fixed.FIRMWARE_*): species transport, K = 64;
+# `make export TRANSPORT=sorted K=32` makes the documented sorted K = 32 export
+K     ?= 64
+TRANSPORT ?= species
+# the CMSSW emulator wraps a sorted export
+EMULATOR_K ?= 32
 
 .PHONY: data-multiscale multiscale multiscale-bench
 .PHONY: all venv demo test test-slow bench bench-venv data model export csim emulator cosim coexist synth pareto mutate hls-synth ip clean help figures paper1-comparison
@@ -16,8 +21,8 @@ help:
 	@echo "make bench     - benchmarks -> reports/bench.json"
 	@echo "make bench-venv - the optional bench extra (wasserstein, GPLv3) in .venv-bench for make bench"
 	@echo "make data      - regenerate the simulated ADC2021-format sample (Pythia 8 + FastJet)"
-	@echo "make model     - train the default LinW2 k-medoids model -> $(BUILD)/model_k$(K).h5"
-	@echo "make export    - parameters.h, SV package, golden vectors -> $(BUILD)/export/k$(K)"
+	@echo "make model     - train the default LinW2 k-medoids model ($(TRANSPORT), K = $(K)) -> $(BUILD)/model_k$(K)$(MODEL_SUFFIX).h5"
+	@echo "make export    - parameters.h, SV package, golden vectors -> $(BUILD)/export/k$(K)$(MODEL_SUFFIX)"
 	@echo "make csim      - HLS C simulation on g++ with the open ap_types headers"
 	@echo "make emulator  - CMSSW emulator lib<name>.so (hls4mlEmulator interface) + loader host on every GT golden vector"
 	@echo "make cosim     - cocotb + Verilator RTL simulation against the golden vectors"
@@ -83,18 +88,22 @@ MS_BENCH_KNN ?= 100
 multiscale-bench: $(STAMP)
 	nice $(PY) scripts/multiscale_bench.py --knn-ns $(MS_BENCH_KNN) --knn-scaling $(MS_BENCH_KNN)
 
+# model and export file names of a transport: build/model_k64_species.h5, build/export/k64_species
+MODEL_SUFFIX = $(if $(filter species,$(TRANSPORT)),_species,)
+
 model: $(STAMP)
-	$(L1OT) train data/background_for_training.h5 --k $(K) -o $(BUILD)/model_k$(K).h5
+	$(L1OT) train data/background_for_training.h5 --k $(K) --transport $(TRANSPORT) -o $(BUILD)/model_k$(K)$(MODEL_SUFFIX).h5
 
 export: $(STAMP)
-	$(PY) scripts/build_artifacts.py --k $(K) --build $(BUILD)
+	$(PY) scripts/build_artifacts.py --k $(K) --transport $(TRANSPORT) --build $(BUILD)
 
-# CSIM_ARGS: e.g. --species-k 8 (also the trained species export of K = 8)
+# default: the species K = 64 export (and every other export under BUILD/export);
+# CSIM_ARGS: e.g. --k 32 (the sorted K = 32 export), --species-k 8
 csim: $(STAMP)
 	$(PY) hls/run_csim.py --build $(BUILD) $(CSIM_ARGS)
 
 emulator: $(STAMP)
-	$(PY) hls/run_emulator.py --build $(BUILD) --k $(K)
+	$(PY) hls/run_emulator.py --build $(BUILD) --k $(EMULATOR_K)
 
 cosim: $(STAMP)
 	$(PY) testbench/run_cosim.py --build $(BUILD)

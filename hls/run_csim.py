@@ -18,7 +18,10 @@ Writes ``reports/csim.json`` ({config: {vectors, mismatches, R, K, ...}}) and
 prints a table. Exit code 0 if every configuration passed, 1 on any mismatch,
 a saturation count that differs from export.json, or a build failure, 2 on a set-up error (missing compiler, headers, exports).
 
-Usage: hls/run_csim.py [--build build] [--k 32 [--k 8]] [--reuse 1 4 12]
+Default: the firmware default export (species, K = 64, ``tbutil.species_export``) plus
+every other export under ``build/export``; ``--k 32`` adds the sorted K = 32 export.
+
+Usage: hls/run_csim.py [--build build] [--k 32 [--k 8]] [--species-k 64] [--reuse 1 4 12]
                        [--export-dir DIR ...] [--report reports/csim.json]
 """
 from __future__ import annotations
@@ -157,10 +160,11 @@ def saturation_problem(csim_count: int | None, export_count: int | None) -> str 
     return None
 
 
-def find_exports(build_dir: Path, ks, ensure: bool, data_dir="data") -> list[Path]:
-    """Export directories to simulate: l1ot.artifacts.ensure(k) for each requested K,
-    plus every other build/export/k*/ that holds parameters.h and golden.txt."""
-    dirs = []
+def find_exports(build_dir: Path, ks, ensure: bool, data_dir="data", first=()) -> list[Path]:
+    """Export directories to simulate: ``first`` (e.g. the species exports), then
+    l1ot.artifacts.ensure(k) for each requested K, then every other build/export/k*/ that
+    holds parameters.h and golden.txt; each folder once."""
+    dirs = [Path(d) for d in first]
     if ensure:
         try:
             from l1ot import artifacts
@@ -214,11 +218,25 @@ def scan_golden(golden: Path) -> tuple[int, dict]:
     return n, header
 
 
+def default_points(ks, species_ks, export_dirs: bool) -> tuple[list[int], list[int]]:
+    """(sorted K list, species K list) to export and simulate: the ones asked for, or, with
+    neither ``--k`` nor ``--species-k`` nor ``--export-dir``, the firmware default
+    (``l1ot.kernel.fixed.FIRMWARE_TRANSPORT`` / ``FIRMWARE_K``)."""
+    ks, species_ks = list(ks or []), list(species_ks or [])
+    if ks or species_ks or export_dirs:
+        return ks, species_ks
+    from l1ot.kernel import fixed
+
+    return ([], [fixed.FIRMWARE_K]) if fixed.FIRMWARE_TRANSPORT == "species" else ([fixed.FIRMWARE_K], [])
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default="build", help="build directory (default: build)")
     ap.add_argument("--data", default="data", help="sample directory for training (default: data)")
-    ap.add_argument("--k", type=int, action="append", help="K to export and simulate (default: 32)")
+    ap.add_argument("--k", type=int, action="append", 
+                    help="K of a sorted export to make and simulate (default: none; without --k and "
+                         "--species-k the firmware default, species K = 64)")
     ap.add_argument("--reuse", type=int, nargs="+", default=list(DEFAULT_REUSE),
                     help="reuse factors R (default: 1 4 12)")
     ap.add_argument("--export-dir", action="append", type=Path,
@@ -241,15 +259,17 @@ def main(argv=None) -> int:
         if any(r < 1 for r in args.reuse):
             raise SetupError("reuse factors must be >= 1")
         cxx, ap_dir = compiler(), ap_types_dir()
-        if args.export_dir:
-            exports = [check_export(d) for d in args.export_dir]
-        else:
-            exports = find_exports(build_dir, args.k or [32], ensure=True, data_dir=args.data)
-        if args.species_k:
+        ks, species_k = default_points(args.k, args.species_k, bool(args.export_dir))
+        species = []
+        if species_k:
             os.environ.setdefault("L1OT_BUILD", str(build_dir))
             sys.path.insert(0, str(REPO / "testbench"))
             import tbutil
-            exports += [check_export(tbutil.species_export(k)) for k in args.species_k]
+            species = [check_export(tbutil.species_export(k)) for k in species_k]
+        if args.export_dir:
+            exports = [check_export(d) for d in args.export_dir] + species
+        else:
+            exports = find_exports(build_dir, ks, ensure=True, data_dir=args.data, first=species)
     except SetupError as exc:
         print(f"run_csim: error: {exc}", file=sys.stderr)
         return 2

@@ -9,15 +9,19 @@ committed reports come from the full targets (``make csim``, ``make cosim``,
 Steps:
 
 1. inspect the bundled sample (validation);
-2. train the LinW2 k-medoids models (k = 32 default, k = 8 for the firmware
-   sweep), calibrate the trigger thresholds and export ``parameters.h``, the
-   SV package and the golden vectors (``l1ot.artifacts.ensure``);
+2. train the LinW2 k-medoids models of the firmware default (``species``, K = 64,
+   ``l1ot.kernel.fixed.FIRMWARE_*``) and of the documented ``sorted`` K = 32
+   configuration, calibrate the trigger thresholds and export ``parameters.h``,
+   the SV package and the golden vectors (``scripts/build_artifacts.py``);
 3. evaluate float and fixed point on the paper-1 test sets
-   (``l1ot evaluate --methods demo --fixed``);
-4. HLS C simulation (``hls/run_csim.py``), reuse factors 1, 4, 12;
-5. RTL co-simulation with cocotb + Verilator (``testbench/run_cosim.py``);
-6. Yosys resource estimate (``firmware/synth/run_yosys.py``);
-7. print and write ``OUT/demo_summary.md``.
+   (``l1ot evaluate --methods demo --fixed species:64,sorted:32``);
+4. HLS C simulation (``hls/run_csim.py``) of both exports, reuse factors 1, 4, 12;
+5. RTL co-simulation with cocotb + Verilator (``testbench/run_cosim.py``) of the
+   ``--rtl-config`` (default ``64:1:species-cm``, the firmware default);
+6. Yosys resource estimate (``firmware/synth/run_yosys.py``) of the same;
+7. print and write ``OUT/demo_summary.md``, with the goals of the default checked
+   (fixed-point AUC against exact min-W2 and the float autoencoder; II, est. Fmax,
+   latency, LUT and DSP).
 
 A failing step does not hide the others: the summary marks it and the exit
 code is non-zero.
@@ -31,8 +35,18 @@ import subprocess
 import sys
 import time
 
+from l1ot.kernel import fixed as _fixed
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIGNALS = ("A", "h0", "hpm", "LQ")
+#: the firmware default and the documented sorted configuration: (transport, K)
+DEFAULT = (_fixed.FIRMWARE_TRANSPORT, _fixed.FIRMWARE_K)
+SORTED = (_fixed.SORTED_TRANSPORT, _fixed.SORTED_K)
+#: the default's RTL configuration (K:REUSE:variant of testbench / run_yosys)
+DEFAULT_RTL = f"{DEFAULT[1]}:1:{DEFAULT[0]}-cm"
+#: Phase-2 goals of the default (issue 26): AUC not below exact min-W2 (3d_ot) and the
+#: float autoencoder (reports/ae.json), est. Fmax, latency, LUT and DSP share of the VU13P
+GOALS = {"fmax_mhz": 480.0, "latency_ns": 50.0, "lut_pct": 3.0, "dsp_pct": 0.5}
 LABEL = {"A": "A→4ℓ", "h0": "h⁰→ττ", "hpm": "h±→τν", "LQ": "LQ→bτ"}
 
 
@@ -54,21 +68,36 @@ def load(out, name):
         return json.load(f)
 
 
-def python_bitexact(build, data, ks):
-    """Re-run the Python fixed model on each golden file: (vectors, mismatches)."""
+def export_dir(build, data, transport, k):
+    """Export folder of (transport, K): ``l1ot.artifacts.ensure`` (sorted) or
+    ``tbutil.species_export`` (species), as ``scripts/build_artifacts.py`` makes them."""
+    from pathlib import Path
+
+    if transport == "species":
+        os.environ.setdefault("L1OT_BUILD", os.path.abspath(build))
+        sys.path.insert(0, os.path.join(REPO, "testbench"))
+        import tbutil
+        return Path(tbutil.species_export(k))
+    from l1ot import artifacts
+    return Path(artifacts.ensure(k=k, build=build, data=data, verbose=False)["export_dir"])
+
+
+def python_bitexact(build, data, points):
+    """Re-run the Python fixed model on each golden file of ``points`` [(transport, K)]:
+    (vectors, mismatches)."""
     import numpy as np
 
-    from l1ot import artifacts
     from l1ot.export.vectorfile import read_golden
     from l1ot.kernel import fixed
     from l1ot.ot import linot
 
     n = bad = 0
-    for k in ks:
-        paths = artifacts.ensure(k=k, build=build, data=data, verbose=False)
-        hdr, words, score, idx, trig, _ = read_golden(paths["golden"])
-        cfg = fixed.KernelConfig.load(paths["config"])
-        model = linot.LinModel.load(paths["model"])
+    for tr, k in points:
+        exp = export_dir(build, data, tr, k)
+        meta = json.loads((exp / "export.json").read_text())
+        hdr, words, score, idx, trig, _ = read_golden(exp / "golden.txt")
+        cfg = fixed.KernelConfig.load(meta["config"])
+        model = linot.LinModel.load(meta["model"])
         res = fixed.run(words, fixed.medoid_rom(model, cfg), model.threshold, cfg)
         mism = (res.score != score) | (res.idx != idx) | (np.asarray(res.trig, int) != trig.astype(int))
         n += len(score)
@@ -91,9 +120,10 @@ def main(argv=None):
     ap.add_argument("--out", default=None,
                     help="folder of every report of the demo (default BUILD/demo; never reports/)")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--rtl-config", default="32:1:cm",
-                    help="K:REUSE[:variant] of the RTL configuration co-simulated and synthesized (default "
-                         "32:1:cm, the constant-matrix kernel; e.g. 32:4 for l1ot_kernel; "
+    ap.add_argument("--rtl-config", default=DEFAULT_RTL,
+                    help=f"K:REUSE[:variant] of the RTL configuration co-simulated and synthesized (default "
+                         f"{DEFAULT_RTL}, the firmware default: species K = {DEFAULT[1]} on l1ot_kernel_cm; "
+                         "32:1:cm for the sorted K = 32 top, 32:4 for l1ot_kernel; "
                          "`make cosim` / `make synth` run all of them)")
     ap.add_argument("--skip", default="", help="comma list of steps to skip: eval,csim,cosim,synth")
     args = ap.parse_args(argv)
@@ -107,17 +137,19 @@ def main(argv=None):
     bkg = os.path.join(args.data, "background_for_training.h5")
 
     step("1/6 inspect the bundled sample", l1ot + ["inspect", bkg], log)
-    for k in (32, 8):
-        step(f"2/6 train, calibrate, export (k = {k})",
-             [py, "scripts/build_artifacts.py", "--k", str(k), "--build", args.build, "--data", args.data], log)
+    for tr, k in (DEFAULT, SORTED):
+        step(f"2/6 train, calibrate, export ({tr}, k = {k})",
+             [py, "scripts/build_artifacts.py", "--k", str(k), "--transport", tr, "--build", args.build,
+              "--data", args.data], log)
     if "eval" not in skip:
         step("3/6 evaluate float and fixed point (paper-1 test sets)",
-             l1ot + ["evaluate", "--data", args.data, "--methods", "demo", "--fixed", "--jobs", str(args.jobs),
+             l1ot + ["evaluate", "--data", args.data, "--methods", "demo",
+                     "--fixed", ",".join(f"{tr}:{k}" for tr, k in (DEFAULT, SORTED)), "--jobs", str(args.jobs),
                      "--report", os.path.join(out, "evaluation.json"),
                      "--table", os.path.join(out, "evaluation_table.md")], log)
     if "csim" not in skip:
         step("4/6 HLS C simulation (g++, open ap_types headers)",
-             [py, "hls/run_csim.py", "--build", args.build, "--k", "32", "--k", "8",
+             [py, "hls/run_csim.py", "--build", args.build, "--species-k", str(DEFAULT[1]), "--k", str(SORTED[1]),
               "--report", os.path.join(out, "csim.json")], log)
     k, r, var = _rtl_config(args.rtl_config)
     name = f"K={k} REUSE={r}" + (f" {var}" if var else "")
@@ -140,26 +172,65 @@ def main(argv=None):
     return 0 if all(s["rc"] == 0 for s in log) else 1
 
 
+def auc_goals(ev: dict, ae: dict, row: str) -> dict:
+    """AUC goals of the fixed-point ``row`` of ``ev`` (an evaluation report): not below exact
+    min-W2 (``3d_ot``) and the float autoencoder (``ae["rows"]["ae_float"]``, reports/ae.json)
+    on every signal; {goal: True/False}, a goal without both figures is left out."""
+    out = {}
+    fx = ev.get(row, {})
+    for ref, label in ((ev.get("3d_ot", {}), "exact min-W2"), (ae.get("rows", {}).get("ae_float", {}), "float AE")):
+        for sig in SIGNALS:
+            a, b = fx.get(sig, {}).get("auc"), ref.get(sig, {}).get("auc")
+            if a and b:
+                out[f"AUC {sig} >= {label} ({b[0]:.3f})"] = a[0] >= b[0]
+    return out
+
+
+def fw_goals(c: dict) -> dict:
+    """Phase-2 firmware goals of a firmware.json row: II = 1, est. Fmax, latency at
+    min(480 MHz, est. Fmax), LUT and DSP share of the VU13P (Yosys estimate)."""
+    pct = c.get("pct_VU13P", c.get("pct_part", {}))
+    out = {"II = 1": c.get("II_cycles") == 1}
+    if c.get("fmax_est_mhz") is not None:
+        out[f"est. Fmax >= {GOALS['fmax_mhz']:.0f} MHz"] = c["fmax_est_mhz"] >= GOALS["fmax_mhz"]
+    if c.get("latency_ns_at_est_clock") is not None:
+        out[f"latency <= {GOALS['latency_ns']:.0f} ns"] = c["latency_ns_at_est_clock"] <= GOALS["latency_ns"]
+    if "LUT" in pct:
+        out[f"LUT <= {GOALS['lut_pct']:g} %"] = pct["LUT"] <= GOALS["lut_pct"]
+    if "DSP" in pct:
+        out[f"DSP <= {GOALS['dsp_pct']:g} %"] = pct["DSP"] <= GOALS["dsp_pct"]
+    return out
+
+
 def render(args, log, seconds):
     ev = load(args.out, "evaluation.json")
     csim = load(args.out, "csim.json")
     fw = load(args.out, "firmware.json")
-    L = ["# l1ot demo summary", ""]
+    ae = load(os.path.join(REPO, "reports"), "ae.json")
+    (dt, dk), (st, sk) = DEFAULT, SORTED
+    drow, srow = f"fixed_{dt}_k{dk}", f"fixed_{st}_k{sk}"
+    L = ["# l1ot demo summary", "",
+         f"Firmware default: `{dt}` transport, K = {dk} (`l1ot_kernel_cm`, RTL config {DEFAULT_RTL}); "
+         f"the `{st}` K = {sk} top stays a documented configuration. Data: the bundled sample (simulated, not CMS).", ""]
     L += ["## Physics: AUC per signal (mean ± std over 5 test sets of 1,000 + 1,000)", "",
-          "| signal | 3D OT exact (N=1000) | LinW2 float k=32 | fixed point k=32 | ΔAUC fixed − float |",
-          "|---|---|---|---|---|"]
-    fx = ev.get("fixed_sorted_k32", {})
+          f"| signal | 3D OT exact (N=1000) | AE float (reports/ae.json) | LinW2 float {dt} k={dk} "
+          f"| **fixed point {dt} k={dk} (default)** | ΔAUC fixed − float | fixed point {st} k={sk} |",
+          "|---|---|---|---|---|---|---|"]
+    fx = ev.get(drow, {})
     for s in SIGNALS:
-        def cell(m):
-            v = ev.get(m, {}).get(s, {}).get("auc")
+        def cell(m, src=ev):
+            v = src.get(m, {}).get(s, {}).get("auc")
             return f"{v[0]:.4f} ± {v[1]:.4f}" if v else "–"
         d = fx.get(s, {}).get("delta_auc")
-        L.append(f"| {LABEL[s]} | {cell('3d_ot')} | {cell('linw2_sorted_k32')} | {cell('fixed_sorted_k32')} | "
-                 + (f"{d[0]:+.4f} ± {d[1]:.4f}" if d else "–") + " |")
+        L.append(f"| {LABEL[s]} | {cell('3d_ot')} | {cell('ae_float', ae.get('rows', {}))} | {cell(f'linw2_{dt}_k{dk}')} "
+                 f"| {cell(drow)} | " + (f"{d[0]:+.4f} ± {d[1]:.4f}" if d else "–") + f" | {cell(srow)} |")
+    ag = auc_goals(ev, ae, drow)
+    if ag:
+        L += ["", "AUC goals of the default: " + ", ".join(f"{g} {'met' if ok else 'NOT met'}" for g, ok in ag.items())]
     fm = ev.get("_meta", {}).get("fixed", {})
     dr = fm.get("drift", {}).get("all")
     if dr:
-        L += ["", "Fixed-point score against float LinW2 k=32, all test events, in score LSBs "
+        L += ["", f"Fixed-point score against float LinW2 {dt} k={dk}, all test events, in score LSBs "
               "(exact < 1, 1 LSB < 2, small ≤ 5 %, big otherwise; `l1ot.kernel.drift`):", "",
               "| exact | 1 LSB | small | big | saturated scores | saturated inputs |", "|---|---|---|---|---|---|",
               "| " + " | ".join(f"{100 * dr['fractions'][b]:.2f} %" for b in ("exact", "1 LSB", "small", "big"))
@@ -167,8 +238,8 @@ def render(args, log, seconds):
     L += ["", "## Bit-exactness (integer equality on the golden vectors)", "",
           "| implementation | configurations | vectors | mismatches |", "|---|---|---|---|"]
     try:
-        n, bad = python_bitexact(args.build, args.data, (32, 8))
-        L.append(f"| Python fixed model | k=32, k=8 | {n} | {bad} |")
+        n, bad = python_bitexact(args.build, args.data, (DEFAULT, SORTED))
+        L.append(f"| Python fixed model | {dt} k={dk}, {st} k={sk} | {n} | {bad} |")
     except Exception as exc:  # report, don't hide
         L.append(f"| Python fixed model | – | – | error: {exc} |")
     runs = [v for k, v in csim.items() if isinstance(v, dict) and "vectors" in v]
@@ -199,7 +270,11 @@ def render(args, log, seconds):
               f"| {c.get('CARRY8_equiv')} | {c.get('fmax_est_mhz')} | {c.get('latency_ns_at_est_clock', '–')} |"]
         goals = c.get("goals", {})
         if goals:
-            L += ["", "Goals: " + ", ".join(f"{g} {'met' if ok else 'NOT met'}" for g, ok in goals.items())]
+            L += ["", "Goals (firmware report): " + ", ".join(f"{g} {'met' if ok else 'NOT met'}"
+                                                           for g, ok in goals.items())]
+        if (k, r, var) == _rtl_config(DEFAULT_RTL):
+            L += ["", "Phase-2 goals of the default (Yosys estimate with the project's delay model): "
+                  + ", ".join(f"{g} {'met' if ok else 'NOT met'}" for g, ok in fw_goals(c).items())]
     else:
         L.append("see `reports/firmware.md`")
     L += ["", "## Steps", "", "| step | status | time (s) |", "|---|---|---|"]

@@ -186,7 +186,8 @@ def _signals(points: list) -> list:
 
 def write_report(points: list, missing: list, out_json: Path, args_line: str) -> None:
     signals = _signals(points)
-    rep = {"command": args_line, "partial": bool(missing), "missing": missing,
+    ran = [f"k{p['K']}_{p['transport']}" for p in points if (p.get("cosim") or {}).get("ok")]
+    rep = {"command": args_line, "partial": bool(missing), "missing": missing, "cosim_points": ran,
            "note": "Yosys estimates with the project's delay model (firmware/synth/run_yosys.py), not Vivado; "
                    "latency measured in cosim (only points that ran cosim); data simulated, not CMS",
            "clock_mhz": CLOCK_MHZ, "points": points}
@@ -199,6 +200,8 @@ def write_report(points: list, missing: list, out_json: Path, args_line: str) ->
              "on the bundled sample (simulated, not CMS), mean over the test sets.", ""]
     if missing:
         lines += [f"**Partial:** points or steps missing: {', '.join(missing)}.", ""]
+    lines += [f"Points that ran cosim (0 mismatches, latency measured): {', '.join(ran) or 'none'}; the others are "
+              "a Yosys estimate only (\"synthesis only, no cosim\": no measured latency).", ""]
     hdr = "| K | transport | " + " | ".join(f"AUC {s}" for s in signals) + \
           " | est. Fmax (MHz) | latency (cycles / ns) | LUT % | FF % | DSP % | cosim |"
     lines += [hdr, "|" + "---|" * (hdr.count("|") - 1)]
@@ -208,7 +211,7 @@ def write_report(points: list, missing: list, out_json: Path, args_line: str) ->
         c = p.get("cosim")
         lat = f"{p['latency_cycles']} / {p['latency_ns']}" if "latency_cycles" in p else "n/a (no cosim)"
         cos = (f"0 mismatches / {c['vectors']}" if c and c.get("ok") else
-               ("FAILED" if c else "not run"))
+               ("FAILED" if c else ("synthesis only, no cosim" if s else "not run")))
         syn = (f"{s['fmax_est_mhz']} | {lat} | {s['pct']['LUT']:.2f} | {s['pct']['FF']:.2f} | {s['pct']['DSP']:.2f}"
                if s else "n/a | n/a | n/a | n/a | n/a")
         lines.append(f"| {p['K']} | {p['transport']} | " + " | ".join(f"{a[x][0]:.3f}" if x in a else "n/a"
@@ -234,7 +237,7 @@ def figure(points: list, out: Path) -> None:
             ys = [p["auc"]["auc_fixed"][sig][0] for p in sel]
             ax.plot(xs, ys, mk + "-", color=col, label=tr)
             for p, x, y in zip(sel, xs, ys):
-                lat = f"{p['latency_ns']:.0f} ns" if "latency_ns" in p else "lat. n/a"
+                lat = f"{p['latency_ns']:.0f} ns" if "latency_ns" in p else "synth. only"
                 ax.annotate(f"K={p['K']}\n{lat}", (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
         ax.set_xlabel("LUT % of XCVU13P (Yosys estimate)")
         ax.set_ylabel(f"fixed-point AUC, {sig}")

@@ -118,8 +118,11 @@ def export_dir(k: int) -> Path:
 
 
 #: input-format presets with their own export (trained model of K medoids, calibrated
-#: and exported under the preset's precision config): name -> config
-PRESETS = {"run3": REPO / "model" / "l1ot" / "kernel" / "configs" / "kernel_run3.json"}
+#: and exported under the preset's precision config): name -> config. The model is the
+#: one of the config's transport: ``sorted`` from :func:`export_dir`, ``species`` from
+#: :func:`species_export` (``species-run3``: the Run-3 preset of the firmware default)
+PRESETS = {"run3": REPO / "model" / "l1ot" / "kernel" / "configs" / "kernel_run3.json",
+           "species-run3": REPO / "model" / "l1ot" / "kernel" / "configs" / "kernel_run3_species.json"}
 
 
 def preset_export(k: int, preset: str) -> Path:
@@ -140,8 +143,12 @@ def preset_export(k: int, preset: str) -> Path:
 
     config = PRESETS[preset]
     data, build, _label = sample_source()
-    base = artifacts.ensure(k=k, build=str(build), data=str(data), verbose=False)
     cfg = fixed.KernelConfig.load(config)
+    if cfg.transport == "species":
+        base = {"model": str(build / f"model_k{k}_species.h5")}
+        species_export(k)   # trains BUILD/model_k<K>_species.h5 when missing or stale
+    else:
+        base = artifacts.ensure(k=k, build=str(build), data=str(data), verbose=False)
     out = build / "export" / f"k{k}_{preset}"
     stamp = artifacts._stamp(cfg, Path(base["model"]), data)
     sp = out / "stamp.json"
@@ -150,7 +157,7 @@ def preset_export(k: int, preset: str) -> Path:
     model = build / f"model_k{k}_{preset}.h5"
     shutil.copyfile(base["model"], model)
     calibrate(str(model), artifacts.DEFAULT_BKG_EFF, str(data / "background_for_training.h5"), str(config))
-    export(str(config), str(model), str(out), data_dir=str(data), name=f"l1ot_k{k}_{preset}")
+    export(str(config), str(model), str(out), data_dir=str(data), name=f"l1ot_k{k}_{preset.replace('-', '_')}")
     sp.write_text(json.dumps(stamp, indent=1) + "\n")
     return out.resolve()
 

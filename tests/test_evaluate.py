@@ -77,7 +77,7 @@ def test_too_small_background_is_a_clear_error(tmp_path, capsys):
 
 def test_evaluate_fixed_reports_saturations_and_drift(toy_dir, tmp_path, capsys):
     rep = tmp_path / "evaluation.json"
-    assert main(["evaluate", "--data", str(toy_dir), "--methods", "linw2_sorted_k8", "--fixed",
+    assert main(["evaluate", "--data", str(toy_dir), "--methods", "linw2_sorted_k8", "--fixed", "sorted:32,species:8",
                  "--signals", "A,LQ", "--n-sets", "2", "--n-per-set", "50", "--n-calib", "100",
                  "--n-train", "300", "--jobs", "1", "--report", str(rep), "--figures", ""]) == 0
     out = capsys.readouterr().out
@@ -87,7 +87,10 @@ def test_evaluate_fixed_reports_saturations_and_drift(toy_dir, tmp_path, capsys)
     assert set(fm["saturations"]) == {"score", "input"}
     assert fm["drift"]["all"]["n"] == 3 * 2 * 50
     assert sum(fm["drift"]["all"]["counts"].values()) == fm["drift"]["all"]["n"]
-    assert "fixed_sorted_k32" in r
+    assert "fixed_sorted_k32" in r and "fixed_species_k8" in r
+    # the first row's meta is _meta.fixed, the second's under its float method
+    assert fm["float_method"] == "linw2_sorted_k32"
+    assert r["_meta"]["fixed_rows"]["linw2_species_k8"]["drift"]["all"]["n"] == 3 * 2 * 50
     # every row records the seconds it took, the fixed-point row included
     for m in ("linw2_sorted_k8", "fixed_sorted_k32"):
         sec = r["_meta"]["rows"][m].get("seconds")
@@ -151,3 +154,21 @@ def test_tables_one_per_metric_rounded_by_error():
     md = evaluate.format_tables(res, ["A"])
     assert md.count("| method |") == 2  # AUC and max F1; metrics nobody has are left out
     assert "| a | 0.71 ± 0.01 |" in md and "| a | 0.70 ± 0.01 (0.90) |" in md
+
+
+def test_evaluate_fixed_rows_default_to_the_firmware_default():
+    """``--fixed`` alone asks for the firmware default, species K = 64 (issue 26); a list of
+    TRANSPORT:K asks for one row each; a bad item is refused naming it."""
+    import argparse
+
+    from l1ot.commands import evaluate as cmd
+
+    p = argparse.ArgumentParser()
+    cmd.register(p.add_subparsers())
+    parse = lambda *a: p.parse_args(["evaluate", *a]).fixed  # noqa: E731
+    assert parse() is None
+    assert parse("--fixed") == [("species", 64)]
+    assert parse("--fixed", "species:64,sorted:32") == [("species", 64), ("sorted", 32)]
+    for bad in ("exact:32", "species", "sorted:0", "sorted:32,sorted:32"):
+        with pytest.raises(SystemExit):
+            parse("--fixed", bad)

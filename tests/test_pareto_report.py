@@ -47,4 +47,6 @@ def test_partial_report_names_missing_points_and_latency_source(tmp_path):
     rows = [ln for ln in md.splitlines() if ln.startswith("| 8 ") or ln.startswith("| 16 ")]
     # 20 cycles at min(480, 400) MHz = 50 ns; the point without cosim has no latency
     assert "20 / 50.0" in rows[0] and "0 mismatches / 100" in rows[0]
-    assert "n/a (no cosim)" in rows[1] and "not run" in rows[1]
+    assert "n/a (no cosim)" in rows[1] and "synthesis only, no cosim" in rows[1]
+    assert "ran cosim (0 mismatches, latency measured): k8_species;" in md
+    assert rep["cosim_points"] == ["k8_species"]

@@ -50,3 +50,20 @@ def test_species_empty_covers_every_pattern_of_empty_blocks():
         seen.add(empty)
     want = {e for e in itertools.product((False, True), repeat=4) if any(e)}
     assert seen == want
+
+
+def test_species_categories_fit_the_run3_pt_type():
+    """Under the Run-3 species preset (9-bit pT, top 511) the species categories still pack:
+    every pT inside the type, ties inside blocks still there (the shared values are clipped
+    to the type, not dropped)."""
+    cfg = fixed.KernelConfig.load(SPECIES_CFG.parent / "kernel_run3_species.json")
+    assert cfg.transport == "species" and cfg.raw_range["pt"][1] == 511
+    out = dict((t, w) for w, t in species.species_events(cfg, cfg.network.blocks, np.random.default_rng(3)))
+    for tag in ("species_ties", "species_empty"):
+        pt, _e, _f = fixed.unpack_words(out[tag], cfg)
+        assert pt.min() >= 0 and pt.max() <= 511, tag
+    pt, _e, _f = fixed.unpack_words(out["species_ties"], cfg)
+    jets = pt[:, 9:19]
+    tied = [(row[row > 0] == row[row > 0][0]).all() for row in jets[: len(jets) // 2] if (row > 0).sum() > 1]
+    assert tied and all(tied)
+    assert (pt == 511).any()

@@ -79,16 +79,22 @@ PIPELINES = {"": {}, "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 
              "cm": {},
              "cm-nodsp": {"USE_DSP": 0},
              "cm-ipb": {},
+             # the firmware default: l1ot_kernel_cm on the trained species model (tbutil.species_export)
+             "species-cm": {},
              "run3": {"IN_REG": 0, "SCALE_REGS": 0, "SORT_LAYERS_PER_STAGE": 11, "SQ_IN_REG": 0, "SQ_REG": 0,
                       "ADD_LEVELS_PER_STAGE": 6, "MIN_LEVELS_PER_STAGE": 5, "MIN_REG_LAST": 0}}
+#: Run-3 preset of the species default: the run3 register placement on the species export
+PIPELINES["species-run3"] = dict(PIPELINES["run3"])
 #: variants with another top: variant -> (canonical top module, graph of the export)
 TOPS = {"cm": ("l1ot_kernel_cm", "pipelined"),
         "cm-nodsp": ("l1ot_kernel_cm", "pipelined"),
         # l1ot_kernel_cm with the IPbus register bank and the graded trigger bits (issue 24)
         "cm-ipb": ("l1ot_kernel_cm_ipb", "pipelined"),
-        "run3": ("l1ot_kernel_cm", "comb")}
+        "species-cm": ("l1ot_kernel_cm", "pipelined"),
+        "run3": ("l1ot_kernel_cm", "comb"),
+        "species-run3": ("l1ot_kernel_cm", "comb")}
 #: variants with their own export (precision-config preset, tbutil.PRESETS) and family
-PRESET_FAMILY = {"run3": "xc7"}
+PRESET_FAMILY = {"run3": "xc7", "species-run3": "xc7"}
 
 FF_TYPES = {"FDRE", "FDSE", "FDCE", "FDPE", "FDRE_1", "FDSE_1", "FDCE_1", "FDPE_1", "LDCE", "LDPE"}
 
@@ -345,6 +351,10 @@ def export_pkg(k: int, build: Path, variant: str = "") -> Path:
         os.environ.setdefault("L1OT_BUILD", str(build))
         import tbutil
         return tbutil.preset_export(k, variant) / "l1ot_params_pkg.sv"
+    if variant == "species-cm":
+        os.environ.setdefault("L1OT_BUILD", str(build))
+        import tbutil
+        return tbutil.species_export(k) / "l1ot_params_pkg.sv"
     override = os.environ.get(f"L1OT_EXPORT_K{k}")
     if override:
         return Path(override) / "l1ot_params_pkg.sv"
@@ -356,9 +366,10 @@ def export_pkg(k: int, build: Path, variant: str = "") -> Path:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
-    ap.add_argument("--configs", default="32:1:cm,32:1:run3,32:1,32:4,32:12,8:1,8:4,32:1:p1",
+    ap.add_argument("--configs", default="64:1:species-cm,64:1:species-run3,32:1:cm,32:1:run3,32:1,32:4,32:12,8:1,8:4,32:1:p1",
                     help="comma-separated K:REUSE[:variant] list (variant p1: one level per stage; cm: "
-                         "constant-matrix l1ot_kernel_cm; run3: its Run-3 preset on xc7)")
+                         "constant-matrix l1ot_kernel_cm; species-cm: the same on the species export, the firmware "
+                         "default; run3, species-run3: their Run-3 presets on xc7)")
     ap.add_argument("--report", default=str(REPO / "reports" / "firmware.json"))
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--reuse", action="store_true",

@@ -355,12 +355,15 @@ PIPELINES = {
     "run3": {"IN_REG": 0, "SCALE_REGS": 0, "SORT_LAYERS_PER_STAGE": 11, "SQ_IN_REG": 0, "SQ_REG": 0,
              "ADD_LEVELS_PER_STAGE": 6, "MIN_LEVELS_PER_STAGE": 5, "MIN_REG_LAST": 0},
 }
+#: Run-3 preset of the firmware default (kernel_run3_species.json on the trained species model)
+PIPELINES["species-run3"] = dict(PIPELINES["run3"])
 
 #: variants with another top level: variant -> (canonical top module, graph of the export)
 TOPS = {"cm": ("l1ot_kernel_cm", "pipelined"),
         "species-cm": ("l1ot_kernel_cm", "pipelined"),
         "cm-nodsp": ("l1ot_kernel_cm", "pipelined"),
-        "run3": ("l1ot_kernel_cm", "comb")}
+        "run3": ("l1ot_kernel_cm", "comb"),
+        "species-run3": ("l1ot_kernel_cm", "comb")}
 
 
 def top_sources(variant: str, exp: Path) -> tuple[str, list[Path]]:
@@ -522,7 +525,8 @@ CLASSES = [
     ("k32-r1-cm", 32, 1, "cm", "rare:300", "all", False),  # constant-matrix architecture (da4ml graph)
     ("k8-r1-cm", 8, 1, "cm", "rare:300", "rare:2000", True),  # constant-matrix, second model
     ("k8-r1-species-cm", 8, 1, "species-cm", "rare:200", "all", False),  # constant-matrix, trained species model
-    ("k64-r1-species-cm", 64, 1, "species-cm", "rare:300", "all", True),  # species K = 64 (make cosim only)
+    ("k64-r1-species-cm", 64, 1, "species-cm", "rare:300", "all", True),  # the default, species K = 64 (make cosim only)
+    ("k64-r1-species-run3", 64, 1, "species-run3", "rare:300", "all", True),  # its Run-3 preset (make cosim only)
     ("k8-r1-cm-nodsp", 8, 1, "cm-nodsp", "rare:300", "rare:2000", True),  # zero-DSP build (make cosim only)
     ("k32-r1-run3", 32, 1, "run3", "rare:300", "all", False),  # Run-3 preset, LATENCY = 2
     ("k8-r4", 8, 4, "", "rare:300", "rare:2000", True),    # R > 1, P = 2 (make cosim only)

@@ -1,6 +1,7 @@
 """``l1ot evaluate``: paper-1 metrics for many methods on the standard test sets."""
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import re
@@ -10,6 +11,19 @@ from . import _args
 from .. import outputs
 from ..errors import DataError, UsageError
 from ..evaluation import evaluate as ev
+from ..kernel import fixed
+
+
+#: ``--fixed`` without a value: the firmware default configuration
+_FIXED_DEFAULT = f"{fixed.FIRMWARE_TRANSPORT}:{fixed.FIRMWARE_K}"
+
+
+def _fixed_points(text: str) -> list[tuple[str, int]]:
+    """argparse type of ``--fixed``: :func:`l1ot.kernel.fixed.parse_points`."""
+    try:
+        return fixed.parse_points(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(sub):
@@ -33,8 +47,10 @@ def register(sub):
                    help="events per class per test set (paper: 1000)")
     p.add_argument("--n-calib", type=_args.nonneg_int, default=5000,
                    help="background events reserved for calibration")
-    p.add_argument("--fixed", action="store_true",
-                   help="add bit-accurate fixed-point rows (l1ot.evaluation.eval_fixed)")
+    p.add_argument("--fixed", nargs="?", type=_fixed_points, const=_fixed_points(_FIXED_DEFAULT), default=None,
+                   metavar="TRANSPORT:K,...",
+                   help="add bit-accurate fixed-point rows (l1ot.evaluation.eval_fixed), one per TRANSPORT:K "
+                        f"(default {_FIXED_DEFAULT}, the firmware default; e.g. species:64,sorted:32)")
     p.add_argument("--paper-methods", action="store_true",
                    help="add paper 1's kNN / one-class SVM rows (l1ot.paper1.methods)")
     p.add_argument("--jobs", type=_args.positive_int, default=2,
@@ -90,8 +106,8 @@ def run(args) -> int:
         args.figures = figures_folder(args.report)
     methods, signals = list(args.methods), list(args.signals)
     ks = {m: int(re.search(r"_k(\d+)$", m).group(1)) for m in methods if re.search(r"_k(\d+)$", m)}
-    if args.fixed:
-        ks["fixed-point rows"] = 32
+    for tr, k in args.fixed or ():
+        ks[f"fixed_{tr}_k{k}"] = k
     if ks and args.n_train < max(ks.values()):
         m = max(ks, key=ks.get)
         raise UsageError(f"argument --n-train: {args.n_train} is below k = {ks[m]} of {m}")
@@ -120,18 +136,24 @@ def run(args) -> int:
         results, curves, timing = ev.evaluate(bkg, files, methods, signals=signals, n_ref=args.n_ref,
                                               n_train=args.n_train, n_jobs=n_jobs, seed=args.seed,
                                               splits=splits)
-        for flag, mod in ((args.fixed, eval_fixed), (args.paper_methods, paper_methods)):
-            if not flag:
-                continue
+        calls = [(eval_fixed, {"k": k, "transport": tr}) for tr, k in args.fixed or ()]
+        calls += [(paper_methods, {})] if args.paper_methods else []
+        for mod, kw in calls:
             t0 = time.perf_counter()
             rows = mod.evaluate_rows(bkg_path=bkg, data_dir=files, signals=signals, splits=splits,
-                                     n_train=args.n_train, seed=args.seed, n_jobs=n_jobs)
+                                     n_train=args.n_train, seed=args.seed, n_jobs=n_jobs, **kw)
             timing.update(row_seconds(rows, time.perf_counter() - t0))
+            if "_fixed_meta" in extra and "_fixed_meta" in rows:
+                # meta (config, saturations, drift) of the first --fixed row, the others per row
+                fm = rows.pop("_fixed_meta")
+                extra.setdefault("_fixed_meta_rows", {})[fm["float_method"]] = fm
             extra.update(rows)
     results.update({k: v for k, v in extra.items() if not k.startswith("_")})
     meta = {}
     if "_fixed_meta" in extra:  # config, saturation counts, score drift against float
         meta["fixed"] = extra["_fixed_meta"]
+    if "_fixed_meta_rows" in extra:
+        meta["fixed_rows"] = extra["_fixed_meta_rows"]
     curves.update(extra.get("_curves", {}))
     table = ev.format_tables(results, signals)
     shown_figs = []

@@ -24,7 +24,9 @@ import numpy as np
 
 from ..errors import DataError, ModelError
 from ..kernel import fixed, graded
-from . import golden as gold
+from .search import find_dmin_window, find_dmin_window_scan
+from .vectorfile import hexw, read_golden
+from .vectors import inverse_maps
 
 MAGIC = "# l1ot graded golden vectors v1"
 CATEGORIES = ("graded_below", "graded_at", "graded_above")
@@ -38,7 +40,7 @@ def window_events(cfg, rom, thresholds, seed: int = 24, per: int = 4):
     score is a ModelError."""
     rng = np.random.default_rng([seed, 24])
     rom = np.asarray(rom, dtype=np.int64)
-    inv = gold._inverse_maps(cfg)
+    inv = inverse_maps(cfg)
     sh, smax = cfg.score_shift, cfg.score_max
     words, tags, want = [], [], []
     for i, T in enumerate(int(t) for t in thresholds):
@@ -47,9 +49,9 @@ def window_events(cfg, rom, thresholds, seed: int = 24, per: int = 4):
                 continue
             d_lo, d_hi = s << sh, ((s + 1) << sh) - 1
             targets = [d_lo, d_hi] + rng.integers(d_lo, d_hi + 1, max(0, per - 2)).tolist()
-            got = gold.find_dmin_window(cfg, rom, d_lo, d_hi, rng, targets, inv=inv)
+            got = find_dmin_window(cfg, rom, d_lo, d_hi, rng, targets, inv=inv)
             if not got:
-                got = gold.find_dmin_window_scan(cfg, rom, d_lo, d_hi, rng, targets, inv=inv)
+                got = find_dmin_window_scan(cfg, rom, d_lo, d_hi, rng, targets, inv=inv)
             if not got:   # e.g. a score no input reaches against this ROM: said, not fatal
                 warnings.warn(f"graded golden category '{cat}': no input with score {s} "
                               f"(threshold {i} = {T}) found; skipped", stacklevel=2)
@@ -74,7 +76,7 @@ def write_graded_golden(path, cfg, rom, thresholds, words, tags) -> dict:
     res = fixed.run(words, rom, None, cfg)
     bits = graded.pack_bits(graded.trigger_bits(res.score, thr))
     K = rom.shape[0]
-    ww, sw, iw = gold._hexw(cfg.word_bits), gold._hexw(cfg.score_bits), gold._hexw(cfg.idx_bits(K))
+    ww, sw, iw = hexw(cfg.word_bits), hexw(cfg.score_bits), hexw(cfg.idx_bits(K))
     bw = max(1, (len(thr) + 3) // 4)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -131,7 +133,7 @@ def read_graded_golden(path):
 
 def write_for_export(path, cfg, rom, thresholds, golden_path, seed: int = 24) -> dict:
     """``golden_graded.txt`` of an export: the events of ``golden_path`` and the graded windows."""
-    _h, w0, _s, _i, _t, tags0 = gold.read_golden(golden_path)
+    _h, w0, _s, _i, _t, tags0 = read_golden(golden_path)
     ww, wt = window_events(cfg, rom, thresholds, seed=seed)
     words = np.concatenate([w0, ww]) if len(ww) else w0
     return write_graded_golden(path, cfg, rom, thresholds, words, list(tags0) + list(wt))

@@ -28,7 +28,8 @@ def species_events(cfg, blocks, rng, n=200):
     top = cfg.raw_range["pt"][1]
     out = []
     p, e, f = random_raw(cfg, rng, n, fill=0.8, pt_max=8000)
-    vals = rng.choice([1, 2, 777, 4000, top], (n, nb))
+    # shared pT values, never beyond the config's pT type (Run-3: 9 bits, top 511)
+    vals = rng.choice(np.minimum([1, 2, 777, 4000, top], top), (n, nb))
     vals[: n // 4] = vals[: n // 4, :1]          # the same pT in every block
     for b, sl in enumerate(blocks):
         sl = list(sl)

@@ -42,6 +42,32 @@ from ..errors import ConfigError, DataError, ModelError
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 DEFAULT_CONFIG = CONFIG_DIR / "kernel_default.json"
 AXES = ("pt", "eta", "phi")
+#: the firmware default (docs/firmware.md): transport and number of medoids K of the
+#: constant-matrix top ``l1ot_kernel_cm`` (the Pareto point of reports/pareto.md that meets
+#: the Phase-2 goals with the best AUC); the sorted K = 32 top stays a documented configuration
+FIRMWARE_TRANSPORT, FIRMWARE_K = "species", 64
+#: the documented alternative configuration (sorted transport, K = 32)
+SORTED_TRANSPORT, SORTED_K = "sorted", 32
+#: kernel transports with a firmware network (``networks`` of the precision config)
+KERNEL_TRANSPORTS = ("sorted", "species")
+
+
+def parse_points(text: str) -> list[tuple[str, int]]:
+    """``"species:64,sorted:32"`` -> ``[("species", 64), ("sorted", 32)]``.
+
+    Kernel configurations as ``TRANSPORT:K`` items (TRANSPORT in :data:`KERNEL_TRANSPORTS`,
+    K >= 1), duplicates refused; raises ``ValueError`` with a one-line message naming the item.
+    """
+    out = []
+    for item in text.split(","):
+        tr, sep, k = item.strip().partition(":")
+        if not sep or tr not in KERNEL_TRANSPORTS or not k.isdigit() or int(k) < 1:
+            raise ValueError(f"{item!r}: expected TRANSPORT:K with TRANSPORT one of "
+                             f"{', '.join(KERNEL_TRANSPORTS)} and K >= 1 (e.g. species:64)")
+        if (tr, int(k)) in out:
+            raise ValueError(f"{item!r}: given twice")
+        out.append((tr, int(k)))
+    return out
 
 AP_RND, AP_TRN = "AP_RND", "AP_TRN"
 AP_SAT, AP_WRAP = "AP_SAT", "AP_WRAP"
