@@ -165,7 +165,7 @@ class Tb:
 
 
 def _env():
-    from l1ot.export.golden import read_golden
+    from l1ot.export.vectorfile import read_golden
     from l1ot.export.regs import read_slave_xml
 
     golden = os.environ["L1OT_GOLDEN"]
@@ -393,7 +393,7 @@ def ipb_export(k: int = K_IPB) -> tuple[Path, dict]:
     The graded thresholds are 8 distinct quantiles of the golden scores (a fixture:
     both values of every bit occur). Returns (folder, info for the cocotb side)."""
     from l1ot.export import regs, rtl
-    from l1ot.export.golden import read_golden
+    from l1ot.export.vectorfile import read_golden
     from l1ot.kernel import fixed
 
     cfg = fixed.KernelConfig.load(tbutil.REPO / "model" / "l1ot" / "kernel" / "configs" / "kernel_default.json")
