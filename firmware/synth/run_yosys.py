@@ -77,12 +77,16 @@ FAMILIES = {
 
 PIPELINES = {"": {}, "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1},
              "cm": {},
-             "cm-nodsp": {"USE_DSP": 0},
+             "cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0, "SQ_REG": 0},
+             "species-cm": {},
+             "species-cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0, "SQ_REG": 0},
              "run3": {"IN_REG": 0, "SCALE_REGS": 0, "SORT_LAYERS_PER_STAGE": 11, "SQ_IN_REG": 0, "SQ_REG": 0,
                       "ADD_LEVELS_PER_STAGE": 6, "MIN_LEVELS_PER_STAGE": 5, "MIN_REG_LAST": 0}}
 #: variants with another top: variant -> (canonical top module, graph of the export)
 TOPS = {"cm": ("l1ot_kernel_cm", "pipelined"),
         "cm-nodsp": ("l1ot_kernel_cm", "pipelined"),
+        "species-cm": ("l1ot_kernel_cm", "pipelined"),
+        "species-cm-nodsp": ("l1ot_kernel_cm", "pipelined"),
         "run3": ("l1ot_kernel_cm", "comb")}
 #: variants with their own export (precision-config preset, tbutil.PRESETS) and family
 PRESET_FAMILY = {"run3": "xc7"}
@@ -342,6 +346,10 @@ def export_pkg(k: int, build: Path, variant: str = "") -> Path:
         os.environ.setdefault("L1OT_BUILD", str(build))
         import tbutil
         return tbutil.preset_export(k, variant) / "l1ot_params_pkg.sv"
+    if variant.startswith("species-"):   # trained species model (tbutil.species_export)
+        os.environ.setdefault("L1OT_BUILD", str(build))
+        import tbutil
+        return tbutil.species_export(k) / "l1ot_params_pkg.sv"
     override = os.environ.get(f"L1OT_EXPORT_K{k}")
     if override:
         return Path(override) / "l1ot_params_pkg.sv"
