@@ -55,20 +55,23 @@ localparam int PW = IN_W + MW + 1;           // product (+1 for the rounding add
 
 // zero-DSP terms: set bits of M, and the rounding constant unless it folds into the
 // lowest term (raw << B0 has IN_W + 1 + B0 bits signed: it folds when S - 1 >= IN_W + B0)
-function automatic int popcnt(input longint v);
-    int n = 0;
-    for (int i = 0; i < 62; i++) begin
-        n += int'((v >> i) & 1);
+function automatic integer popcnt(input longint v);
+    integer n;
+    n = 0;
+    for (integer i = 0; i < 62; i = i + 1) begin
+        n = n + integer'((v >> i) & 64'd1);
     end
-    return n;
+    popcnt = n;
 endfunction
-function automatic int low_bit(input longint v);
-    for (int i = 0; i < 62; i++) begin
-        if (((v >> i) & 1) != 0) begin
-            return i;
+function automatic integer low_bit(input longint v);
+    integer b;
+    b = -1;
+    for (integer i = 61; i >= 0; i = i - 1) begin
+        if (((v >> i) & 64'd1) != 0) begin
+            b = i;
         end
     end
-    return 0;
+    low_bit = (b < 0) ? 0 : b;
 endfunction
 localparam int  B0       = low_bit(M);
 localparam bit  FOLD     = (S > 1) && (S <= PW) && (S - 1 >= IN_W + B0);
@@ -142,7 +145,7 @@ end else begin : g_shift_add
     /* verilator lint_on UNUSEDSIGNAL */
     for (genvar b = 0; b < MW - 1; b++) begin : g_term
         if (((M >> b) & 1) != 0) begin : g_set
-            localparam int J = popcnt(M & ((longint'(1) << b) - 1));
+            localparam int J = popcnt(longint'(M) & ((64'd1 << b) - 64'd1));
             if (FOLD && b == B0) begin : g_fold
                 // (raw << b) + 2^(S-1): the S-bit two's complement with its top bit inverted
                 /* verilator lint_off WIDTHTRUNC */

@@ -77,9 +77,9 @@ FAMILIES = {
 
 PIPELINES = {"": {}, "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1},
              "cm": {},
-             "cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0, "SQ_REG": 0},
+             "cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0},
              "species-cm": {},
-             "species-cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0, "SQ_REG": 0},
+             "species-cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0},
              "run3": {"IN_REG": 0, "SCALE_REGS": 0, "SORT_LAYERS_PER_STAGE": 11, "SQ_IN_REG": 0, "SQ_REG": 0,
                       "ADD_LEVELS_PER_STAGE": 6, "MIN_LEVELS_PER_STAGE": 5, "MIN_REG_LAST": 0}}
 #: variants with another top: variant -> (canonical top module, graph of the export)

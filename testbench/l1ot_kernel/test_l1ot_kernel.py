@@ -348,10 +348,10 @@ PIPELINES = {
     "species-cm": {},
     # zero-DSP build of l1ot_kernel_cm: stage-a constant multiplies as a pipelined
     # shift-add tree, pT squares as partial-product rows in the sum x^2 tree (LUT logic);
-    # the stage-a output is a register, so sum x^2 takes it without SQ_IN_REG / SQ_REG
-    "cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0, "SQ_REG": 0},
+    # the stage-a output is a register, so sum x^2 takes it without SQ_IN_REG
+    "cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0},
     # the same on a trained species model (tbutil.species_export)
-    "species-cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0, "SQ_REG": 0},
+    "species-cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0},
     # Run-3 preset (kernel_run3.json) of l1ot_kernel_cm: two cycles at 40 MHz -- no input
     # register, combinational stage a and sort up to the register after the sort,
     # combinational graph and argmin up to the score register (LATENCY = 2)
