@@ -528,7 +528,7 @@ CLASSES = [
     ("k8-r1-species-cm", 8, 1, "species-cm", "rare:200", "all", False),  # constant-matrix, trained species model
     ("k64-r1-species-cm", 64, 1, "species-cm", "rare:300", "all", True),  # species K = 64 (make cosim only)
     ("k8-r1-cm-nodsp", 8, 1, "cm-nodsp", "rare:300", "rare:2000", True),  # zero-DSP build (make cosim only)
-    ("k8-r1-species-cm-nodsp", 8, 1, "species-cm-nodsp", "rare:100", "all", False),  # zero-DSP, species (fast subset)
+    ("k8-r1-species-cm-nodsp", 8, 1, "species-cm-nodsp", "rare:100", "all", True),  # zero-DSP, species (make cosim only)
     ("k32-r1-cm-nodsp", 32, 1, "cm-nodsp", "rare:300", "all", True),  # zero-DSP, sorted K = 32 (make cosim only)
     ("k64-r1-species-cm-nodsp", 64, 1, "species-cm-nodsp", "rare:300", "all", True),  # zero-DSP, species K = 64
     ("k32-r1-run3", 32, 1, "run3", "rare:300", "all", False),  # Run-3 preset, LATENCY = 2
