@@ -529,8 +529,8 @@ CLASSES = [
     ("k64-r1-species-cm", 64, 1, "species-cm", "rare:300", "all", True),  # species K = 64 (make cosim only)
     ("k8-r1-cm-nodsp", 8, 1, "cm-nodsp", "rare:300", "rare:2000", True),  # zero-DSP build (make cosim only)
     ("k8-r1-species-cm-nodsp", 8, 1, "species-cm-nodsp", "rare:100", "all", True),  # zero-DSP, species (make cosim only)
-    ("k32-r1-cm-nodsp", 32, 1, "cm-nodsp", "rare:300", "all", True),  # zero-DSP, sorted K = 32 (make cosim only)
-    ("k64-r1-species-cm-nodsp", 64, 1, "species-cm-nodsp", "rare:300", "all", True),  # zero-DSP, species K = 64
+    ("k32-r1-cm-nodsp", 32, 1, "cm-nodsp", "rare:300", "rare:2000", True),  # zero-DSP, sorted K = 32 (make cosim only)
+    ("k64-r1-species-cm-nodsp", 64, 1, "species-cm-nodsp", "rare:300", "rare:2000", True),  # zero-DSP, species K = 64
     ("k32-r1-run3", 32, 1, "run3", "rare:300", "all", False),  # Run-3 preset, LATENCY = 2
     ("k8-r4", 8, 4, "", "rare:300", "rare:2000", True),    # R > 1, P = 2 (make cosim only)
     ("k8-r1", 8, 1, "", "rare:300", "rare:2000", True),    # second model (make cosim only)
