@@ -133,9 +133,9 @@ function automatic integer sa_levels(input longint m, input integer sh, input in
     end
     sa_levels = (n > 1) ? $clog2(n) : 0;
 endfunction
-localparam int SA_LV_PT   = sa_levels(M_PT, S_PT, PT_BITS);
-localparam int SA_LV_ETA  = sa_levels(M_ETA, S_ETA, ETA_BITS);
-localparam int SA_LV_PHI  = sa_levels(M_PHI, S_PHI, PHI_BITS);
+localparam int SA_LV_PT   = sa_levels(longint'(M_PT), S_PT, PT_BITS);
+localparam int SA_LV_ETA  = sa_levels(longint'(M_ETA), S_ETA, ETA_BITS);
+localparam int SA_LV_PHI  = sa_levels(longint'(M_PHI), S_PHI, PHI_BITS);
 localparam int SA_LV_AP   = (SA_LV_ETA > SA_LV_PHI) ? SA_LV_ETA : SA_LV_PHI;
 localparam int SA_LEVELS  = (SA_LV_PT > SA_LV_AP) ? SA_LV_PT : SA_LV_AP;
 localparam int LAT_SCALE  = USE_DSP ? SCALE_REGS                                  // l1ot_scale

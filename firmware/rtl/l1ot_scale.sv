@@ -73,9 +73,9 @@ function automatic integer low_bit(input longint v);
     end
     low_bit = (b < 0) ? 0 : b;
 endfunction
-localparam int  B0       = low_bit(M);
+localparam int  B0       = low_bit(longint'(M));
 localparam bit  FOLD     = (S > 1) && (S <= PW) && (S - 1 >= IN_W + B0);
-localparam int  N_TERMS  = popcnt(M) + ((S > 0 && !FOLD) ? 1 : 0);
+localparam int  N_TERMS  = popcnt(longint'(M)) + ((S > 0 && !FOLD) ? 1 : 0);
 localparam int  OWN_LV   = (N_TERMS > 1) ? $clog2(N_TERMS) : 0;
 
 
