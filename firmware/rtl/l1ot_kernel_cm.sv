@@ -53,8 +53,11 @@ module l1ot_kernel_cm #(
     parameter bit FUSED_OUT = 1'b1,
     // pT squares of sum x^2 wider than this use a multiplier (DSP), narrower ones LUT tables
     parameter int SQ_LUT_MAX_W = 8,
-    // 0: zero-DSP build: the stage-a constant multiplies as shift-add and the pT squares
-    // of sum x^2 as a sum of partial products, all in LUT logic
+    // 0: zero-DSP build, all in LUT logic: the stage-a constant multiplies as a pipelined
+    // shift-add tree (l1ot_scale, the rounding folded in), and the pT squares of sum x^2
+    // as rows of partial products, added in pairs over their live bits before the SQ_REG
+    // register and then summed by the sum x^2 adder tree (cm-nodsp variants: with
+    // SQ_IN_REG = 0, the stage-a output being a register)
     parameter bit USE_DSP = 1'b1,
     // derived, do not override: input word width, index width, score width
     parameter int WORD_W = l1ot_params_pkg::WORD_W,
@@ -112,10 +115,49 @@ localparam int NPHI = N_OBJ*XPHI_W;
 // which out_valid is high (docs/firmware.md). The cocotb test reads it from the
 // design and asserts measured == declared.
 localparam int LAT_IN     = IN_REG ? 1 : 0;                                       // input register
-localparam int LAT_SCALE  = SCALE_REGS;                                           // l1ot_scale
+// zero-DSP stage a: adder levels of the shift-add of one axis (set bits of M, and the
+// rounding constant unless it folds into the lowest term; l1ot_scale checks the same count)
+function automatic integer sa_levels(input longint m, input integer sh, input integer in_w);
+    integer n, b0, pw;
+    n = 0;
+    b0 = -1;
+    pw = in_w + $clog2(m + 1) + 2;
+    for (integer i = 61; i >= 0; i = i - 1) begin
+        if (((m >> i) & 64'd1) != 0) begin
+            n = n + 1;
+            b0 = i;
+        end
+    end
+    if (sh > 0 && !(sh > 1 && sh <= pw && sh - 1 >= in_w + b0)) begin
+        n = n + 1;
+    end
+    sa_levels = (n > 1) ? $clog2(n) : 0;
+endfunction
+localparam int SA_LV_PT   = sa_levels(longint'(M_PT), S_PT, PT_BITS);
+localparam int SA_LV_ETA  = sa_levels(longint'(M_ETA), S_ETA, ETA_BITS);
+localparam int SA_LV_PHI  = sa_levels(longint'(M_PHI), S_PHI, PHI_BITS);
+localparam int SA_LV_AP   = (SA_LV_ETA > SA_LV_PHI) ? SA_LV_ETA : SA_LV_PHI;
+localparam int SA_LEVELS  = (SA_LV_PT > SA_LV_AP) ? SA_LV_PT : SA_LV_AP;
+localparam int LAT_SCALE  = USE_DSP ? SCALE_REGS                                  // l1ot_scale
+                            : ((SCALE_REGS == 0) ? 0 : ((SA_LEVELS > 1) ? SA_LEVELS : 1) + SCALE_REGS - 1);
 localparam bit SORT_REG_OUT = (CM_LAT == 0);                                      // graph without input register
 localparam int LAT_SORT   = (SORT_N_LAYERS - 1) / SORT_LAYERS_PER_STAGE + (SORT_REG_OUT ? 1 : 0);  // l1ot_sortnet
-localparam int ADD_LEVELS = $clog2(3*N_OBJ);                                      // sum x^2 tree levels
+// zero-DSP pT squares: PP_ROWS rows of partial products per object (pairs of rows with
+// disjoint bit ranges merged), added two by two (PP_LEAVES sums per object): leaves of
+// the sum x^2 tree beside the 2 N_OBJ angle squares
+localparam bit PT_PP      = !USE_DSP && (XPT_W > SQ_LUT_MAX_W);
+localparam int PP_ROWS    = XPT_W / 2 + 1;
+localparam int PP_LEAVES  = (PP_ROWS + 1) / 2;
+localparam int N_LEAF     = PT_PP ? 2*N_OBJ + N_OBJ*PP_LEAVES : 3*N_OBJ;
+localparam int ADD_LEVELS = $clog2(N_LEAF);                                       // sum x^2 tree levels
+// row i of the zero-DSP square of x: x_i * {x >> (i+1), 0, 1} << 2i (2 XPT_W bits)
+// (merged row r = row r | row r + PP_ROWS: its highest bit can be pp_top(r))
+function automatic integer pp_top(input integer r);
+    pp_top = XPT_W + r + ((r + PP_ROWS < XPT_W) ? PP_ROWS : 0);
+endfunction
+function automatic logic [2*XPT_W-1:0] pp_row(input logic [XPT_W-1:0] x, input int i);
+    pp_row = x[i] ? ((((2*XPT_W)'(x) >> (i + 1)) << (2*i + 2)) | ((2*XPT_W)'(1) << (2*i))) : '0;
+endfunction
 localparam int LAT_SQ     = (SQ_IN_REG ? 1 : 0) + (SQ_REG ? 1 : 0) + (ADD_LEVELS + ADD_LEVELS_PER_STAGE - 1) / ADD_LEVELS_PER_STAGE;  // squares, l1ot_addtree
 localparam int LAT_SXDLY  = (LAT_SORT > LAT_SQ) ? LAT_SORT - LAT_SQ : 0;          // sum x^2 waits for the sort
 localparam int LAT_SBDLY  = (LAT_SQ > LAT_SORT) ? LAT_SQ - LAT_SORT : 0;          // or the sort for sum x^2 (species: 7 layers)
@@ -209,7 +251,8 @@ l1ot_stage_a #(
     .XPHI_W(XPHI_W),
     .TAG_W(TAG_W),
     .REGS(SCALE_REGS),
-    .USE_DSP(USE_DSP)
+    .USE_DSP(USE_DSP),
+    .LEVELS(SA_LEVELS)
 ) u_stage_a (
     .clk(clk),
     .rst(rst),
@@ -293,11 +336,12 @@ end
 
 // ---------------------------------------------------------------- sum x^2 (order-free)
 // 3 N_OBJ squares of the unsorted working coordinates (pT wider than
-// SQ_LUT_MAX_W: multiplier, DSP; angles: constant LUT tables), then a balanced
-// adder tree (l1ot_addtree; narrow angle terms first)
+// SQ_LUT_MAX_W: multiplier, DSP, or with USE_DSP = 0 PP_ROWS rows of partial
+// products each; angles: constant LUT tables), then a balanced adder tree
+// (l1ot_addtree; narrow angle terms first)
 localparam int SQ_W  = 2*XPT_W;                          // widest square (pT)
 localparam int ASQ_W = 2*((XETA_W > XPHI_W) ? XETA_W : XPHI_W);
-localparam int NT    = 3*N_OBJ;
+localparam int NT    = N_LEAF;
 
 wire logic [NT*SQ_W-1:0] q_sq;
 logic [NT*SQ_W-1:0]      q_sq_reg;
@@ -326,21 +370,32 @@ end
 
 for (genvar t = 0; t < NT; t++) begin : g_sq
     localparam int A = (t >= 2*N_OBJ) ? 0 : ((t % 2 == 0) ? 1 : 2);   // 0 pt, 1 eta, 2 phi
-    localparam int I = (t >= 2*N_OBJ) ? t - 2*N_OBJ : t / 2;
-    if (A == 0) begin : g_pt
+    localparam int I = (t >= 2*N_OBJ) ? (PT_PP ? (t - 2*N_OBJ) / PP_LEAVES : t - 2*N_OBJ) : t / 2;
+    localparam int R = PT_PP ? (t - 2*N_OBJ) % PP_LEAVES : 0;             // pT leaf (zero-DSP)
+    if (A == 0 && PT_PP) begin : g_pt_row
+        // zero-DSP: v^2 = sum_i v_i 2^(2i) (1 + sum_(j>i) v_j 2^(j-i+1)); row i is
+        // v_i * {v >> (i+1), 0, 1} << 2i, bits [2i, XPT_W+i]. Rows i and i + PP_ROWS
+        // (PP_ROWS > XPT_W/2) do not overlap, so merged row m_i is their OR; leaf R is
+        // m_(2R) + m_(2R+1), added only over bits [LO, HI] (below LO only m_(2R) has
+        // bits; above HI both are 0), a short carry chain after one AND level.
+        localparam int R0 = 2*R;
+        localparam int R1 = 2*R + 1;
+        wire logic [XPT_W-1:0] v = q_pt[I*XPT_W +: XPT_W];
+        wire logic [SQ_W-1:0] m0 = pp_row(v, R0) | ((R0 + PP_ROWS < XPT_W) ? pp_row(v, R0 + PP_ROWS) : '0);
+        if (R1 < PP_ROWS) begin : g_two
+            localparam int LO = 2*R1;
+            localparam int T  = (pp_top(R0) > pp_top(R1) ? pp_top(R0) : pp_top(R1)) + 1;
+            localparam int HI = (T < SQ_W - 1) ? T : SQ_W - 1;
+            wire logic [SQ_W-1:0] m1 = pp_row(v, R1) | ((R1 + PP_ROWS < XPT_W) ? pp_row(v, R1 + PP_ROWS) : '0);
+            wire logic [HI-LO:0] hs = m0[HI:LO] + m1[HI:LO];
+            assign q_sq[t*SQ_W +: SQ_W] = SQ_W'({hs, m0[LO-1:0]});
+        end else begin : g_one
+            assign q_sq[t*SQ_W +: SQ_W] = m0;
+        end
+    end else if (A == 0) begin : g_pt
         wire logic [XPT_W-1:0] v = q_pt[I*XPT_W +: XPT_W];
         if (XPT_W > SQ_LUT_MAX_W && USE_DSP) begin : g_mul
             assign q_sq[t*SQ_W +: SQ_W] = SQ_W'(v) * SQ_W'(v);
-        end else if (XPT_W > SQ_LUT_MAX_W) begin : g_pp
-            // zero-DSP: v^2 as the sum of the partial products v[i] * (v << i)
-            logic [SQ_W-1:0] acc;
-            always_comb begin
-                acc = '0;
-                for (int i = 0; i < XPT_W; i++) begin
-                    acc = acc + (v[i] ? (SQ_W'(v) << i) : '0);
-                end
-            end
-            assign q_sq[t*SQ_W +: SQ_W] = acc;
         end else begin : g_lut
             wire logic [(2**XPT_W)*SQ_W-1:0] tab;
             for (genvar u = 0; u < 2**XPT_W; u++) begin : g_tab

@@ -3,8 +3,9 @@
 // N_OBJ raw words {pt, eta, phi} -> working precision, three l1ot_scale per slot
 // (x = rnd_shift(raw * M, S)), then per slot the sort key {x_pt, N_OBJ-1-slot}
 // (distinct keys, ties in pT go to the lower slot) and payload {x_eta, x_phi}, and
-// the unsorted working coordinates. in_valid is delayed by the REGS registers of
-// l1ot_scale. Constants come from the top's package through the parameters.
+// the unsorted working coordinates. in_valid is delayed by the LATENCY registers of
+// l1ot_scale (REGS; zero-DSP build: the registers of its shift-add tree).
+// Constants come from the top's package through the parameters.
 
 `resetall
 `timescale 1ns / 1ps
@@ -34,7 +35,10 @@ module l1ot_stage_a #(
     // l1ot_scale registers: 2 (product, rounded), 1 (product), 0 (combinational)
     parameter int REGS = 2,
     // 0: constant multiplies as shift-add in LUT logic (zero-DSP build)
-    parameter bit USE_DSP = 1'b1
+    parameter bit USE_DSP = 1'b1,
+    // USE_DSP = 0: shift-add tree levels of every l1ot_scale (the most any axis needs;
+    // the top derives it from M and S)
+    parameter int LEVELS = 0
 ) (
     /* verilator lint_off UNUSEDSIGNAL */   // unused when REGS = 0
     input  wire logic                                clk,
@@ -56,9 +60,7 @@ localparam int KEY_W = XPT_W + TAG_W;
 localparam int PAY_W = XETA_W + XPHI_W;
 
 // pipeline latency in cycles (in_words -> out_*)
-/* verilator lint_off UNUSEDPARAM */   // documentation of the tops' LAT_SCALE
-localparam int LATENCY = REGS;
-/* verilator lint_on UNUSEDPARAM */
+localparam int LATENCY = USE_DSP ? REGS : ((REGS == 0) ? 0 : ((LEVELS > 1) ? LEVELS : 1) + REGS - 1);
 
 // elaboration-time parameter checks: generate-scope $error, and an instance of the
 // module l1ot_param_check_failed, which exists nowhere (docs/firmware.md, "Parameter checks")
@@ -71,15 +73,15 @@ if ((1 << TAG_W) < N_OBJ) begin : g_check_1
     l1ot_param_check_failed u_check_failed ();
 end
 
-if (REGS > 0) begin : g_valid
-    logic [REGS-1:0] valid_reg;
+if (LATENCY > 0) begin : g_valid
+    logic [LATENCY-1:0] valid_reg;
     always_ff @(posedge clk) begin
-        valid_reg <= (REGS)'({valid_reg, in_valid});
+        valid_reg <= (LATENCY)'({valid_reg, in_valid});
         if (rst) begin
             valid_reg <= '0;
         end
     end
-    assign out_valid = valid_reg[REGS-1];
+    assign out_valid = valid_reg[LATENCY-1];
 end else begin : g_valid_comb
     assign out_valid = in_valid;
 end
@@ -90,11 +92,11 @@ for (genvar s = 0; s < N_OBJ; s++) begin : g_obj
     wire logic [XETA_W-1:0] xe;
     wire logic [XPHI_W-1:0] xf;
 
-    l1ot_scale #(.IN_W(PT_BITS),  .IN_SIGNED(1'b0), .M(M_PT),  .S(S_PT),  .OUT_W(XPT_W), .REGS(REGS), .USE_DSP(USE_DSP))
+    l1ot_scale #(.IN_W(PT_BITS),  .IN_SIGNED(1'b0), .M(M_PT),  .S(S_PT),  .OUT_W(XPT_W), .REGS(REGS), .USE_DSP(USE_DSP), .LEVELS(LEVELS))
         u_pt  (.clk(clk), .in_raw(w[WORD_W-1 -: PT_BITS]), .out_x(xp));
-    l1ot_scale #(.IN_W(ETA_BITS), .IN_SIGNED(1'b1), .M(M_ETA), .S(S_ETA), .OUT_W(XETA_W), .REGS(REGS), .USE_DSP(USE_DSP))
+    l1ot_scale #(.IN_W(ETA_BITS), .IN_SIGNED(1'b1), .M(M_ETA), .S(S_ETA), .OUT_W(XETA_W), .REGS(REGS), .USE_DSP(USE_DSP), .LEVELS(LEVELS))
         u_eta (.clk(clk), .in_raw(w[PHI_BITS +: ETA_BITS]), .out_x(xe));
-    l1ot_scale #(.IN_W(PHI_BITS), .IN_SIGNED(1'b1), .M(M_PHI), .S(S_PHI), .OUT_W(XPHI_W), .REGS(REGS), .USE_DSP(USE_DSP))
+    l1ot_scale #(.IN_W(PHI_BITS), .IN_SIGNED(1'b1), .M(M_PHI), .S(S_PHI), .OUT_W(XPHI_W), .REGS(REGS), .USE_DSP(USE_DSP), .LEVELS(LEVELS))
         u_phi (.clk(clk), .in_raw(w[0 +: PHI_BITS]), .out_x(xf));
 
     assign out_key[s*KEY_W +: KEY_W]    = {xp, TAG_W'(N_OBJ - 1 - s)};

@@ -77,10 +77,11 @@ FAMILIES = {
 
 PIPELINES = {"": {}, "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1},
              "cm": {},
-             "cm-nodsp": {"USE_DSP": 0},
+             "cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0},
              "cm-ipb": {},
              # the firmware default: l1ot_kernel_cm on the trained species model (tbutil.species_export)
              "species-cm": {},
+             "species-cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0},
              "run3": {"IN_REG": 0, "SCALE_REGS": 0, "SORT_LAYERS_PER_STAGE": 11, "SQ_IN_REG": 0, "SQ_REG": 0,
                       "ADD_LEVELS_PER_STAGE": 6, "MIN_LEVELS_PER_STAGE": 5, "MIN_REG_LAST": 0}}
 #: Run-3 preset of the species default: the run3 register placement on the species export
@@ -91,6 +92,7 @@ TOPS = {"cm": ("l1ot_kernel_cm", "pipelined"),
         # l1ot_kernel_cm with the IPbus register bank and the graded trigger bits (issue 24)
         "cm-ipb": ("l1ot_kernel_cm_ipb", "pipelined"),
         "species-cm": ("l1ot_kernel_cm", "pipelined"),
+        "species-cm-nodsp": ("l1ot_kernel_cm", "pipelined"),
         "run3": ("l1ot_kernel_cm", "comb"),
         "species-run3": ("l1ot_kernel_cm", "comb")}
 #: variants with their own export (precision-config preset, tbutil.PRESETS) and family
@@ -351,7 +353,7 @@ def export_pkg(k: int, build: Path, variant: str = "") -> Path:
         os.environ.setdefault("L1OT_BUILD", str(build))
         import tbutil
         return tbutil.preset_export(k, variant) / "l1ot_params_pkg.sv"
-    if variant == "species-cm":
+    if variant.startswith("species-"):   # trained species model (tbutil.species_export)
         os.environ.setdefault("L1OT_BUILD", str(build))
         import tbutil
         return tbutil.species_export(k) / "l1ot_params_pkg.sv"

@@ -346,9 +346,12 @@ PIPELINES = {
     # constant-matrix architecture on a trained species model (tbutil.species_export):
     # species19 sort (7 layers), medoids in species order in the graph
     "species-cm": {},
-    # zero-DSP build of l1ot_kernel_cm: stage-a constant multiplies as shift-add, pT
-    # squares of sum x^2 as partial-product sums (LUT logic)
-    "cm-nodsp": {"USE_DSP": 0},
+    # zero-DSP build of l1ot_kernel_cm: stage-a constant multiplies as a pipelined
+    # shift-add tree, pT squares as partial-product rows in the sum x^2 tree (LUT logic);
+    # the stage-a output is a register, so sum x^2 takes it without SQ_IN_REG
+    "cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0},
+    # the same on a trained species model (tbutil.species_export)
+    "species-cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0},
     # Run-3 preset (kernel_run3.json) of l1ot_kernel_cm: two cycles at 40 MHz -- no input
     # register, combinational stage a and sort up to the register after the sort,
     # combinational graph and argmin up to the score register (LATENCY = 2)
@@ -362,6 +365,7 @@ PIPELINES["species-run3"] = dict(PIPELINES["run3"])
 TOPS = {"cm": ("l1ot_kernel_cm", "pipelined"),
         "species-cm": ("l1ot_kernel_cm", "pipelined"),
         "cm-nodsp": ("l1ot_kernel_cm", "pipelined"),
+        "species-cm-nodsp": ("l1ot_kernel_cm", "pipelined"),
         "run3": ("l1ot_kernel_cm", "comb"),
         "species-run3": ("l1ot_kernel_cm", "comb")}
 
@@ -385,7 +389,7 @@ SYNTHETIC = {
 def _export(k: int, variant: str) -> Path:
     if variant in tbutil.PRESETS:
         return tbutil.preset_export(k, variant)
-    if variant == "species-cm":
+    if variant in ("species-cm", "species-cm-nodsp"):
         return tbutil.species_export(k)
     if variant in SYNTHETIC:
         cfg, _k = SYNTHETIC[variant]
@@ -528,6 +532,9 @@ CLASSES = [
     ("k64-r1-species-cm", 64, 1, "species-cm", "rare:300", "all", True),  # the default, species K = 64 (make cosim only)
     ("k64-r1-species-run3", 64, 1, "species-run3", "rare:300", "all", True),  # its Run-3 preset (make cosim only)
     ("k8-r1-cm-nodsp", 8, 1, "cm-nodsp", "rare:300", "rare:2000", True),  # zero-DSP build (make cosim only)
+    ("k8-r1-species-cm-nodsp", 8, 1, "species-cm-nodsp", "rare:100", "all", True),  # zero-DSP, species (make cosim only)
+    ("k32-r1-cm-nodsp", 32, 1, "cm-nodsp", "rare:300", "rare:2000", True),  # zero-DSP, sorted K = 32 (make cosim only)
+    ("k64-r1-species-cm-nodsp", 64, 1, "species-cm-nodsp", "rare:300", "rare:2000", True),  # zero-DSP, species K = 64
     ("k32-r1-run3", 32, 1, "run3", "rare:300", "all", False),  # Run-3 preset, LATENCY = 2
     ("k8-r4", 8, 4, "", "rare:300", "rare:2000", True),    # R > 1, P = 2 (make cosim only)
     ("k8-r1", 8, 1, "", "rare:300", "rare:2000", True),    # second model (make cosim only)
