@@ -244,10 +244,20 @@ async def run_reload_stream(dut):
         t_in = tb.inputs[j][0]
         if not (start - front <= t_in <= ack) or banks[j] != m:
             timing.append({"commit": [start, ack, m], "first_event_cycle": t_in, "bank": banks[j]})
+    # in_valid is recorded at the edge that samples it; LATENCY counts that edge as cycle 1
+    # (test_l1ot_kernel records the edge before it, one cycle earlier)
+    lats = sorted({oc - ic + 1 for (oc, *_r), (ic, _k) in zip(tb.outputs, tb.inputs)})
+    ii = [b[0] - a[0] for a, b in zip(tb.outputs, tb.outputs[1:])]
+    # the record the firmware report reads (testbench/fw_report.py): vectors compared, latency
+    _record("golden_stream", vectors=n, outputs=len(tb.outputs), mismatches=len(bad), first_mismatches=bad[:5],
+            latency_cycles=lats[0] if len(lats) == 1 else lats, latency_declared=lat, ii_in=reuse,
+            ii_out_min=min(ii) if ii else None, ii_out_max=max(ii) if ii else None,
+            selection=os.environ.get("L1OT_SELECT"), overruns=0)
     _record("reload_stream", vectors=n, outputs=len(tb.outputs), mismatches=len(bad), first_mismatches=bad[:5],
             commits=len(commits), bank_changes=len(changes), timing_problems=timing, latency=lat,
             events_per_bank=[banks.count(0), banks.count(1)])
     assert len(tb.outputs) == n, f"{len(tb.outputs)} outputs for {n} events"
+    assert lats == [lat], f"latency {lats} cycles, declared {lat}"
     assert not bad, f"{len(bad)} mismatches, first {bad[:3]}"
     assert len(changes) == len(commits), f"{len(changes)} bank changes for {len(commits)} commits"
     assert not timing, f"commit timing: {timing[:3]}"
@@ -343,7 +353,7 @@ def build_and_run(k: int, reuse: int, select: str = "rare:100", testcase=None) -
     top = refmem.top_name(exp)
     meta = json.loads((exp / "export.json").read_text())
     model_a = Path(meta["model"]).resolve()
-    bdir = tbutil.build_dir() / "sim" / f"l1ot_kernel_rl_k{k}_r{reuse}"
+    bdir = tbutil.build_dir() / "sim" / f"l1ot_kernel_k{k}_r{reuse}_rl"   # fw_report.collect_cosim
     bdir.mkdir(parents=True, exist_ok=True)
     cfg = fixed.KernelConfig.load(None)
     mb = model_b(k)
@@ -370,7 +380,9 @@ def build_and_run(k: int, reuse: int, select: str = "rare:100", testcase=None) -
         pass
     n_tests, n_fail = get_results(xml)
     rec = json.loads(out.read_text()) if out.exists() else {}
-    rec["_meta"] = {"k": k, "reuse": reuse, "tests": n_tests, "failures": n_fail, "log": str(bdir / "sim.log")}
+    rec["_meta"] = {"k": k, "reuse": reuse, "variant": "rl", "parameters": {"K": k, "REUSE": reuse},
+                    "selection": select, "tests": n_tests, "failures": n_fail, "log": str(bdir / "sim.log"),
+                    "sample": tbutil.sample_source()[2], "golden": str(exp / "golden.txt")}
     out.write_text(json.dumps(rec, indent=1))
     if n_fail:
         pytest.fail(f"l1ot_kernel_rl k{k} r{reuse}: {n_fail} of {n_tests} cocotb tests failed "
@@ -379,9 +391,16 @@ def build_and_run(k: int, reuse: int, select: str = "rare:100", testcase=None) -
     return rec
 
 
+# id, K, REUSE, make-test selection, make-cosim selection, slow (make cosim only)
+CLASSES = [("k8-r4-rl", K_TEST, R_TEST, "rare:100", "rare:300", False),
+           ("k32-r8-rl", 32, 8, "rare:300", "rare:2000", True)]
+
+
 @pytest.mark.hw
-def test_reloadable_kernel():
-    rec = build_and_run(K_TEST, R_TEST)
+@pytest.mark.parametrize("k, reuse, fast, full", [
+    pytest.param(k, r, fa, fu, id=cid, marks=[pytest.mark.slow] if slow else []) for cid, k, r, fa, fu, slow in CLASSES])
+def test_reloadable_kernel(k, reuse, fast, full):
+    rec = build_and_run(k, reuse, select=full if os.environ.get("L1OT_COSIM_FULL") else fast)
     rs = rec["reload_stream"]
     assert rs["mismatches"] == 0 and rs["bank_changes"] == rs["commits"] == COMMIT_ROUNDS
     assert rec["errors"]["wrong"] == {}
