@@ -59,7 +59,8 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
              "golden_graded.txt", "l1ot_refmem_pkg.sv", "refmem_load.txt"]
     if name is not None:
         names += [rtl.copy_name(p, name) for p in rtl.hand_files()] + [f"{name}.core", f"{name}.dep",
-                                                                          f"{name}.xml", f"{name}_regs.xml"]
+                                                                          f"{name}.xml", f"{name}_regs.xml",
+                                                                          f"{name}_refmem.xml", f"{name}_rl.xml"]
     sample_files = sorted(glob.glob(os.path.join(data_dir, "*.h5")))
     outputs.check(outputs=[os.path.join(out, n) for n in names] if os.path.isdir(out) else (),
                   inputs=[config, model_path, data_dir] + sample_files, folders=[out])

@@ -50,7 +50,10 @@ FORMAT_VERSION = 1
 #: the reloadable top and its source list; modules renamed per export beside rtl.canonical_names
 TOP = "l1ot_kernel_rl"
 FLIST = "l1ot_kernel_rl.f"
-NAMES = ("l1ot_refmem_pkg", "l1ot_refmem", "l1ot_kernel_rl", "l1ot_kernel_rl_dist")
+#: the reloadable top with its register bank and address decoder (uhal table <name>_rl.xml)
+TOP_IPB = "l1ot_kernel_rl_ipb"
+FLISTS = {TOP: FLIST, TOP_IPB: "l1ot_kernel_rl_ipb.f"}
+NAMES = ("l1ot_refmem_pkg", "l1ot_refmem", "l1ot_kernel_rl", "l1ot_kernel_rl_dist", "l1ot_kernel_rl_ipb")
 #: header fields of a load file that must equal the target's
 MATCH = ("k", "n_obj", "transport", "config_sha256", "format")
 
@@ -238,8 +241,11 @@ def write(out, cfg, model, rom, name: str, file_for=None) -> dict:
     out = Path(out)
     file_for = file_for or (lambda p: p)
     sha = str(getattr(model, "sha256", "") or "")
+    from . import regs
     files = {"refmem_package": out / PACKAGE_FILE, "refmem_xml": out / f"{name}_refmem.xml",
-             "refmem_load": out / LOAD_FILE}
+             "refmem_load": out / LOAD_FILE, "rl_top_xml": out / f"{name}_rl.xml"}
+    # the reloadable top's table: register bank at 0x0000, this slave at 0x1000 (regs.top_xml)
+    Path(file_for(files["rl_top_xml"])).write_text(regs.top_xml(name, ("regs", "refmem")))
     Path(file_for(files["refmem_package"])).write_text(package_text(cfg, rom, name))
     Path(file_for(files["refmem_xml"])).write_text(address_table_xml(cfg, np.asarray(rom).shape[0], name))
     Path(file_for(files["refmem_load"])).write_text(load_file_text(cfg, rom, name, sha))
@@ -269,16 +275,17 @@ def write_load_for(target_dir, cfg, model, rom, dst) -> str:
 
 # ------------------------------------------------------------------ RTL of the reloadable top
 
-def sources(export_dir, refresh: bool = True) -> list[Path]:
-    """Ordered sources of ``<name>_kernel_rl`` of an export: the two packages, then renamed
-    copies of ``firmware/rtl/l1ot_kernel_rl.f`` (rewritten from firmware/rtl when changed)."""
+def sources(export_dir, refresh: bool = True, top: str = TOP) -> list[Path]:
+    """Ordered sources of ``<name>_kernel_rl`` (or ``<name>_kernel_rl_ipb``) of an export: the
+    packages, then renamed copies of the top's ``.f`` list in ``firmware/rtl`` (rewritten
+    from firmware/rtl when changed)."""
     from . import rtl
     exp = Path(export_dir)
     name = rtl.export_name(exp)
     if not (exp / PACKAGE_FILE).is_file():
         raise ConfigError(f"{exp}: no {PACKAGE_FILE} (export with the current l1ot export)")
     files = []
-    flist = rtl.RTL / FLIST
+    flist = rtl.RTL / FLISTS[top]
     for line in flist.read_text().splitlines():
         line = line.split("//")[0].strip()
         if line:
@@ -290,9 +297,13 @@ def sources(export_dir, refresh: bool = True) -> list[Path]:
         if refresh:
             rtl._write_if_changed(dst, rtl.rename(src.read_text(), name, names))
         copies.append(dst)
-    return [exp / rtl.PACKAGE_FILE, exp / PACKAGE_FILE] + copies
+    pkgs = [exp / rtl.PACKAGE_FILE, exp / PACKAGE_FILE]
+    if top == TOP_IPB:
+        from . import regs
+        pkgs.append(exp / regs.PACKAGE_FILE)
+    return pkgs + copies
 
 
-def top_name(export_dir) -> str:
+def top_name(export_dir, top: str = TOP) -> str:
     from . import rtl
-    return rtl.prefixed(TOP, rtl.export_name(export_dir))
+    return rtl.prefixed(top, rtl.export_name(export_dir))
