@@ -93,7 +93,8 @@ def default_strategy(reuse: int) -> int:
 
 
 def build(export_dir: Path, reuse: int, out_dir: Path, cxx: str | None = None,
-          ap_dir: Path | None = None, strategy: int | None = None, tb: Path = TB) -> tuple[Path, float]:
+          ap_dir: Path | None = None, strategy: int | None = None, tb: Path = TB,
+          defines: tuple = ()) -> tuple[Path, float]:
     """Compile kernel + testbench for one export and one R. Returns (binary, seconds).
 
     Raises RuntimeError with the compiler output on failure.
@@ -104,7 +105,7 @@ def build(export_dir: Path, reuse: int, out_dir: Path, cxx: str | None = None,
     exe = out_dir / "l1ot_csim"
     cmd = [cxx, *CXXFLAGS, "-isystem", str(ap_dir), f"-I{FIRMWARE}", f"-I{export_dir}",
            f"-DL1OT_REUSE={int(reuse)}",
-           *([f"-DL1OT_STRATEGY={int(strategy)}"] if strategy is not None else []), str(tb), str(FIRMWARE / "l1ot.cpp"), "-o", str(exe)]
+           *([f"-DL1OT_STRATEGY={int(strategy)}"] if strategy is not None else []), *defines, str(tb), str(FIRMWARE / "l1ot.cpp"), "-o", str(exe)]
     t0 = time.monotonic()
     p = subprocess.run(cmd, capture_output=True, text=True)
     dt = time.monotonic() - t0
@@ -310,9 +311,11 @@ def main(argv=None) -> int:
         if gg.is_file():
             name = f"{ex.name}_graded" if ex.name == f"k{k}" else f"{ex.name}_k{k}_graded"
             n_g = sum(1 for ln in open(gg) if ln.strip() and not ln.startswith("#"))
+            m_thr = re.search(r"\bn_thr (\d+)", open(gg).read(4096))
             entry = {"K": k, "R": args.reuse[0], "vectors": n_g, "mismatches": None, "golden": _show(gg)}
             try:
-                exe, t_build = build(ex, args.reuse[0], build_dir / "csim" / name, cxx, ap_dir, tb=TB_GRADED)
+                exe, t_build = build(ex, args.reuse[0], build_dir / "csim" / name, cxx, ap_dir, tb=TB_GRADED,
+                                     defines=(f"-DL1OT_N_THR={int(m_thr.group(1))}",) if m_thr else ())
                 res = run_binary(exe, gg, args.max_print)
             except RuntimeError as exc:
                 print(f"[{name}] {exc}", file=sys.stderr)

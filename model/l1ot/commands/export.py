@@ -217,8 +217,14 @@ def run(args) -> int:
         print(f"GT-word golden vectors: {s['golden_gt']['path']} ({h['n_events']} events; MET eta moved in "
               f"{h['met_moved']}, dropped in {h['sum_eta_dropped']}), {s['files']['gt_sv_package']}, "
               f"{s['files']['gt_header']}")
+    if "regs_xml" in s["files"]:
+        gg = s.get("golden_graded", {})
+        print(f"register bank: {s['files']['regs_pkg']}, uhal tables {s['files']['regs_xml']}, {s['files']['top_xml']}; "
+              f"graded thresholds (reset values) {' '.join(str(t) for t in s['thresholds'])}; "
+              f"graded golden vectors {gg.get('path')} ({gg.get('n_events')} events)")
     print(f"export name {s['name']}: top module {s['rtl_top']}"
-          + (f", GT-word wrapper {s['gt_top']}" if "gt_top" in s else ""))
+          + (f", GT-word wrapper {s['gt_top']}" if "gt_top" in s else "")
+          + (f", IPbus top {s['ipb_top']}" if "ipb_top" in s else ""))
     for why in s["missing"]:
         print(f"warning: {why}; skipped")
     for note in s["notes"]:
