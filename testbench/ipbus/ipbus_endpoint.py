@@ -107,8 +107,9 @@ class Endpoint:
         h = ic.parse_packet_header(words[0])
         if h.ptype == ic.STATUS:
             self.stats["status"] += 1
+            reply = ic.to_bytes(self.status_words(), order)
             self.traffic.append(TRAFFIC_STATUS)
-            return ic.to_bytes(self.status_words(), order)
+            return reply
         if h.ptype == ic.RESEND:
             for pid, reply in reversed(self.history):
                 if pid == h.pid:
