@@ -53,9 +53,10 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
     if name is not None:
         rtl.check_name(name)
     names = ["golden.txt", "parameters.h", "l1ot_params_pkg.sv", "l1ot_cmvm.sv", "l1ot_cmvm_comb.sv",
-             "export.json", "golden_gt.txt", "l1ot_gt_pkg.sv", "l1ot_gt.h"]
+             "export.json", "golden_gt.txt", "l1ot_gt_pkg.sv", "l1ot_gt.h", "l1ot_regs_pkg.sv"]
     if name is not None:
-        names += [rtl.copy_name(p, name) for p in rtl.hand_files()] + [f"{name}.core", f"{name}.dep"]
+        names += [rtl.copy_name(p, name) for p in rtl.hand_files()] + [f"{name}.core", f"{name}.dep",
+                                                                          f"{name}.xml", f"{name}_regs.xml"]
     sample_files = sorted(glob.glob(os.path.join(data_dir, "*.h5")))
     outputs.check(outputs=[os.path.join(out, n) for n in names] if os.path.isdir(out) else (),
                   inputs=[config, model_path, data_dir] + sample_files, folders=[out])
@@ -77,7 +78,8 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
         name = rtl.default_name(rom.shape[0], cfg.transport)
         if os.path.isdir(out):
             outputs.check(outputs=[os.path.join(out, rtl.copy_name(p, name)) for p in rtl.hand_files()]
-                          + [os.path.join(out, f"{name}.{x}") for x in ("core", "dep")],
+                          + [os.path.join(out, f"{name}.{x}") for x in ("core", "dep", "xml")]
+                          + [os.path.join(out, f"{name}_regs.xml")],
                           inputs=[config, model_path, data_dir] + sample_files, folders=[out])
     out = Path(out)
     reports = {}
@@ -130,7 +132,15 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
         # the hand-written RTL renamed after the export, its FuseSoC core and ipbb dep file
         graph = "cmvm" in summary
         gt = "gt_layout" in summary
-        copies = rtl.write_rtl(out, name, file_for=tx.file, tops=rtl.tops_for(graph, gt))
+        if graph:   # register bank of the IPbus top: package and uhal tables (l1ot.export.regs)
+            from ..export import regs
+            from ..kernel import graded
+
+            rc = regs.reg_config(cfg, rom.shape[0], graded.model_thresholds(model, cfg.score_max), name, _version())
+            summary["files"].update(regs.write_all(rc, out, file_for=tx.file))
+            summary["thresholds"] = rc.thresholds
+            summary["ipb_top"] = rtl.prefixed("l1ot_kernel_cm_ipb", name)
+        copies = rtl.write_rtl(out, name, file_for=tx.file, tops=rtl.tops_for(graph, gt, graph))
         desc = f"K = {rom.shape[0]}, transport {cfg.transport}, config {Path(cfg.source).name} {cfg.sha256[:12]}"
         Path(tx.file(out / f"{name}.core")).write_text(rtl.core_text(name, _version(), desc, with_graph=graph,
                                                                         with_gt=gt))

@@ -43,15 +43,18 @@ REPO = Path(__file__).resolve().parents[3]
 RTL = REPO / "firmware" / "rtl"
 #: tops an export provides, each with its ``.f`` source list in ``firmware/rtl``
 TOPS = {"l1ot_kernel": "l1ot_kernel.f", "l1ot_kernel_cm": "l1ot_kernel_cm.f",
-        "l1ot_gt_kernel": "l1ot_gt_kernel.f"}
+        "l1ot_gt_kernel": "l1ot_gt_kernel.f", "l1ot_kernel_cm_ipb": "l1ot_kernel_cm_ipb.f"}
 #: tops that need the generated constant-matrix graph
-GRAPH_TOPS = ("l1ot_kernel_cm", "l1ot_gt_kernel")
+GRAPH_TOPS = ("l1ot_kernel_cm", "l1ot_gt_kernel", "l1ot_kernel_cm_ipb")
+#: tops that need the generated register package (l1ot.export.regs)
+REGS_TOPS = ("l1ot_kernel_cm_ipb",)
 #: tops that need the generated GT word package (Phase-2 exports)
 GT_TOPS = ("l1ot_gt_kernel",)
 #: canonical names written by the generators (not declared in firmware/rtl)
-GENERATED = ("l1ot_params_pkg", "l1ot_cmvm_pkg", "l1ot_cmvm", "l1ot_gt_pkg")
+GENERATED = ("l1ot_params_pkg", "l1ot_cmvm_pkg", "l1ot_cmvm", "l1ot_gt_pkg", "l1ot_regs_pkg")
 PACKAGE_FILE = "l1ot_params_pkg.sv"
 GT_PACKAGE_FILE = "l1ot_gt_pkg.sv"
+REGS_PACKAGE_FILE = "l1ot_regs_pkg.sv"
 GRAPH_FILES = {"pipelined": "l1ot_cmvm.sv", "comb": "l1ot_cmvm_comb.sv"}
 _NAME_RE = re.compile(r"[a-z][a-z0-9_]*[a-z0-9]")
 _DECL_RE = re.compile(r"^\s*(?:module|package)\s+(\w+)", re.M)
@@ -77,15 +80,17 @@ def prefixed(canonical: str, name: str) -> str:
     return f"{name}_{canonical[len('l1ot_'):]}"
 
 
-def tops_for(with_graph: bool = True, with_gt: bool = True) -> list[str]:
+def tops_for(with_graph: bool = True, with_gt: bool = True, with_regs: bool = False) -> list[str]:
     """Tops an export provides: every top of :data:`TOPS` whose generated files it has."""
-    return [t for t in TOPS if (with_graph or t not in GRAPH_TOPS) and (with_gt or t not in GT_TOPS)]
+    return [t for t in TOPS if (with_graph or t not in GRAPH_TOPS) and (with_gt or t not in GT_TOPS)
+            and (with_regs or t not in REGS_TOPS)]
 
 
 def export_tops(export_dir) -> list[str]:
     """Tops of an export folder, from the generated files it holds (graph, GT package)."""
     exp = Path(export_dir)
-    return tops_for((exp / GRAPH_FILES["pipelined"]).is_file(), (exp / GT_PACKAGE_FILE).is_file())
+    return tops_for((exp / GRAPH_FILES["pipelined"]).is_file(), (exp / GT_PACKAGE_FILE).is_file(),
+                    (exp / REGS_PACKAGE_FILE).is_file())
 
 
 def hand_files(tops=tuple(TOPS)) -> list[Path]:
@@ -208,6 +213,8 @@ def sources(export_dir, top: str = "l1ot_kernel_cm", graph: str = "pipelined", r
     if refresh:
         refresh_export(exp)
     files = [exp / PACKAGE_FILE]
+    if top in REGS_TOPS:
+        files.append(exp / REGS_PACKAGE_FILE)
     if top in GT_TOPS:
         files.append(exp / GT_PACKAGE_FILE)
     if top in GRAPH_TOPS:
