@@ -30,8 +30,13 @@ class CocotbBridge:
     (releasing the interpreter lock for the endpoint and client threads); 0 spins.
     """
 
-    def __init__(self, dut, timeout_cycles: int = 64, reply_timeout: float = 60.0, idle_wait: float = 2e-4):
+    def __init__(self, dut, timeout_cycles: int = 64, reply_timeout: float = 60.0, idle_wait: float = 2e-4,
+                 now=None):
         self.dut = dut
+        #: ``now()`` -> a time stamp (e.g. the algorithm clock's cycle count); per bus cycle,
+        #: (stamp when strobe rose, stamp when ack / err was seen) in :attr:`times`
+        self.now = now or (lambda: 0)
+        self.times: list[tuple[int, int]] = []
         self.clk = dut.ipb_clk
         self.timeout_cycles = timeout_cycles
         self.reply_timeout = reply_timeout
@@ -81,6 +86,7 @@ class CocotbBridge:
         dut.ipb_wdata.value = c.wdata if c.write else 0
         dut.ipb_write.value = int(c.write)
         dut.ipb_strobe.value = 1
+        t0 = t1 = self.now()
         status, rdata = "timeout", 0
         for _ in range(self.timeout_cycles):
             await ReadOnly()
@@ -88,6 +94,7 @@ class CocotbBridge:
             if ack or err:
                 status = "ack" if ack else "err"
                 rdata = int(dut.ipb_rdata.value) if (ack and not c.write) else 0
+                t1 = self.now()
                 await RisingEdge(self.clk)      # the access happens at this edge
                 break
             await RisingEdge(self.clk)
@@ -95,4 +102,5 @@ class CocotbBridge:
         dut.ipb_write.value = 0
         await RisingEdge(self.clk)              # one full cycle with strobe low
         self.log.append((c, status, rdata))
+        self.times.append((t0, t1))
         return status, rdata
