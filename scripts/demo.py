@@ -17,7 +17,10 @@ Steps:
 4. HLS C simulation (``hls/run_csim.py``), reuse factors 1, 4, 12;
 5. RTL co-simulation with cocotb + Verilator (``testbench/run_cosim.py``);
 6. Yosys resource estimate (``firmware/synth/run_yosys.py``);
-7. print and write ``OUT/demo_summary.md``.
+7. the register bank driven by uhal (``testbench/ipbus/uhal_readback.py``): the K = 8
+   top with its IPbus port in co-simulation, graded thresholds written, committed and
+   read back with the trigger counters through our IPbus 2.0 UDP endpoint;
+8. print and write ``OUT/demo_summary.md``.
 
 A failing step does not hide the others: the summary marks it and the exit
 code is non-zero.
@@ -95,7 +98,7 @@ def main(argv=None):
                     help="K:REUSE[:variant] of the RTL configuration co-simulated and synthesized (default "
                          "32:1:cm, the constant-matrix kernel; e.g. 32:4 for l1ot_kernel; "
                          "`make cosim` / `make synth` run all of them)")
-    ap.add_argument("--skip", default="", help="comma list of steps to skip: eval,csim,cosim,synth")
+    ap.add_argument("--skip", default="", help="comma list of steps to skip: eval,csim,cosim,synth,uhal")
     args = ap.parse_args(argv)
     out = args.out = args.out or os.path.join(args.build, "demo")
     os.makedirs(out, exist_ok=True)
@@ -106,31 +109,36 @@ def main(argv=None):
     t_start = time.perf_counter()
     bkg = os.path.join(args.data, "background_for_training.h5")
 
-    step("1/6 inspect the bundled sample", l1ot + ["inspect", bkg], log)
+    step("1/7 inspect the bundled sample", l1ot + ["inspect", bkg], log)
     for k in (32, 8):
-        step(f"2/6 train, calibrate, export (k = {k})",
+        step(f"2/7 train, calibrate, export (k = {k})",
              [py, "scripts/build_artifacts.py", "--k", str(k), "--build", args.build, "--data", args.data], log)
     if "eval" not in skip:
-        step("3/6 evaluate float and fixed point (paper-1 test sets)",
+        step("3/7 evaluate float and fixed point (paper-1 test sets)",
              l1ot + ["evaluate", "--data", args.data, "--methods", "demo", "--fixed", "--jobs", str(args.jobs),
                      "--report", os.path.join(out, "evaluation.json"),
                      "--table", os.path.join(out, "evaluation_table.md")], log)
     if "csim" not in skip:
-        step("4/6 HLS C simulation (g++, open ap_types headers)",
+        step("4/7 HLS C simulation (g++, open ap_types headers)",
              [py, "hls/run_csim.py", "--build", args.build, "--k", "32", "--k", "8",
               "--report", os.path.join(out, "csim.json")], log)
     k, r, var = _rtl_config(args.rtl_config)
     name = f"K={k} REUSE={r}" + (f" {var}" if var else "")
     if "cosim" not in skip:
-        step(f"5/6 RTL co-simulation (cocotb + Verilator), {name}",
+        step(f"5/7 RTL co-simulation (cocotb + Verilator), {name}",
              [py, "testbench/run_cosim.py", "--build", args.build, "--report", os.path.join(out, "firmware.json"),
               "-k",
               f"test_kernel and k{k}-r{r}" + (f"-{var}]" if var else "]")], log)
     if "synth" not in skip:
-        step(f"6/6 Yosys resource estimate, {name}",
+        step(f"6/7 Yosys resource estimate, {name}",
              [py, "firmware/synth/run_yosys.py", "--build", args.build,
               "--report", os.path.join(out, "firmware.json"), "--configs",
               f"{k}:{r}" + (f":{var}" if var else "")], log)
+
+    if "uhal" not in skip:
+        step("7/7 register bank through uhal: thresholds and counters read back (K = 8 cosim)",
+             [py, "testbench/ipbus/uhal_readback.py", "--build", args.build,
+              "--report", os.path.join(out, "uhal_readback.json")], log)
 
     summary = render(args, log, time.perf_counter() - t_start)
     print("\n" + summary)
@@ -202,6 +210,11 @@ def render(args, log, seconds):
             L += ["", "Goals: " + ", ".join(f"{g} {'met' if ok else 'NOT met'}" for g, ok in goals.items())]
     else:
         L.append("see `reports/firmware.md`")
+    rb = load(args.out, "uhal_readback.json")
+    if rb.get("counters"):
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testbench", "ipbus"))
+        from uhal_readback import table
+        L += ["", "## Register bank through uhal (IPbus 2.0 over UDP, simulated)", "", table(rb)]
     L += ["", "## Steps", "", "| step | status | time (s) |", "|---|---|---|"]
     for s in log:
         L.append(f"| {s['step']} | {'ok' if s['rc'] == 0 else 'FAILED'} | {s['seconds']:.0f} |")

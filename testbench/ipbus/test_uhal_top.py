@@ -269,6 +269,12 @@ async def uhal_readback(dut):
     try:
         idn = ["k", "transport", "n_thr", "score_w", "fw_version", "config_sha"]
         ids = await h.call([["read", f"regs.id.{p}"] for p in idn])
+        reset_thr = await h.call([["read", f"regs.thr.t{i}"] for i in range(n_thr)])
+        # graded set for the demo: quantiles of the selection's scores (a fixture, not a calibration),
+        # written and committed through uhal in one packet before the stream
+        s = h.score[h.score < info["score_max"]]
+        graded = [int(x) for x in np.quantile(s, np.linspace(0.3, 0.95, n_thr))]
+        await h.call([["write", f"regs.thr.t{i}", t] for i, t in enumerate(graded)] + [["write", "regs.ctrl.commit", 1]])
         await h.stream(len(h.words) - 1, [["read", "regs.id.magic"]], 0)
         names = ["events", "sat", "overrun"] + [f"trig{i}" for i in range(n_thr)]
         vals = await h.call([["write", "regs.ctrl.snapshot", 1]]
@@ -278,7 +284,7 @@ async def uhal_readback(dut):
         v = vals[1 + n_thr:]
         c = {names[m]: _u64(v[2 * m], v[2 * m + 1]) for m in range(len(names))}
         scores = np.asarray([o[1] for o in h.tb.outputs], dtype=np.int64)
-        rec = {"ids": dict(zip(idn, ids)), "thresholds": thr, "counters": c, "events_streamed": len(h.order),
+        rec = {"ids": dict(zip(idn, ids)), "thresholds": thr, "reset_thresholds": reset_thr, "counters": c, "events_streamed": len(h.order),
                "python_trig": [int(np.count_nonzero(scores >= t)) for t in thr], "packets": dict(h.ep.stats)}
         Path(os.environ["L1OT_TB_OUT"]).write_text(json.dumps(rec, indent=1))
     finally:
