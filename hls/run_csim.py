@@ -38,6 +38,8 @@ HLS_DIR = Path(__file__).resolve().parent
 REPO = HLS_DIR.parent
 FIRMWARE = HLS_DIR / "firmware"
 TB = HLS_DIR / "tb" / "l1ot_test.cpp"
+#: graded trigger bits (l1ot_score_graded) on golden_graded.txt, where the export has it
+TB_GRADED = HLS_DIR / "tb" / "l1ot_graded_test.cpp"
 DEFAULT_REUSE = (1, 4, 12)
 CXXFLAGS = ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror",
             # HLS pragmas and loop labels are for the HLS compiler
@@ -91,7 +93,8 @@ def default_strategy(reuse: int) -> int:
 
 
 def build(export_dir: Path, reuse: int, out_dir: Path, cxx: str | None = None,
-          ap_dir: Path | None = None, strategy: int | None = None) -> tuple[Path, float]:
+          ap_dir: Path | None = None, strategy: int | None = None, tb: Path = TB,
+          defines: tuple = ()) -> tuple[Path, float]:
     """Compile kernel + testbench for one export and one R. Returns (binary, seconds).
 
     Raises RuntimeError with the compiler output on failure.
@@ -102,7 +105,7 @@ def build(export_dir: Path, reuse: int, out_dir: Path, cxx: str | None = None,
     exe = out_dir / "l1ot_csim"
     cmd = [cxx, *CXXFLAGS, "-isystem", str(ap_dir), f"-I{FIRMWARE}", f"-I{export_dir}",
            f"-DL1OT_REUSE={int(reuse)}",
-           *([f"-DL1OT_STRATEGY={int(strategy)}"] if strategy is not None else []), str(TB), str(FIRMWARE / "l1ot.cpp"), "-o", str(exe)]
+           *([f"-DL1OT_STRATEGY={int(strategy)}"] if strategy is not None else []), *defines, str(tb), str(FIRMWARE / "l1ot.cpp"), "-o", str(exe)]
     t0 = time.monotonic()
     p = subprocess.run(cmd, capture_output=True, text=True)
     dt = time.monotonic() - t0
@@ -302,6 +305,34 @@ def main(argv=None) -> int:
             rows.append((name, k, r, n_vec, entry["mismatches"] if entry["mismatches"] is not None else "-",
                          ("SATURATIONS DIFFER" if sat_bad else "ok") if good
                          else ("FAILED" if res["exit_code"] != 2 else "INPUT ERROR")))
+
+        # graded trigger bits: thresholds as top-level inputs, scores at T-1, T, T+1 of each
+        gg = ex / "golden_graded.txt"
+        if gg.is_file():
+            name = f"{ex.name}_graded" if ex.name == f"k{k}" else f"{ex.name}_k{k}_graded"
+            n_g = sum(1 for ln in open(gg) if ln.strip() and not ln.startswith("#"))
+            m_thr = re.search(r"\bn_thr (\d+)", open(gg).read(4096))
+            entry = {"K": k, "R": args.reuse[0], "vectors": n_g, "mismatches": None, "golden": _show(gg)}
+            try:
+                exe, t_build = build(ex, args.reuse[0], build_dir / "csim" / name, cxx, ap_dir, tb=TB_GRADED,
+                                     defines=(f"-DL1OT_N_THR={int(m_thr.group(1))}",) if m_thr else ())
+                res = run_binary(exe, gg, args.max_print)
+            except RuntimeError as exc:
+                print(f"[{name}] {exc}", file=sys.stderr)
+                entry["error"] = "compilation failed"
+                ok = False
+                report[name] = entry
+                rows.append((name, k, args.reuse[0], n_g, "-", "BUILD FAILED"))
+                continue
+            entry.update({"compile_s": round(t_build, 1), "run_s": res["run_s"], "exit_code": res["exit_code"],
+                          "mismatches": res.get("failed"), "passed": res.get("passed")})
+            good = res["exit_code"] == 0 and res.get("failed") == 0 and res.get("passed") == n_g
+            if not good:
+                sys.stderr.write(f"[{name}] testbench output:\n{res['output'][-6000:]}\n")
+            ok = ok and good
+            report[name] = entry
+            rows.append((name, k, args.reuse[0], n_g, entry["mismatches"] if entry["mismatches"] is not None else "-",
+                         "ok" if good else ("FAILED" if res["exit_code"] != 2 else "INPUT ERROR")))
 
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")

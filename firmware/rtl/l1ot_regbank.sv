@@ -33,7 +33,8 @@ module l1ot_regbank #(
     parameter int N_THR = l1ot_regs_pkg::N_THR,
     parameter int SCORE_W = l1ot_regs_pkg::SCORE_W,
     parameter int CNT_W = l1ot_regs_pkg::CNT_W,
-    parameter logic [N_THR*SCORE_W-1:0] THR_RESET = l1ot_regs_pkg::THR_RESET
+    // reset thresholds, threshold 0 in the low bits (N_THR*SCORE_W bits; untyped for the Yosys front end)
+    parameter THR_RESET = l1ot_regs_pkg::THR_RESET
 ) (
     // IPbus slave (ipb_clk domain)
     input  wire logic                ipb_clk,
@@ -56,7 +57,27 @@ module l1ot_regbank #(
     output wire logic                out_valid
 );
 
-import l1ot_regs_pkg::*;
+// constants of the generated package (l1ot.export.regs)
+localparam int A_MAGIC = l1ot_regs_pkg::A_MAGIC;
+localparam int A_FW_VERSION = l1ot_regs_pkg::A_FW_VERSION;
+localparam int A_CONFIG_SHA = l1ot_regs_pkg::A_CONFIG_SHA;
+localparam int A_K = l1ot_regs_pkg::A_K;
+localparam int A_TRANSPORT = l1ot_regs_pkg::A_TRANSPORT;
+localparam int A_N_THR = l1ot_regs_pkg::A_N_THR;
+localparam int A_SCORE_W = l1ot_regs_pkg::A_SCORE_W;
+localparam int A_CNT_W = l1ot_regs_pkg::A_CNT_W;
+localparam int A_COMMIT = l1ot_regs_pkg::A_COMMIT;
+localparam int A_SNAPSHOT = l1ot_regs_pkg::A_SNAPSHOT;
+localparam int A_COMMITS = l1ot_regs_pkg::A_COMMITS;
+localparam int A_SNAPSHOTS = l1ot_regs_pkg::A_SNAPSHOTS;
+localparam int A_CNT_EVENTS = l1ot_regs_pkg::A_CNT_EVENTS;
+localparam int A_THR = l1ot_regs_pkg::A_THR;
+localparam int A_TRIG = l1ot_regs_pkg::A_TRIG;
+localparam logic [31:0] ID_MAGIC = l1ot_regs_pkg::ID_MAGIC;
+localparam logic [31:0] ID_FW_VERSION = l1ot_regs_pkg::ID_FW_VERSION;
+localparam logic [31:0] ID_CONFIG_SHA = l1ot_regs_pkg::ID_CONFIG_SHA;
+localparam logic [31:0] ID_K = l1ot_regs_pkg::ID_K;
+localparam logic [31:0] ID_TRANSPORT = l1ot_regs_pkg::ID_TRANSPORT;
 
 localparam logic [SCORE_W-1:0] SCORE_MAX = '1;
 
@@ -96,7 +117,7 @@ wire logic [TI_W-1:0] thr_i  = TI_W'(a - 32'(A_THR));
 wire logic [TI_W:0]   trig_w = (TI_W+1)'(a - 32'(A_TRIG));
 
 function automatic logic [31:0] half(input logic [CNT_W-1:0] v, input logic hi);
-    return hi ? v[63:32] : v[31:0];
+    half = hi ? v[63:32] : v[31:0];
 endfunction
 
 // read decode: {valid, data}

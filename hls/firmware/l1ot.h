@@ -16,7 +16,14 @@
 
 #include "l1ot_ap.h"
 #include "parameters.h"
+#include "l1ot_graded.h"
 
 void l1ot_score(const obj_word_t in[N_OBJ], score_t &score, idx_t &idx, bool &trig);
+
+// The same kernel with N_THR graded thresholds as inputs and the N_THR trigger bits
+// (bit i = score >= thr[i]) as one more output (register-bank designs).
+typedef ap_uint<L1OT_N_THR> trig_bits_t;
+void l1ot_score_graded(const obj_word_t in[N_OBJ], const score_t thr[L1OT_N_THR], score_t &score, idx_t &idx,
+                       bool &trig, trig_bits_t &bits);
 
 #endif

@@ -28,6 +28,8 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
+
 from . import _args
 from .. import outputs
 from ..errors import DataError, ModelError
@@ -53,7 +55,8 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
     if name is not None:
         rtl.check_name(name)
     names = ["golden.txt", "parameters.h", "l1ot_params_pkg.sv", "l1ot_cmvm.sv", "l1ot_cmvm_comb.sv",
-             "export.json", "golden_gt.txt", "l1ot_gt_pkg.sv", "l1ot_gt.h", "l1ot_regs_pkg.sv"]
+             "export.json", "golden_gt.txt", "l1ot_gt_pkg.sv", "l1ot_gt.h", "l1ot_regs_pkg.sv",
+             "golden_graded.txt"]
     if name is not None:
         names += [rtl.copy_name(p, name) for p in rtl.hand_files()] + [f"{name}.core", f"{name}.dep",
                                                                           f"{name}.xml", f"{name}_regs.xml"]
@@ -139,6 +142,13 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
             rc = regs.reg_config(cfg, rom.shape[0], graded.model_thresholds(model, cfg.score_max), name, _version())
             summary["files"].update(regs.write_all(rc, out, file_for=tx.file))
             summary["thresholds"] = rc.thresholds
+            from ..export import graded_golden as gg
+            gw, gt_ = gg.window_events(cfg, rom, rc.thresholds, seed=seed)
+            summary["golden_graded"] = gg.write_graded_golden(
+                tx.file(out / "golden_graded.txt"), cfg, rom, rc.thresholds,
+                np.concatenate([np.asarray(words, dtype=np.uint64), gw]) if len(gw) else words, list(tags) + list(gt_))
+            summary["golden_graded"]["path"] = str(out / "golden_graded.txt")
+            summary["files"]["golden_graded"] = str(out / "golden_graded.txt")
             summary["ipb_top"] = rtl.prefixed("l1ot_kernel_cm_ipb", name)
         copies = rtl.write_rtl(out, name, file_for=tx.file, tops=rtl.tops_for(graph, gt, graph))
         desc = f"K = {rom.shape[0]}, transport {cfg.transport}, config {Path(cfg.source).name} {cfg.sha256[:12]}"
@@ -198,8 +208,14 @@ def run(args) -> int:
         print(f"GT-word golden vectors: {s['golden_gt']['path']} ({h['n_events']} events; MET eta moved in "
               f"{h['met_moved']}, dropped in {h['sum_eta_dropped']}), {s['files']['gt_sv_package']}, "
               f"{s['files']['gt_header']}")
+    if "regs_xml" in s["files"]:
+        gg = s.get("golden_graded", {})
+        print(f"register bank: {s['files']['regs_pkg']}, uhal tables {s['files']['regs_xml']}, {s['files']['top_xml']}; "
+              f"graded thresholds (reset values) {' '.join(str(t) for t in s['thresholds'])}; "
+              f"graded golden vectors {gg.get('path')} ({gg.get('n_events')} events)")
     print(f"export name {s['name']}: top module {s['rtl_top']}"
-          + (f", GT-word wrapper {s['gt_top']}" if "gt_top" in s else ""))
+          + (f", GT-word wrapper {s['gt_top']}" if "gt_top" in s else "")
+          + (f", IPbus top {s['ipb_top']}" if "ipb_top" in s else ""))
     for why in s["missing"]:
         print(f"warning: {why}; skipped")
     for note in s["notes"]:
