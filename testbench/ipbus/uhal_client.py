@@ -13,6 +13,7 @@ dispatch: a list of operations that uhal queues and sends with one ``dispatch()`
     ["writeBlock", "NODE", [v, ...]] -> null
     ["rawRead", addr]                -> int  (client level: no address-table permission check)
     ["rawWrite", addr, value]        -> null
+    ["rawWriteBlock", addr, [v, ...]] -> null
     ["rmw_bits", addr, and, or]      -> int  (value before the change)
     ["rmw_sum", addr, addend]        -> int  (value before the change)
     ["nodes"]                        -> [node id, ...]   (no dispatch)
@@ -33,6 +34,43 @@ from pathlib import Path
 
 class UhalError(RuntimeError):
     """uhal raised in the client process (bus error, access denied, timeout, ...)."""
+
+
+class LoadFileError(ValueError):
+    """A refmem load file that does not fit the target design (checked before any write)."""
+
+
+def load_file_ops(load: dict, base: int = 0) -> list:
+    """uhal operations for a refmem load file (``l1ot.export.refmem.read_load_file``): its
+    writes in file order, contiguous addresses grouped into block writes, at slave base
+    ``base``; the file's last write (the commit) stays a single write at the end."""
+    ops, run = [], []
+    for a, v in load["writes"]:
+        if run and a == run[0][0] + len(run):
+            run.append((a, v))
+            continue
+        if run:
+            ops.append(["rawWriteBlock", base + run[0][0], [x for _, x in run]])
+        run = [(a, v)]
+    if run:
+        ops.append(["rawWriteBlock", base + run[0][0], [x for _, x in run]])
+    last = ops[-1]
+    if len(last[2]) == 1:
+        ops[-1] = ["rawWrite", last[1], last[2][0]]
+    return ops
+
+
+def check_load_target(header: dict, info: int, cfg_sha: int, fmt: int, where: str = "load file") -> None:
+    """The run-time target check of a loader: the identification words read from the slave
+    (INFO = format << 24 | N_OBJ << 16 | K, CFG_SHA, FORMAT) against the load file's header.
+    LoadFileError naming the first field that differs."""
+    checks = (("k", info & 0xFFFF, int(header["k"])),
+              ("n_obj", (info >> 16) & 0xFF, int(header["n_obj"])),
+              ("config_sha256", cfg_sha, int(str(header["config_sha256"])[:8], 16)),
+              ("format", fmt, int(str(header["format"]), 16)))
+    for field, target, file_value in checks:
+        if target != file_value:
+            raise LoadFileError(f"{where}: {field} {file_value:#x} of the load file != {target:#x} of the target")
 
 
 class UhalClient:
@@ -133,6 +171,9 @@ def _serve(uri: str, table: str, timeout_ms: int) -> None:  # pragma: no cover -
                         pending.append(hw.getClient().read(int(op[1])))
                     elif kind == "rawWrite":
                         hw.getClient().write(int(op[1]), int(op[2]))
+                        pending.append(None)
+                    elif kind == "rawWriteBlock":
+                        hw.getClient().writeBlock(int(op[1]), [int(v) for v in op[2]])
                         pending.append(None)
                     elif kind == "rmw_bits":
                         pending.append(hw.getClient().rmw_bits(int(op[1]), int(op[2]), int(op[3])))
