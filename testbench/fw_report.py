@@ -8,7 +8,9 @@ REPO = Path(__file__).resolve().parents[1]
 CLOCK_MHZ = 480.0
 GOALS = {"ii_max": 12, "latency_ns": 50.0, "latency_ns_stretch": 25.0, "dsp_pct_k32": 2.0, "lut_pct_k32": 5.0,
          # issue 18 (constant-matrix kernel l1ot_kernel_cm): Phase-2 and Run-3 goals
-         "cm_dsp_pct": 1.0, "cm_lut_pct": 3.0, "cm_latency_cycles": 24, "run3_latency_cycles": 2}
+         "cm_dsp_pct": 1.0, "cm_lut_pct": 3.0, "cm_latency_cycles": 24, "run3_latency_cycles": 2,
+         # issue 24 (reloadable-reference kernel l1ot_kernel_rl)
+         "rl_latency_ns": 75.0, "rl_latency_ns_stretch": 50.0, "rl_dsp_pct": 2.0, "rl_lut_pct": 3.0}
 #: target clock of a variant (MHz) and its part: Run-3 preset at the LHC bunch-crossing clock
 CLOCKS = {"run3": 40.0}
 PARTS = {"run3": "XC7VX690T"}
@@ -99,6 +101,21 @@ def configs(data: dict) -> list[dict]:
                 goals["0 mismatches"] = row["mismatches"] == 0 and "cosim_failed" not in row
             if "fmax_est_mhz" in row:
                 goals["Fmax_est>=40MHz"] = row["fmax_est_mhz"] >= clock
+            row["goals"] = goals
+            rows.append(row)
+            continue
+        if variant == "rl":
+            if "latency_ns_at_est_clock" in row:
+                ns = row["latency_ns_at_est_clock"]
+                goals["latency<=75ns at min(480 MHz, est. Fmax)"] = ns <= GOALS["rl_latency_ns"]
+                goals["latency<=50ns at min(480 MHz, est. Fmax) (stretch)"] = ns <= GOALS["rl_latency_ns_stretch"]
+            if gs:
+                goals["0 mismatches"] = row["mismatches"] == 0 and "cosim_failed" not in row
+            if s:
+                goals["DSP<=2%"] = pct["DSP"] <= GOALS["rl_dsp_pct"]
+                goals["LUT<=3%"] = pct["LUT"] <= GOALS["rl_lut_pct"]
+            if "fmax_est_mhz" in row:
+                goals["Fmax_est>=480MHz"] = row["fmax_est_mhz"] >= CLOCK_MHZ
             row["goals"] = goals
             rows.append(row)
             continue

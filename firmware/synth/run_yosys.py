@@ -77,6 +77,7 @@ FAMILIES = {
 
 PIPELINES = {"": {}, "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1},
              "cm": {},
+             "rl": {},
              "cm-nodsp": {"USE_DSP": 0},
              "cm-ipb": {},
              "run3": {"IN_REG": 0, "SCALE_REGS": 0, "SORT_LAYERS_PER_STAGE": 11, "SQ_IN_REG": 0, "SQ_REG": 0,
@@ -87,6 +88,8 @@ TOPS = {"cm": ("l1ot_kernel_cm", "pipelined"),
         # l1ot_kernel_cm with the IPbus register bank and the graded trigger bits (issue 24)
         "cm-ipb": ("l1ot_kernel_cm_ipb", "pipelined"),
         "run3": ("l1ot_kernel_cm", "comb")}
+#: variants whose top is the reloadable-reference kernel (l1ot.export.refmem: its own source list)
+RL_VARIANTS = ("rl",)
 #: variants with their own export (precision-config preset, tbutil.PRESETS) and family
 PRESET_FAMILY = {"run3": "xc7"}
 
@@ -108,6 +111,9 @@ def yosys_bin() -> str:
 def top_of(variant: str, pkg: Path) -> str:
     """Module name of the variant's top in the export of ``pkg`` (``l1ot.export.rtl``)."""
     from l1ot.export import rtl
+    if variant in RL_VARIANTS:
+        from l1ot.export import refmem
+        return refmem.top_name(pkg.parent)
     return rtl.top_name(pkg.parent, TOPS.get(variant, ("l1ot_kernel",))[0])
 
 
@@ -115,6 +121,9 @@ def sources(variant: str, pkg: Path) -> list[Path]:
     """Package, graph of the export folder, then its renamed copies of the top's RTL list
     (refreshed from firmware/rtl; ``l1ot.export.rtl.sources``)."""
     from l1ot.export import rtl
+    if variant in RL_VARIANTS:
+        from l1ot.export import refmem
+        return refmem.sources(pkg.parent)
     top, graph = TOPS.get(variant, ("l1ot_kernel", "pipelined"))
     return rtl.sources(pkg.parent, top, graph)
 

@@ -56,10 +56,11 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
         rtl.check_name(name)
     names = ["golden.txt", "parameters.h", "l1ot_params_pkg.sv", "l1ot_cmvm.sv", "l1ot_cmvm_comb.sv",
              "export.json", "golden_gt.txt", "l1ot_gt_pkg.sv", "l1ot_gt.h", "l1ot_regs_pkg.sv",
-             "golden_graded.txt"]
+             "golden_graded.txt", "l1ot_refmem_pkg.sv", "refmem_load.txt"]
     if name is not None:
         names += [rtl.copy_name(p, name) for p in rtl.hand_files()] + [f"{name}.core", f"{name}.dep",
-                                                                          f"{name}.xml", f"{name}_regs.xml"]
+                                                                          f"{name}.xml", f"{name}_regs.xml",
+                                                                          f"{name}_refmem.xml", f"{name}_rl.xml"]
     sample_files = sorted(glob.glob(os.path.join(data_dir, "*.h5")))
     outputs.check(outputs=[os.path.join(out, n) for n in names] if os.path.isdir(out) else (),
                   inputs=[config, model_path, data_dir] + sample_files, folders=[out])
@@ -109,6 +110,8 @@ def export(config, model_path, out, data_dir="data", n_golden=10_000, seed=2024,
         summary["files"]["parameters_h"] = str(out / "parameters.h")
         sv.write_package(cfg, model, rom, tx.file(out / "l1ot_params_pkg.sv"), name=name)
         summary["files"]["sv_package"] = str(out / "l1ot_params_pkg.sv")
+        from ..export import refmem
+        summary["files"].update(refmem.write(out, cfg, model, rom, name, file_for=tx.file))
         try:
             import da4ml  # noqa: F401
             from ..export import cmvm
@@ -186,10 +189,16 @@ def register(sub):
     p.add_argument("--name", default=None,
                    help="export name: prefix of every module and package (default l1ot_k<K>, plus _<transport> "
                         "unless sorted); lower-case letters, digits, single underscores")
+    p.add_argument("--load-for", default=None, metavar="EXPORT_DIR",
+                   help="only write the refmem load file of --model for the reloadable design of EXPORT_DIR "
+                        "(to --out, a file); refused with one line if K, transport, precision config or word "
+                        "format differ")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    if args.load_for:
+        return _run_load_for(args)
     s = export(args.config, args.model, args.out, data_dir=args.data, n_golden=args.n_golden,
                on_bad_event=args.on_bad_event, name=args.name)
     g = s["golden"]
@@ -220,4 +229,20 @@ def run(args) -> int:
         print(f"warning: {why}; skipped")
     for note in s["notes"]:
         print(f"note: {note}")
+    return 0
+
+
+def _run_load_for(args) -> int:
+    """``l1ot export --load-for EXPORT_DIR --model M --out FILE``: the refmem load file of M."""
+    from ..export import refmem
+    from ..kernel import fixed
+    from ..ot import linot
+
+    outputs.check(outputs=[args.out], inputs=[args.model] + ([args.config] if args.config else []))
+    cfg = fixed.KernelConfig.load(args.config)
+    model = linot.LinModel.load(args.model)
+    fixed.check_model(model, cfg, args.model)
+    rom = fixed.medoid_rom(model, cfg)
+    path = refmem.write_load_for(args.load_for, cfg, model, rom, args.out)
+    print(f"wrote {path}: {rom.shape[0] * cfg.n_obj} medoid words and the commit for {args.load_for}")
     return 0
