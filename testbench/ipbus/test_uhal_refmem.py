@@ -195,10 +195,10 @@ def test_uhal_reload():
                  build_dir=bdir, build_args=["-Wno-fatal", "-O2", "--x-assign", "fast", "--x-initial", "fast",
                                              "-CFLAGS", "-O0"], always=False, log_file=bdir / "build.log")
     env = {"L1OT_GOLDEN": str(exp / "golden.txt"), "L1OT_REUSE": str(reuse), "L1OT_TB_OUT": str(out),
-           "L1OT_SELECT": "per:20", "L1OT_MODEL_A": str(model_a), "L1OT_MODEL_B": str(mb),
+           "L1OT_SELECT": "per:10", "L1OT_MODEL_A": str(model_a), "L1OT_MODEL_B": str(mb),
            "L1OT_LOAD_A": str(exp / refmem.LOAD_FILE), "L1OT_LOAD_B": str(load_b),
            "L1OT_THRESHOLD": str(int(linot.LinModel.load(str(model_a)).threshold)),
-           "L1OT_TOP_XML": str(table), "L1OT_N_SENS": "600",
+           "L1OT_TOP_XML": str(table), "L1OT_N_SENS": "300",
            "L1OT_REGS_XML": str(exp / f"{name}_regs.xml"),
            "PYTHONPATH": os.pathsep.join([str(HERE), str(tbutil.TB), str(tbutil.TB / "l1ot_refmem")])}
     try:
