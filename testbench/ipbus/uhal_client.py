@@ -16,8 +16,6 @@ dispatch: a list of operations that uhal queues and sends with one ``dispatch()`
     ["rawWriteBlock", addr, [v, ...]] -> null
     ["rmw_bits", addr, and, or]      -> int  (value before the change)
     ["rmw_sum", addr, addend]        -> int  (value before the change)
-    ["nodes"]                        -> [node id, ...]   (no dispatch)
-    ["info", "NODE"]                 -> {"address", "mask", "permission", "size", "mode"}
 
 and reads back one JSON line: ``{"ok": true, "values": [...]}`` or ``{"ok": false,
 "error": "<uhal exception type>: <message>"}``.
@@ -146,49 +144,41 @@ def _serve(uri: str, table: str, timeout_ms: int) -> None:  # pragma: no cover -
     for line in sys.stdin:
         ops = json.loads(line)
         try:
-            if ops and ops[0][0] in ("nodes", "info"):
-                if ops[0][0] == "nodes":
-                    values = [list(hw.getNodes())]
+            pending = []
+            for op in ops:
+                kind = op[0]
+                if kind == "read":
+                    pending.append(hw.getNode(op[1]).read())
+                elif kind == "write":
+                    hw.getNode(op[1]).write(int(op[2]))
+                    pending.append(None)
+                elif kind == "readBlock":
+                    pending.append(hw.getNode(op[1]).readBlock(int(op[2])))
+                elif kind == "writeBlock":
+                    hw.getNode(op[1]).writeBlock([int(v) for v in op[2]])
+                    pending.append(None)
+                elif kind == "rawRead":
+                    pending.append(hw.getClient().read(int(op[1])))
+                elif kind == "rawWrite":
+                    hw.getClient().write(int(op[1]), int(op[2]))
+                    pending.append(None)
+                elif kind == "rawWriteBlock":
+                    hw.getClient().writeBlock(int(op[1]), [int(v) for v in op[2]])
+                    pending.append(None)
+                elif kind == "rmw_bits":
+                    pending.append(hw.getClient().rmw_bits(int(op[1]), int(op[2]), int(op[3])))
+                elif kind == "rmw_sum":
+                    pending.append(hw.getClient().rmw_sum(int(op[1]), int(op[2])))
                 else:
-                    n = hw.getNode(ops[0][1])
-                    values = [{"address": n.getAddress(), "mask": n.getMask(), "permission": str(n.getPermission()),
-                               "size": n.getSize(), "mode": str(n.getMode())}]
-            else:
-                pending = []
-                for op in ops:
-                    kind = op[0]
-                    if kind == "read":
-                        pending.append(hw.getNode(op[1]).read())
-                    elif kind == "write":
-                        hw.getNode(op[1]).write(int(op[2]))
-                        pending.append(None)
-                    elif kind == "readBlock":
-                        pending.append(hw.getNode(op[1]).readBlock(int(op[2])))
-                    elif kind == "writeBlock":
-                        hw.getNode(op[1]).writeBlock([int(v) for v in op[2]])
-                        pending.append(None)
-                    elif kind == "rawRead":
-                        pending.append(hw.getClient().read(int(op[1])))
-                    elif kind == "rawWrite":
-                        hw.getClient().write(int(op[1]), int(op[2]))
-                        pending.append(None)
-                    elif kind == "rawWriteBlock":
-                        hw.getClient().writeBlock(int(op[1]), [int(v) for v in op[2]])
-                        pending.append(None)
-                    elif kind == "rmw_bits":
-                        pending.append(hw.getClient().rmw_bits(int(op[1]), int(op[2]), int(op[3])))
-                    elif kind == "rmw_sum":
-                        pending.append(hw.getClient().rmw_sum(int(op[1]), int(op[2])))
-                    else:
-                        raise ValueError(f"unknown operation {kind!r}")
-                hw.dispatch()
-                values = []
-                for p in pending:
-                    if p is None:
-                        values.append(None)
-                    else:
-                        v = p.value()
-                        values.append([int(x) for x in v] if isinstance(v, (list, tuple)) else int(v))
+                    raise ValueError(f"unknown operation {kind!r}")
+            hw.dispatch()
+            values = []
+            for p in pending:
+                if p is None:
+                    values.append(None)
+                else:
+                    v = p.value()
+                    values.append([int(x) for x in v] if isinstance(v, (list, tuple)) else int(v))
             out = {"ok": True, "values": values}
         except Exception as e:  # uhal's exceptions: report, keep serving
             out = {"ok": False, "error": f"{type(e).__name__}: {e}"}
