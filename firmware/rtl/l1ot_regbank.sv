@@ -227,11 +227,17 @@ always_ff @(posedge clk) begin
     sn_req_s <= {sn_req_s[0], sn_req};
 end
 
+// score >= threshold as the borrow of one subtraction per threshold (a carry chain, as in
+// the kernel's output stage; (* keep *) stops the compare becoming a LUT tree)
+logic [N_THR-1:0] ge;
+for (genvar i = 0; i < N_THR; i++) begin : g_cmp
+    (* keep *) wire logic [SCORE_W:0] df = {1'b0, ev_score} - {1'b0, thr_active[i]};
+    assign ge[i] = !df[SCORE_W];
+end
+
 always_ff @(posedge clk) begin
     // output stage: every event against the set in force in its ev_valid cycle
-    for (int i = 0; i < N_THR; i++) begin
-        bits_reg[i] <= ev_score >= thr_active[i];
-    end
+    bits_reg  <= ge;
     sat_reg   <= ev_score == SCORE_MAX;
     valid_reg <= ev_valid;
 
