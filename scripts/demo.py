@@ -19,7 +19,10 @@ Steps:
 5. RTL co-simulation with cocotb + Verilator (``testbench/run_cosim.py``) of the
    ``--rtl-config`` (default ``64:1:species-cm``, the firmware default);
 6. Yosys resource estimate (``firmware/synth/run_yosys.py``) of the same;
-7. print and write ``OUT/demo_summary.md``, with the goals of the default checked
+7. the register bank driven by uhal (``testbench/ipbus/uhal_readback.py``): the K = 8
+   top with its IPbus port in co-simulation, graded thresholds written, committed and
+   read back with the trigger counters through our IPbus 2.0 UDP endpoint;
+8. print and write ``OUT/demo_summary.md``, with the goals of the default checked
    (fixed-point AUC against exact min-W2 and the float autoencoder; II, est. Fmax,
    latency, LUT and DSP).
 
@@ -125,7 +128,7 @@ def main(argv=None):
                          f"{DEFAULT_RTL}, the firmware default: species K = {DEFAULT[1]} on l1ot_kernel_cm; "
                          "32:1:cm for the sorted K = 32 top, 32:4 for l1ot_kernel; "
                          "`make cosim` / `make synth` run all of them)")
-    ap.add_argument("--skip", default="", help="comma list of steps to skip: eval,csim,cosim,synth")
+    ap.add_argument("--skip", default="", help="comma list of steps to skip: eval,csim,cosim,synth,uhal")
     args = ap.parse_args(argv)
     out = args.out = args.out or os.path.join(args.build, "demo")
     os.makedirs(out, exist_ok=True)
@@ -136,33 +139,38 @@ def main(argv=None):
     t_start = time.perf_counter()
     bkg = os.path.join(args.data, "background_for_training.h5")
 
-    step("1/6 inspect the bundled sample", l1ot + ["inspect", bkg], log)
+    step("1/7 inspect the bundled sample", l1ot + ["inspect", bkg], log)
     for tr, k in (DEFAULT, SORTED):
-        step(f"2/6 train, calibrate, export ({tr}, k = {k})",
+        step(f"2/7 train, calibrate, export ({tr}, k = {k})",
              [py, "scripts/build_artifacts.py", "--k", str(k), "--transport", tr, "--build", args.build,
               "--data", args.data], log)
     if "eval" not in skip:
-        step("3/6 evaluate float and fixed point (paper-1 test sets)",
+        step("3/7 evaluate float and fixed point (paper-1 test sets)",
              l1ot + ["evaluate", "--data", args.data, "--methods", "demo",
                      "--fixed", ",".join(f"{tr}:{k}" for tr, k in (DEFAULT, SORTED)), "--jobs", str(args.jobs),
                      "--report", os.path.join(out, "evaluation.json"),
                      "--table", os.path.join(out, "evaluation_table.md")], log)
     if "csim" not in skip:
-        step("4/6 HLS C simulation (g++, open ap_types headers)",
+        step("4/7 HLS C simulation (g++, open ap_types headers)",
              [py, "hls/run_csim.py", "--build", args.build, "--species-k", str(DEFAULT[1]), "--k", str(SORTED[1]),
               "--report", os.path.join(out, "csim.json")], log)
     k, r, var = _rtl_config(args.rtl_config)
     name = f"K={k} REUSE={r}" + (f" {var}" if var else "")
     if "cosim" not in skip:
-        step(f"5/6 RTL co-simulation (cocotb + Verilator), {name}",
+        step(f"5/7 RTL co-simulation (cocotb + Verilator), {name}",
              [py, "testbench/run_cosim.py", "--build", args.build, "--report", os.path.join(out, "firmware.json"),
               "-k",
               f"test_kernel and k{k}-r{r}" + (f"-{var}]" if var else "]")], log)
     if "synth" not in skip:
-        step(f"6/6 Yosys resource estimate, {name}",
+        step(f"6/7 Yosys resource estimate, {name}",
              [py, "firmware/synth/run_yosys.py", "--build", args.build,
               "--report", os.path.join(out, "firmware.json"), "--configs",
               f"{k}:{r}" + (f":{var}" if var else "")], log)
+
+    if "uhal" not in skip:
+        step("7/7 register bank through uhal: thresholds and counters read back (K = 8 cosim)",
+             [py, "testbench/ipbus/uhal_readback.py", "--build", args.build,
+              "--report", os.path.join(out, "uhal_readback.json")], log)
 
     summary = render(args, log, time.perf_counter() - t_start)
     print("\n" + summary)
@@ -277,6 +285,11 @@ def render(args, log, seconds):
                   + ", ".join(f"{g} {'met' if ok else 'NOT met'}" for g, ok in fw_goals(c).items())]
     else:
         L.append("see `reports/firmware.md`")
+    rb = load(args.out, "uhal_readback.json")
+    if rb.get("counters"):
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testbench", "ipbus"))
+        from uhal_readback import table
+        L += ["", "## Register bank through uhal (IPbus 2.0 over UDP, simulated)", "", table(rb)]
     L += ["", "## Steps", "", "| step | status | time (s) |", "|---|---|---|"]
     for s in log:
         L.append(f"| {s['step']} | {'ok' if s['rc'] == 0 else 'FAILED'} | {s['seconds']:.0f} |")

@@ -45,7 +45,7 @@ earlier runs of mutants outside a ``--only``/``--layer`` selection are kept)
 and exits 1 if any non-equivalent mutant survived or any result is an error,
 2 on a bad mutants file or set-up error.
 
-Usage: scripts/mutate.py [--only ID[,ID..]] [--layer model|ref|hls|rtl|offline] [--list]
+Usage: scripts/mutate.py [--only ID[,ID..]] [--layer model|ref|hls|rtl|offline|tb] [--list]
                          [--build build] [--keep-scratch]
 """
 from __future__ import annotations
@@ -71,9 +71,10 @@ except ImportError:  # Python < 3.11
     import tomli as tomllib  # type: ignore
 
 REPO = Path(__file__).resolve().parents[1]
-LAYERS = ("model", "ref", "hls", "rtl", "offline")
+LAYERS = ("model", "ref", "hls", "rtl", "offline", "tb")
 #: layers whose checks do not read the exports of BUILD: a selection of only these skips ``prepare``
-NO_PREPARE = ("offline",)
+#: (``tb``: the test infrastructure of testbench/ipbus, the IPbus endpoint and its cocotb bridge)
+NO_PREPARE = ("offline", "tb")
 REQUIRED = ("id", "layer", "file", "old", "new", "check", "description")
 OPTIONAL = ("equivalent",)
 SKIP_DIRS = {".git", ".venv", "build", "__pycache__", ".pytest_cache", ".hypothesis", "sim_build"}
