@@ -144,6 +144,7 @@ INTRA = {
     "l1ot.export.vectorfile": {"l1ot.export.identity"},
     "l1ot.export.rtl": set(),
     "l1ot.export.regs": {"l1ot.export.rtl"},
+    "l1ot.export.refmem": {"l1ot.export.regs", "l1ot.export.rtl", "l1ot.export.sv"},
     "l1ot.export.graded_golden": {"l1ot.export.search", "l1ot.export.vectorfile", "l1ot.export.vectors"},
     "l1ot.export.sv": {"l1ot.export.rtl"},
     "l1ot.export.cmvm": {"l1ot.export.rtl"},

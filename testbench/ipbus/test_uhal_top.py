@@ -63,7 +63,7 @@ class UhalTop:
         from ipbus_endpoint import Endpoint
         from test_l1ot_kernel_cm_ipb import Tb
         from uhal_client import UhalClient
-        from l1ot.export.golden import read_golden
+        from l1ot.export.vectorfile import read_golden
 
         self.tb = Tb(dut)                      # clocks, output and bus-protocol monitors
         self.dut = dut

@@ -521,11 +521,11 @@ def build_and_run(k: int, reuse: int, *, select: str = "all", extra_env: dict | 
 #   .venv/bin/pytest testbench/l1ot_kernel/test_l1ot_kernel.py -k "k32-r12"
 # id, K, REUSE, variant, make-test selection, make-cosim selection, slow
 CLASSES = [
-    ("k32-r1", 32, 1, "", "all", "all", False),            # R = 1
+    ("k32-r1", 32, 1, "", "rare:300", "all", False),       # R = 1 (every vector in make cosim)
     ("k32-r4", 32, 4, "", "rare:300", "rare:2000", False),  # R > 1, no padding (P = 8)
     ("k32-r12", 32, 12, "", "rare:300", "rare:2000", False),  # R > 1 with padding (P = 3, 36 slots)
     ("k8-r1-species", 8, 1, "species", "rare:300", "all", False),  # species transport (synthetic export)
-    ("k32-r1-p1", 32, 1, "p1", "rare:300", "rare:2000", False),  # one level per pipeline stage
+    ("k32-r1-p1", 32, 1, "p1", "rare:300", "rare:2000", True),  # one level per pipeline stage (make cosim only)
     ("k32-r1-cm", 32, 1, "cm", "rare:300", "all", False),  # constant-matrix architecture (da4ml graph)
     ("k8-r1-cm", 8, 1, "cm", "rare:300", "rare:2000", True),  # constant-matrix, second model
     ("k8-r1-species-cm", 8, 1, "species-cm", "rare:200", "all", False),  # constant-matrix, trained species model

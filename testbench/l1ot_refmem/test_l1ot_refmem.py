@@ -153,7 +153,7 @@ class RlTB:
 
 def _setup():
     from l1ot.export import refmem
-    from l1ot.export.golden import read_golden
+    from l1ot.export.vectorfile import read_golden
     from l1ot.kernel import fixed
 
     cfg = fixed.KernelConfig.load(os.environ.get("L1OT_CONFIG") or None)
