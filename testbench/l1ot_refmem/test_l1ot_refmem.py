@@ -182,7 +182,11 @@ def _setup():
         sens &= (res(np.where(m, roms[0], roms[1])) != ra).any(1) & (res(np.where(m, roms[1], roms[0])) != rb).any(1)
     sens = np.nonzero(sens)[0]
     assert len(sens) >= 20, f"only {len(sens)} split-sensitive golden events"
-    tail = sens[np.arange(int(os.environ.get("L1OT_N_SENS", "1800"))) % len(sens)]
+    # long enough that every commit lands inside the stream: COMMIT_ROUNDS loads of the whole
+    # memory (one bus write per word, several clk cycles each) at one event per REUSE cycles
+    n_words = len(loads[0]["writes"])
+    n_sens = int(os.environ.get("L1OT_N_SENS", 0)) or max(1800, COMMIT_ROUNDS * n_words * 12 // reuse)
+    tail = sens[np.arange(n_sens) % len(sens)]
     order = np.concatenate([sel, tail])
     exp = [tuple(r[order, j] for j in range(3)) for r in (ra, rb)]
     return cfg, words[order], golden, exp, loads, len(sel)
@@ -269,6 +273,8 @@ async def run_reload_stream(dut):
         st = (await tb.rm(CTRL["status"]))[1]
         assert st & 1 == m, f"STATUS bank {st & 1} after commit {c}, expected {m}"
         bank = m
+    assert len(tb.inputs) < n, (f"the stream ended before commit {len(commits)} was acknowledged: "
+                                "lengthen it (L1OT_N_SENS)")
     await stream
     await tb.drain(n)
     bad = _check_outputs(tb, exp, {0: 0, 1: 1}, thr)
