@@ -190,9 +190,14 @@ def single_pair_duals(data, i: int, j: int):
     global _EMD_DUALS
     if _EMD_DUALS is None:
         _EMD_DUALS = _emd_duals_fn()
+    return _EMD_DUALS(*_single_problem(data, i, j))
+
+
+def _single_problem(data, i: int, j: int):
+    """(masses of i, masses of j, cost (n_i, n_j)) of the single-scale pair (i, j)."""
     off, x, w = data["off"], data["x"], data["w"]
     c = axis_cost(x[off[i]:off[i + 1]], x[off[j]:off[j + 1]])
-    return _EMD_DUALS(w[off[i]:off[i + 1]], w[off[j]:off[j + 1]], c)
+    return w[off[i]:off[i + 1]], w[off[j]:off[j + 1]], c
 
 
 def single_pair(data, i: int, j: int) -> float:
@@ -204,9 +209,7 @@ def single_pair(data, i: int, j: int) -> float:
     global _EMD2
     if _EMD2 is None:
         _EMD2 = _emd2_fn()
-    off, x, w = data["off"], data["x"], data["w"]
-    c = axis_cost(x[off[i]:off[i + 1]], x[off[j]:off[j + 1]])
-    return _EMD2(w[off[i]:off[i + 1]], w[off[j]:off[j + 1]], c)
+    return _EMD2(*_single_problem(data, i, j))
 
 
 def single_rows(data, rows):
