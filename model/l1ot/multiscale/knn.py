@@ -145,15 +145,18 @@ def centroid_bound(xa, wa, xb, wb) -> float:
     return float(d @ d)
 
 
-def _segment_dual(C, f, w_q, w_seg, starts):
+def _segment_dual(C, f, w_q, w_seg, starts, cmax=None):
     """Guarded dual bounds for one potential: C (n_q, P) costs to the points of the candidates
-    (segments at ``starts``), f (n_q,) the potential, w_q (n_q,) and w_seg (P,) masses."""
+    (segments at ``starts``), f (n_q,) the potential, w_q (n_q,) and w_seg (P,) masses; ``cmax``
+    (B,) the largest cost of each segment (computed if None)."""
     g = np.min(C - f[:, None], axis=0)                                     # f^c at every point, (P,)
     h = np.minimum.reduceat(C - g[None, :], starts, axis=1)                # f^cc per candidate, (n_q, B)
     val = w_q @ h + np.add.reduceat(w_seg * g, starts)
     cnt = np.diff(np.append(starts, C.shape[1]))
-    scale = (np.maximum.reduceat(C.max(axis=0), starts) + np.max(np.abs(f))
-             + np.maximum.reduceat(np.abs(g), starts) + np.max(np.abs(h), axis=0))
+    if cmax is None:
+        cmax = np.maximum.reduceat(C.max(axis=0), starts)
+    # |h| <= max c + max |g|: the largest magnitude in the sums and differences
+    scale = 2.0 * (cmax + np.maximum.reduceat(np.abs(g), starts)) + np.max(np.abs(f))
     margin = REL * np.abs(val) + ABS + EPS_DUAL * (len(f) + cnt + 8) * scale
     return np.maximum(val - margin, 0.0)
 
@@ -342,8 +345,10 @@ class PrunedSearch:
             idx = np.concatenate([np.arange(off[j], off[j + 1]) for j in blk])
             starts = np.concatenate([[0], np.cumsum(off[blk + 1] - off[blk])[:-1]])
             C = axis_cost(xq, x[idx])
+            cmax = np.maximum.reduceat(C.max(axis=0), starts)
             for f in fs:
-                out[b:b + len(blk)] = np.maximum(out[b:b + len(blk)], _segment_dual(C, f, wq, w[idx], starts))
+                out[b:b + len(blk)] = np.maximum(out[b:b + len(blk)],
+                                                 _segment_dual(C, f, wq, w[idx], starts, cmax))
         self.stats["dual_bounds"] += len(cols) * len(fs)
         self.stats["dual_s"] += time.perf_counter() - t
         return out
