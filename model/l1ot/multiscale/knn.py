@@ -35,9 +35,21 @@ random and adversarial pairs):
   bound ``W2(q, j) <= min_p W2(q, p) + W2(p, j)`` is the cost bound of the glued
   plan q -> p -> j, a feasible plan.
 
+* **Dual** (:func:`dual_bound`; weak LP duality): for any potential f on the
+  points of q and its c-transform ``g = f^c`` on the points of nu,
+  ``h = g^c >= f`` on q and ``h(x) + g(y) <= c(x, y)``, so every plan of (q, nu)
+  costs at least ``<h, q> + <g, nu>``. The potentials are the optimal q-side
+  duals of the pairs already solved (:func:`l1ot.multiscale.eventot.single_pair_duals`,
+  the same solver call as the matrix entry): each event keeps those of its
+  :data:`N_KEEP` nearest solved partners, and the search bounds the front of its
+  queue lazily (:data:`DUAL_BLOCK` candidates at a time, with the query's
+  :data:`DUAL_M` nearest potentials not yet applied to them) before solving.
+
 Every bound is lowered by a relative 1e-9 and an absolute 1e-12 (upper bounds
 raised) against rounding, so that the comparison with a computed exact value
-can never prune a pair the brute force would keep.
+can never prune a pair the brute force would keep; the dual bound also by
+:data:`EPS_DUAL` (n_q + n_nu + 8) times its largest magnitude (cost, potentials),
+which covers the rounding of its c-transforms and sums.
 
 **Tie rule** (here and in :func:`knn_auc_brute`): training events are ranked by
 (distance as stored in the matrix, ``sqrt(max(W2^2, 0))``; training index),
@@ -272,8 +284,9 @@ class PrunedSearch:
 
     ``use_dual``: every exact solve also returns its dual potentials
     (:func:`l1ot.multiscale.eventot.single_pair_duals`, the same value); each event keeps those of
-    its ``n_keep`` nearest solved partners, and a query's remaining candidates are re-bounded with
-    :func:`dual_bound` (batched) after 1, 2, 4, ... solves, ``dual_new`` new potentials each time.
+    its ``n_keep`` nearest solved partners. Before a candidate is solved, the front of the queue is
+    raised to its :func:`dual_bound` (batched) with the query's ``dual_m`` nearest potentials not
+    yet applied to it, and the queue re-sorted.
     """
 
     def __init__(self, data, n_pivots: int = N_PIVOTS, n_bins: int = N_BINS, maps=MAPS, seed: int = 0,
@@ -461,9 +474,9 @@ def _pivot_task(data, pivots):
     return out
 
 
-def _query_task(data, emb, pivots, pivot_rows, queries, use_upper):
+def _query_task(data, emb, pivots, pivot_rows, queries, use_upper, use_dual=True):
     """Engine task: nearest lists of ``queries`` [(q, train, k)], and the search counts."""
-    s = PrunedSearch(data, emb=emb, pivots=pivots, pivot_rows=pivot_rows, use_upper=use_upper)
+    s = PrunedSearch(data, emb=emb, pivots=pivots, pivot_rows=pivot_rows, use_upper=use_upper, use_dual=use_dual)
     return [s.nearest(q, tr, k) for q, tr, k in queries], s.stats
 
 
@@ -472,13 +485,14 @@ def _nearest_all(s, queries, engine, n_tasks, stats):
     if engine is None or not getattr(engine, "distributed", False):
         return [s.nearest(q, tr, k) for q, tr, k in queries]
     parts = [queries[i::n_tasks] for i in range(min(n_tasks, len(queries)))]
-    tasks = [(s.data, s.emb, s.pivots, s.piv, p, s.use_upper) for p in parts]
+    tasks = [(s.data, s.emb, s.pivots, s.piv, p, s.use_upper, s.use_dual) for p in parts]
     out = [None] * len(queries)
     for i, (res, st) in enumerate(engine.map(_query_task, tasks, desc="pruned kNN", unit="queries",
                                              weights=[len(p) for p in parts])):
         for r, o in enumerate(res):
             out[i + r * len(parts)] = o
-        for key in ("solved", "solve_s", "bound_s", "queries", "candidates_after_upper", "train_seen"):
+        for key in ("solved", "solve_s", "bound_s", "queries", "candidates_after_upper", "train_seen", "dual_s",
+                    "dual_bounds"):
             stats[key] = stats.get(key, 0) + st[key]
     return out
 
@@ -507,7 +521,8 @@ def knn_auc_pruned(data, y, splits, k_grid=K_GRID, search: PrunedSearch | None =
         piv = np.zeros((len(pivots), n))
         for i, r in enumerate(rows):
             piv[i::len(sets)] = r
-        s = PrunedSearch(data, pivots=pivots, pivot_rows=piv, use_upper=kw.get("use_upper", True))
+        s = PrunedSearch(data, pivots=pivots, pivot_rows=piv, use_upper=kw.get("use_upper", True),
+                         use_dual=kw.get("use_dual", True))
         s.stats["pivot_solved"] = len(pivots) * (n - 1)
         s.stats["pivot_s"] = time.perf_counter() - t
     else:
