@@ -424,7 +424,8 @@ class PrunedSearch:
             c = order[pos]
             if len(sol_d) >= k and lo[c] > kth:
                 break
-            if self.use_dual and not kn_ok[c]:
+            # (when no more than the missing neighbours remain, every one is solved: no bound helps)
+            if self.use_dual and not kn_ok[c] and len(order) - pos > k - len(sol_d):
                 near = [t for t in sorted(self.pots.get(q, []), key=lambda t: (t[0], t[1]))][:self.dual_m]
                 if any(t[1] not in applied.get(c, ()) for t in near):
                     # lazy: bound the front of the queue (candidates that would be solved next)
