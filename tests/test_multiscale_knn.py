@@ -300,3 +300,11 @@ def test_dual_bound_saves_exact_solves_and_keeps_the_brute_force_result():
         assert all(list(a[k]) == list(b[k]) for a, b in zip(ref["neighbours"], r["neighbours"]) for k in a)
     assert res[True]["stats"]["dual_bounds"] > 0
     assert res[True]["stats"]["solved"] < 0.9 * res[False]["stats"]["solved"]
+
+
+def test_dual_bound_of_a_non_finite_potential_is_zero():
+    xa, wa, xb, wb = DUAL_PAIRS[0]
+    for bad in (np.nan, np.inf, -np.inf):
+        f = np.zeros(len(xa))
+        f[0] = bad
+        assert knn.dual_bound(xa, wa, f, xb, wb) == 0.0

@@ -161,16 +161,18 @@ def _segment_dual(C, f, w_q, w_seg, starts, cmax=None):
     """Guarded dual bounds for one potential: C (n_q, P) costs to the points of the candidates
     (segments at ``starts``), f (n_q,) the potential, w_q (n_q,) and w_seg (P,) masses; ``cmax``
     (B,) the largest cost of each segment (computed if None)."""
-    g = np.min(C - f[:, None], axis=0)                                     # f^c at every point, (P,)
-    h = np.minimum.reduceat(C - g[None, :], starts, axis=1)                # f^cc per candidate, (n_q, B)
-    val = w_q @ h + np.add.reduceat(w_seg * g, starts)
-    cnt = np.diff(np.append(starts, C.shape[1]))
-    if cmax is None:
-        cmax = np.maximum.reduceat(C.max(axis=0), starts)
-    # |h| <= max c + max |g|: the largest magnitude in the sums and differences
-    scale = 2.0 * (cmax + np.maximum.reduceat(np.abs(g), starts)) + np.max(np.abs(f))
-    margin = REL * np.abs(val) + ABS + EPS_DUAL * (len(f) + cnt + 8) * scale
-    return np.maximum(val - margin, 0.0)
+    with np.errstate(invalid="ignore", over="ignore"):   # non-finite potentials give NaN, caught below
+        g = np.min(C - f[:, None], axis=0)                                     # f^c at every point, (P,)
+        h = np.minimum.reduceat(C - g[None, :], starts, axis=1)                # f^cc per candidate, (n_q, B)
+        val = w_q @ h + np.add.reduceat(w_seg * g, starts)
+        cnt = np.diff(np.append(starts, C.shape[1]))
+        if cmax is None:
+            cmax = np.maximum.reduceat(C.max(axis=0), starts)
+        # |h| <= max c + max |g|: the largest magnitude in the sums and differences
+        scale = 2.0 * (cmax + np.maximum.reduceat(np.abs(g), starts)) + np.max(np.abs(f))
+        margin = REL * np.abs(val) + ABS + EPS_DUAL * (len(f) + cnt + 8) * scale
+        out = val - margin
+    return np.where(out > 0.0, out, 0.0)              # NaN (a non-finite potential) -> no bound
 
 
 def dual_bound(xq, wq, f, xn, wn) -> float:
