@@ -215,3 +215,96 @@ def test_sample_variants_keep_the_bundled_configuration_and_set_their_mass():
     assert py.next()
     masses = [p.m() for p in py.event if abs(p.id()) == 1000006]
     assert masses and all(abs(m - generate.M_S_HEAVY) < 20.0 for m in masses)  # not the SLHA's 150 GeV
+
+
+# -- issue 27: the dual (c-transform) bound -----------------------------------------------------------
+def _potential(xa, wa, xb, wb):
+    """Optimal source potential of (a, b) from POT's ot.emd on the cost built in this file."""
+    import ot
+
+    _, log = ot.emd(wa / wa.sum(), wb / wb.sum(), _cyl_cost(xa, xb), log=True)
+    return log["u"]
+
+
+def _dual_pairs():
+    pairs = list(PAIRS)
+    rng = np.random.default_rng(9)
+    t = np.linspace(-1.0, 1.0, 7)
+    pairs.append((np.column_stack([t, np.full(7, 0.4)]), rng.exponential(size=7),           # collinear in y
+                  np.column_stack([0.5 * t + 0.2, np.full(7, 0.4)]), rng.exponential(size=7)))
+    pairs.append((np.column_stack([np.zeros(5), np.linspace(2.9, 3.1, 5)]), np.ones(5),      # collinear across +-pi
+                  np.column_stack([np.zeros(4), np.pi - np.mod(np.pi - np.linspace(3.0, 3.3, 4), 2 * np.pi)]),
+                  np.ones(4)))
+    pairs.append((np.array([[0.1, -np.pi + 1e-9]]), np.ones(1), np.array([[0.1, np.pi - 1e-9]]), np.ones(1)))
+    return pairs
+
+
+DUAL_PAIRS = _dual_pairs()
+
+
+@pytest.mark.parametrize("k", range(len(DUAL_PAIRS)))
+def test_dual_bound_is_below_exact_w2_for_any_potential(k):
+    xa, wa, xb, wb = DUAL_PAIRS[k]
+    ex = _exact(xa, wa, xb, wb)
+    data = _pack([(xa, wa), (xb, wb)])
+    sp = eventot.single_pair(data, 0, 1)
+    rng = np.random.default_rng(k)
+    xo, wo, _, _ = DUAL_PAIRS[(k + 7) % len(DUAL_PAIRS)]
+    own = _potential(xa, wa, xb, wb)
+    pots = {"own": own, "own shifted by 1e4": own + 1e4,
+            "unrelated pair": _potential(xa, wa, xo, wo), "random": 3.0 * rng.normal(size=len(xa)),
+            "zero": np.zeros(len(xa))}
+    for name, f in pots.items():
+        b = knn.dual_bound(xa, wa, f, xb, wb)
+        assert b <= ex and b <= sp, (name, b, ex, sp)
+    # the optimal potential of the pair itself is tight (strong duality), shifted or not
+    for name in ("own", "own shifted by 1e4"):
+        assert knn.dual_bound(xa, wa, pots[name], xb, wb) >= ex * (1 - 1e-8) - 1e-8, name
+    # the pair's duals from the search's solver: same value as single_pair, bit for bit, and tight
+    v, fa, fb = eventot.single_pair_duals(data, 0, 1)
+    assert v == sp
+    assert ex * (1 - 1e-8) - 1e-8 <= knn.dual_bound(xa, wa, fa, xb, wb) <= ex
+    assert ex * (1 - 1e-8) - 1e-8 <= knn.dual_bound(xb, wb, fb, xa, wa) <= ex
+
+
+def test_batched_dual_bounds_below_exact_and_equal_to_the_pairwise_bound():
+    rng = np.random.default_rng(13)
+    clouds = [_cloud(rng, rng.integers(1, 12), rng.normal(), rng.uniform(-np.pi, np.pi), rng.uniform(0.05, 1.0))
+              for _ in range(14)]
+    clouds[5] = clouds[2]                                                       # an equal event
+    data = _pack(clouds)
+    s = knn.PrunedSearch(data, n_pivots=0, use_pivots=False)
+    cols = np.arange(len(clouds))
+    for q in range(len(clouds)):
+        fs = [_potential(*clouds[q], *clouds[(q + 1) % len(clouds)]),
+              _potential(*clouds[q], *clouds[(q + 3) % len(clouds)]) - 50.0]
+        b = s.dual_bounds(q, cols, fs)
+        ex = np.array([_exact(*clouds[q], *clouds[j]) for j in cols])
+        assert np.all(b <= ex), (q, b - ex)
+        one = [max(knn.dual_bound(*clouds[q][:1], clouds[q][1] / clouds[q][1].sum(), f, *clouds[j]) for f in fs)
+               for j in cols]
+        assert b == pytest.approx(one, rel=1e-12, abs=1e-12)
+        assert b[(q + 1) % len(clouds)] >= ex[(q + 1) % len(clouds)] * (1 - 1e-8) - 1e-8   # its own pair: tight
+
+
+def test_dual_bound_saves_exact_solves_and_keeps_the_brute_force_result():
+    data, y = _synthetic(30, seed=4, dup=True)
+    d = eventot.single_matrix(data, cache_dir=None)
+    splits = classify.folds(y, seed=3)
+    grid = (1, 2, 3, 4)
+    ref = knn.knn_auc_brute(d, y, splits, grid)
+    res = {}
+    for use_dual in (False, True):
+        res[use_dual] = r = knn.knn_auc_pruned(data, y, splits, grid, use_dual=use_dual)
+        assert r["aucs"] == ref["aucs"] and r["k"] == ref["k"]
+        assert all(list(a[k]) == list(b[k]) for a, b in zip(ref["neighbours"], r["neighbours"]) for k in a)
+    assert res[True]["stats"]["dual_bounds"] > 0
+    assert res[True]["stats"]["solved"] < 0.9 * res[False]["stats"]["solved"]
+
+
+def test_dual_bound_of_a_non_finite_potential_is_zero():
+    xa, wa, xb, wb = DUAL_PAIRS[0]
+    for bad in (np.nan, np.inf, -np.inf):
+        f = np.zeros(len(xa))
+        f[0] = bad
+        assert knn.dual_bound(xa, wa, f, xb, wb) == 0.0

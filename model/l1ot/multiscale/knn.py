@@ -35,9 +35,21 @@ random and adversarial pairs):
   bound ``W2(q, j) <= min_p W2(q, p) + W2(p, j)`` is the cost bound of the glued
   plan q -> p -> j, a feasible plan.
 
+* **Dual** (:func:`dual_bound`; weak LP duality): for any potential f on the
+  points of q and its c-transform ``g = f^c`` on the points of nu,
+  ``h = g^c >= f`` on q and ``h(x) + g(y) <= c(x, y)``, so every plan of (q, nu)
+  costs at least ``<h, q> + <g, nu>``. The potentials are the optimal q-side
+  duals of the pairs already solved (:func:`l1ot.multiscale.eventot.single_pair_duals`,
+  the same solver call as the matrix entry): each event keeps those of its
+  :data:`N_KEEP` nearest solved partners, and the search bounds the front of its
+  queue lazily (:data:`DUAL_BLOCK` candidates at a time, with the query's
+  :data:`DUAL_M` nearest potentials not yet applied to them) before solving.
+
 Every bound is lowered by a relative 1e-9 and an absolute 1e-12 (upper bounds
 raised) against rounding, so that the comparison with a computed exact value
-can never prune a pair the brute force would keep.
+can never prune a pair the brute force would keep; the dual bound also by
+:data:`EPS_DUAL` (n_q + n_nu + 8) times its largest magnitude (cost, potentials),
+which covers the rounding of its c-transforms and sums.
 
 **Tie rule** (here and in :func:`knn_auc_brute`): training events are ranked by
 (distance as stored in the matrix, ``sqrt(max(W2^2, 0))``; training index),
@@ -63,6 +75,14 @@ N_BINS = 32
 #: number of pivot events (exact rows computed first)
 N_PIVOTS = 8
 REL, ABS = 1e-9, 1e-12
+#: rounding margin of the dual bound per point and unit of the largest |cost| or |potential|
+EPS_DUAL = 1e-14
+#: potentials kept per event (of its nearest solved partners) for the dual bound
+N_KEEP = 8
+#: potentials (of the query's nearest solved partners) a candidate is bounded with
+DUAL_M = 8
+#: candidates per block of the lazy dual bounding
+DUAL_BLOCK = 16
 
 
 def _wrap(phi):
@@ -135,6 +155,45 @@ def centroid_bound(xa, wa, xb, wb) -> float:
         return np.array([w @ x[:, 0], w @ np.cos(x[:, 1]), w @ np.sin(x[:, 1])])
     d = mean(xa, wa) - mean(xb, wb)
     return float(d @ d)
+
+
+def _segment_dual(C, f, w_q, w_seg, starts, cmax=None):
+    """Guarded dual bounds for one potential: C (n_q, P) costs to the points of the candidates
+    (segments at ``starts``), f (n_q,) the potential, w_q (n_q,) and w_seg (P,) masses; ``cmax``
+    (B,) the largest cost of each segment (computed if None)."""
+    with np.errstate(invalid="ignore", over="ignore"):   # non-finite potentials give NaN, caught below
+        g = np.min(C - f[:, None], axis=0)                                     # f^c at every point, (P,)
+        h = np.minimum.reduceat(C - g[None, :], starts, axis=1)                # f^cc per candidate, (n_q, B)
+        val = w_q @ h + np.add.reduceat(w_seg * g, starts)
+        cnt = np.diff(np.append(starts, C.shape[1]))
+        if cmax is None:
+            cmax = np.maximum.reduceat(C.max(axis=0), starts)
+        # |h| <= max c + max |g|: the largest magnitude in the sums and differences
+        scale = 2.0 * (cmax + np.maximum.reduceat(np.abs(g), starts)) + np.max(np.abs(f))
+        margin = REL * np.abs(val) + ABS + EPS_DUAL * (len(f) + cnt + 8) * scale
+        out = val - margin
+    return np.where(out > 0.0, out, 0.0)              # NaN (a non-finite potential) -> no bound
+
+
+def dual_bound(xq, wq, f, xn, wn) -> float:
+    """Lower bound of W2^2(q, nu) from any potential f on the points of q (weak LP duality).
+
+    xq (n_q, 2), xn (n_nu, 2): (y, phi) points; wq (n_q,), wn (n_nu,): masses (normalised here);
+    f (n_q,): any potential on q's points, in squared rapidity-azimuth units (e.g. the optimal
+    q-side potential of a solved pair (q, j'), :func:`l1ot.multiscale.eventot.single_pair_duals`).
+    With the cost ``c`` of :func:`l1ot.multiscale.eventot.axis_cost`, ``g = f^c`` on nu
+    (``g(y) = min_x c(x, y) - f(x)``) and ``h = g^c >= f`` on q, ``h(x) + g(y) <= c(x, y)``, so for
+    every plan pi of (q, nu): ``sum pi c >= sum_x h q + sum_y g nu``. Returned lowered by
+    :data:`REL`, :data:`ABS` and :data:`EPS_DUAL` (n_q + n_nu + 8) times the largest magnitude of
+    c, f, g, h (the rounding of the c-transforms and of the two sums; the masses' sums differ from
+    1 by rounding too). Tight (up to that margin) when f is optimal for (q, nu).
+    """
+    from .eventot import axis_cost
+
+    wq = np.asarray(wq, np.float64) / np.sum(wq)
+    wn = np.asarray(wn, np.float64) / np.sum(wn)
+    C = axis_cost(xq, xn)
+    return float(_segment_dual(C, np.asarray(f, np.float64), wq, wn, np.array([0]))[0])
 
 
 def exact_1d_w2sq(xa, wa, xb, wb) -> float:
@@ -224,18 +283,29 @@ class PrunedSearch:
     ``emb`` (from :func:`embeddings`) and ``pivots`` / ``pivot_rows`` ((P,) event indices and their
     (P, N) squared distances to every event) may be given precomputed (the engine path of
     :func:`knn_auc_pruned`); otherwise they are computed here.
+
+    ``use_dual``: every exact solve also returns its dual potentials
+    (:func:`l1ot.multiscale.eventot.single_pair_duals`, the same value); each event keeps those of
+    its ``n_keep`` nearest solved partners. Before a candidate is solved, the front of the queue is
+    raised to its :func:`dual_bound` (batched) with the query's ``dual_m`` nearest potentials not
+    yet applied to it, and the queue re-sorted.
     """
 
     def __init__(self, data, n_pivots: int = N_PIVOTS, n_bins: int = N_BINS, maps=MAPS, seed: int = 0,
-                 use_pivots: bool = True, use_upper: bool = True, emb=None, pivots=None, pivot_rows=None):
-        from .eventot import single_pair
+                 use_pivots: bool = True, use_upper: bool = True, emb=None, pivots=None, pivot_rows=None,
+                 use_dual: bool = True, n_keep: int = N_KEEP, dual_m: int = DUAL_M):
+        from .eventot import single_pair, single_pair_duals
 
         self.data = data
         self.n = len(data["off"]) - 1
         self._pair = single_pair
+        self._pair_duals = single_pair_duals
+        self.use_dual, self.n_keep, self.dual_m = use_dual, n_keep, dual_m
+        self.pots = {}                       # event -> [(W2^2, partner, potential on the event's points)]
         self.cache = {}
         self.stats = {"solved": 0, "pivot_solved": 0, "bound_s": 0.0, "solve_s": 0.0, "pivot_s": 0.0,
-                      "queries": 0, "candidates_after_upper": 0, "train_seen": 0}
+                      "queries": 0, "candidates_after_upper": 0, "train_seen": 0, "dual_s": 0.0,
+                      "dual_bounds": 0}
         t = time.perf_counter()
         self.emb = embeddings(data, n_bins, maps) if emb is None else emb
         self.stats["bound_s"] += time.perf_counter() - t
@@ -257,11 +327,46 @@ class PrunedSearch:
         if v is not None:
             return v
         t = time.perf_counter()
-        v = max(self._pair(self.data, a, b), 0.0)
+        if self.use_dual:
+            v, fa, fb = self._pair_duals(self.data, a, b)
+            v = max(v, 0.0)
+            self._keep(a, v, b, fa)
+            self._keep(b, v, a, fb)
+        else:
+            v = max(self._pair(self.data, a, b), 0.0)
         self.stats["solve_s"] += time.perf_counter() - t
         self.stats["pivot_solved" if pivot else "solved"] += 1
         self.cache[(a, b)] = v
         return v
+
+    def _keep(self, e, v, partner, f):
+        """Keep the potential f of event e from its pair with ``partner`` if among its n_keep nearest."""
+        lst = self.pots.setdefault(e, [])
+        f = np.asarray(f, np.float64)
+        lst.append((v, partner, f - f.max()))   # any constant shift is a potential too: keep |f| small
+        if len(lst) > self.n_keep:
+            lst.sort(key=lambda t: (t[0], t[1]))
+            del lst[self.n_keep:]
+
+    def dual_bounds(self, q, cols, fs):
+        """Max over potentials fs [(n_q,)] of the guarded dual bounds of q against events cols: (C,)."""
+        t = time.perf_counter()
+        off, x, w = self.data["off"], self.data["x"], self.data["w"]
+        xq, wq = x[off[q]:off[q + 1]], w[off[q]:off[q + 1]]
+        out = np.zeros(len(cols))
+        from .eventot import axis_cost
+        for b in range(0, len(cols), DUAL_BLOCK):
+            blk = np.asarray(cols[b:b + DUAL_BLOCK])
+            idx = np.concatenate([np.arange(off[j], off[j + 1]) for j in blk])
+            starts = np.concatenate([[0], np.cumsum(off[blk + 1] - off[blk])[:-1]])
+            C = axis_cost(xq, x[idx])
+            cmax = np.maximum.reduceat(C.max(axis=0), starts)
+            for f in fs:
+                out[b:b + len(blk)] = np.maximum(out[b:b + len(blk)],
+                                                 _segment_dual(C, f, wq, w[idx], starts, cmax))
+        self.stats["dual_bounds"] += len(cols) * len(fs)
+        self.stats["dual_s"] += time.perf_counter() - t
+        return out
 
     def _known(self, q, cols):
         kn = np.full(len(cols), np.nan)
@@ -295,6 +400,7 @@ class PrunedSearch:
         ok = ~np.isnan(kn)
         lo[ok] = kn[ok]
         up[ok] = kn[ok]
+        self._known_ok = ok
         self.stats["bound_s"] += time.perf_counter() - t
         return lo, up
 
@@ -310,16 +416,40 @@ class PrunedSearch:
         else:
             cand = np.arange(len(train))
         self.stats["candidates_after_upper"] += len(cand)
+        kn_ok = self._known_ok
         order = cand[rank(lo[cand], train[cand])]
+        applied = {}                                      # candidate position -> partners applied
         sol_d, sol_i = [], []
         kth = np.inf                                      # k-th smallest solved W2^2
-        for c in order:
+        pos = 0
+        while pos < len(order):
+            c = order[pos]
             if len(sol_d) >= k and lo[c] > kth:
                 break
+            # (when no more than the missing neighbours remain, every one is solved: no bound helps)
+            if self.use_dual and not kn_ok[c] and len(order) - pos > k - len(sol_d):
+                near = [t for t in sorted(self.pots.get(q, []), key=lambda t: (t[0], t[1]))][:self.dual_m]
+                if any(t[1] not in applied.get(c, ()) for t in near):
+                    # lazy: bound the front of the queue (candidates that would be solved next)
+                    blk = order[pos:pos + DUAL_BLOCK]
+                    blk = blk[(lo[blk] <= kth) & ~kn_ok[blk]]
+                    for part in {tuple(t[1] for t in near if t[1] not in applied.get(b_, ())) for b_ in blk}:
+                        sel = np.array([b_ for b_ in blk if tuple(t[1] for t in near
+                                                                   if t[1] not in applied.get(b_, ())) == part])
+                        if not part or not len(sel):
+                            continue
+                        fs = [t[2] for t in near if t[1] in part]
+                        lo[sel] = np.maximum(lo[sel], self.dual_bounds(q, train[sel], fs))
+                        for b_ in sel:
+                            applied[b_] = applied.get(b_, ()) + part
+                    rest = order[pos:]
+                    order = np.concatenate([order[:pos], rest[rank(lo[rest], train[rest])]])
+                    continue
             j = int(train[c])
             v = self._solve(q, j)
             sol_d.append(v)
             sol_i.append(j)
+            pos += 1
             if len(sol_d) >= k:
                 kth = np.partition(np.asarray(sol_d), k - 1)[k - 1]
             self.stats["train_seen"] += 1
@@ -347,9 +477,9 @@ def _pivot_task(data, pivots):
     return out
 
 
-def _query_task(data, emb, pivots, pivot_rows, queries, use_upper):
+def _query_task(data, emb, pivots, pivot_rows, queries, use_upper, use_dual=True):
     """Engine task: nearest lists of ``queries`` [(q, train, k)], and the search counts."""
-    s = PrunedSearch(data, emb=emb, pivots=pivots, pivot_rows=pivot_rows, use_upper=use_upper)
+    s = PrunedSearch(data, emb=emb, pivots=pivots, pivot_rows=pivot_rows, use_upper=use_upper, use_dual=use_dual)
     return [s.nearest(q, tr, k) for q, tr, k in queries], s.stats
 
 
@@ -358,13 +488,14 @@ def _nearest_all(s, queries, engine, n_tasks, stats):
     if engine is None or not getattr(engine, "distributed", False):
         return [s.nearest(q, tr, k) for q, tr, k in queries]
     parts = [queries[i::n_tasks] for i in range(min(n_tasks, len(queries)))]
-    tasks = [(s.data, s.emb, s.pivots, s.piv, p, s.use_upper) for p in parts]
+    tasks = [(s.data, s.emb, s.pivots, s.piv, p, s.use_upper, s.use_dual) for p in parts]
     out = [None] * len(queries)
     for i, (res, st) in enumerate(engine.map(_query_task, tasks, desc="pruned kNN", unit="queries",
                                              weights=[len(p) for p in parts])):
         for r, o in enumerate(res):
             out[i + r * len(parts)] = o
-        for key in ("solved", "solve_s", "bound_s", "queries", "candidates_after_upper", "train_seen"):
+        for key in ("solved", "solve_s", "bound_s", "queries", "candidates_after_upper", "train_seen", "dual_s",
+                    "dual_bounds"):
             stats[key] = stats.get(key, 0) + st[key]
     return out
 
@@ -393,7 +524,8 @@ def knn_auc_pruned(data, y, splits, k_grid=K_GRID, search: PrunedSearch | None =
         piv = np.zeros((len(pivots), n))
         for i, r in enumerate(rows):
             piv[i::len(sets)] = r
-        s = PrunedSearch(data, pivots=pivots, pivot_rows=piv, use_upper=kw.get("use_upper", True))
+        s = PrunedSearch(data, pivots=pivots, pivot_rows=piv, use_upper=kw.get("use_upper", True),
+                         use_dual=kw.get("use_dual", True))
         s.stats["pivot_solved"] = len(pivots) * (n - 1)
         s.stats["pivot_s"] = time.perf_counter() - t
     else:
