@@ -240,8 +240,8 @@ end
 
 // Counters: N_CNT = N_THR trigger counters, then events, saturated, overrun. Each 64-bit
 // counter is two halves (lo: CNT_LO_W = 32 bits) with a registered carry between them (at
-// most a 32-bit carry chain per clock edge, for 480 MHz):
-//     {cy, lo} <= lo + inc;   hi <= hi + cy
+// most a 33-bit carry chain from a register per clock edge, for 480 MHz):
+//     inc <= event bit;   {cy, lo} <= lo + inc;   hi <= hi + cy
 // so the count at edge t is {hi + cy, lo} = {hi one edge later, lo}. A snapshot therefore
 // latches every counter at the first edge and rewrites every hi half at the next one
 // (sn_hi), and only then echoes the request: the snapshot is the count at the first edge,
@@ -254,6 +254,7 @@ localparam int LO_W = CNT_LO_W;
 localparam int HI_W = CNT_W - CNT_LO_W;
 
 logic [N_CNT-1:0]  cnt_inc;
+logic [N_CNT-1:0]  inc_reg;   // the increments, registered (the carry chain starts at a register)
 logic [LO_W-1:0]   cnt_lo [N_CNT];
 logic [HI_W-1:0]   cnt_hi [N_CNT];
 logic [N_CNT-1:0]  cnt_cy;
@@ -283,9 +284,10 @@ always_ff @(posedge clk) begin
         cm_ack_t <= cm_req_s[1];
     end
 
-    // counters of the output stage (and of the kernel's overrun flag)
+    // counters of the output stage (and of the kernel's overrun flag), one edge later
+    inc_reg <= cnt_inc;
     for (int i = 0; i < N_CNT; i++) begin
-        {cnt_cy[i], cnt_lo[i]} <= {1'b0, cnt_lo[i]} + (LO_W+1)'(cnt_inc[i]);
+        {cnt_cy[i], cnt_lo[i]} <= {1'b0, cnt_lo[i]} + (LO_W+1)'(inc_reg[i]);
         cnt_hi[i] <= cnt_hi[i] + HI_W'(cnt_cy[i]);
     end
 
@@ -314,6 +316,7 @@ always_ff @(posedge clk) begin
             snap[i]   <= '0;
         end
         cnt_cy       <= '0;
+        inc_reg      <= '0;
         valid_reg    <= 1'b0;
         sn_hi        <= 1'b0;
         // a request pending at reset is answered without being carried out

@@ -426,11 +426,13 @@ def timing(netlist: Path, family: str = "xcup") -> dict:
         o = {"stages": {}}
         for st, (d, bc, sn, via) in sorted(pd["stages"].items(), key=lambda kv: -kv[1][0]):
             o["stages"][st] = {"logic_ns": round(d, 2), "path_ns": round(d + overhead, 2),
-                               "levels": describe(bc, via), "end": sn}
+                               "levels": describe(bc, via), "end": sn, "end_reg": reg_name(sn)}
         w = pd["worst"]
         d = w[0] + overhead
         o["worst_path_ns"] = round(d, 2)
         o["worst_end"] = w[2]
+        if w[2] is not None:
+            o["worst_end_reg"] = reg_name(w[2])
         o["worst_levels"] = describe(w[1], w[3]) if w[1] else {}
         o["fmax_est_mhz"] = round(1000.0 / d, 1) if d > 0 else None
         return o
