@@ -10,7 +10,9 @@ the RTL (hierarchy kept, so each distinct module is mapped once), then
 * flattens the mapped netlist and computes the longest register-to-register
   path with a simple delay model (below), reported per pipeline stage
   (grouped by the module instance of the end point) and for the whole design,
-  giving an estimated Fmax.
+  giving an estimated Fmax; per clock domain when the top has several clocks
+  (the IPbus tops: ``clk`` and ``ipb_clk``), with the clock-domain crossings
+  listed apart and counted in no domain (``timing``).
 
 Delay model (documented assumption, UltraScale+ -2 speed grade, not a timing
 sign-off): LUT 0.45 ns including local routing; MUXF7/F8 0.15 ns; CARRY4
@@ -79,6 +81,8 @@ FAMILIES = {
 PIPELINES = {"": {}, "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1},
              "cm": {},
              "rl": {},
+             # l1ot_kernel_rl with the register bank behind one IPbus decoder (issue 24)
+             "rl-ipb": {},
              "cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0},
              "cm-ipb": {},
              # the firmware default: l1ot_kernel_cm on the trained species model (tbutil.species_export)
@@ -98,7 +102,9 @@ TOPS = {"cm": ("l1ot_kernel_cm", "pipelined"),
         "run3": ("l1ot_kernel_cm", "comb"),
         "species-run3": ("l1ot_kernel_cm", "comb")}
 #: variants whose top is the reloadable-reference kernel (l1ot.export.refmem: its own source list)
-RL_VARIANTS = ("rl",)
+RL_VARIANTS = ("rl", "rl-ipb")
+#: the reloadable variants' tops (l1ot.export.refmem)
+RL_TOPS = {"rl": "l1ot_kernel_rl", "rl-ipb": "l1ot_kernel_rl_ipb"}
 #: variants with their own export (precision-config preset, tbutil.PRESETS) and family
 PRESET_FAMILY = {"run3": "xc7", "species-run3": "xc7"}
 
@@ -122,7 +128,7 @@ def top_of(variant: str, pkg: Path) -> str:
     from l1ot.export import rtl
     if variant in RL_VARIANTS:
         from l1ot.export import refmem
-        return refmem.top_name(pkg.parent)
+        return refmem.top_name(pkg.parent, RL_TOPS[variant])
     return rtl.top_name(pkg.parent, TOPS.get(variant, ("l1ot_kernel",))[0])
 
 
@@ -132,7 +138,7 @@ def sources(variant: str, pkg: Path) -> list[Path]:
     from l1ot.export import rtl
     if variant in RL_VARIANTS:
         from l1ot.export import refmem
-        return refmem.sources(pkg.parent)
+        return refmem.sources(pkg.parent, top=RL_TOPS[variant])
     top, graph = TOPS.get(variant, ("l1ot_kernel", "pipelined"))
     return rtl.sources(pkg.parent, top, graph)
 
@@ -498,7 +504,8 @@ def main(argv=None) -> int:
     ap.add_argument("--configs", default="64:1:species-cm,64:1:species-run3,32:1:cm,32:1:run3,32:1,32:4,32:12,8:1,8:4,32:1:p1",
                     help="comma-separated K:REUSE[:variant] list (variant p1: one level per stage; cm: "
                          "constant-matrix l1ot_kernel_cm; species-cm: the same on the species export, the firmware "
-                         "default; run3, species-run3: their Run-3 presets on xc7)")
+                         "default; run3, species-run3: their Run-3 presets on xc7; cm-ipb: l1ot_kernel_cm with the "
+                         "IPbus register bank; rl: the reloadable-reference kernel; rl-ipb: rl with the register bank)")
     ap.add_argument("--report", default=str(REPO / "reports" / "firmware.json"))
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--reuse", action="store_true",

@@ -34,6 +34,7 @@ from cocotb.triggers import ReadOnly, RisingEdge, Timer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tbutil  # noqa: E402
+from ipbus_master import ipb_cycle  # noqa: E402
 
 CLK_PS, IPB_PS = 2500, 9100
 N_THR = 3
@@ -90,24 +91,11 @@ class Tb:
         await RisingEdge(self.dut.ipb_clk)
 
     async def bus(self, addr, wdata=None):
-        dut = self.dut
-        await RisingEdge(dut.ipb_clk)
-        dut.ipb_addr.value = addr
-        dut.ipb_write.value = int(wdata is not None)
-        dut.ipb_wdata.value = 0 if wdata is None else wdata
-        dut.ipb_strobe.value = 1
-        c0 = self.cycle
-        for _ in range(100):
-            await RisingEdge(dut.ipb_clk)
-            await ReadOnly()
-            a, e = int(dut.ipb_ack.value), int(dut.ipb_err.value)
-            if a or e:
-                rd, c1 = int(dut.ipb_rdata.value), self.cycle
-                await RisingEdge(dut.ipb_clk)
-                dut.ipb_strobe.value = 0
-                await RisingEdge(dut.ipb_clk)
-                return bool(a), rd, c0, c1
-        raise AssertionError(f"no answer at 0x{addr:x}")
+        """One bus cycle (``ipbus_master.ipb_cycle``); (ok, rdata, clk cycle at strobe, at answer)."""
+        await RisingEdge(self.dut.ipb_clk)
+        a = await ipb_cycle(self.dut, addr, wdata, timeout=100, now=lambda: self.cycle)
+        assert a.status != "timeout", f"no answer at 0x{addr:x}"
+        return a.ok, a.rdata, a.t0, a.t1
 
 
 def _bits(s, thr):
