@@ -346,7 +346,7 @@ def markdown(data: dict) -> str:
                     L.append(f"| `{d}` | `{st}` | {sv['path_ns']} | {sv['levels']} |")
             cdc = t.get("cdc", [])
             L += ["", f"Clock-domain crossings of {key} ({len(cdc)} groups of register bits, longest first; in no "
-                  "domain's Fmax; constrain them as docs/firmware.md \"Clock-domain crossings\" says):", "",
+                  "domain's Fmax; constrain them as docs/firmware.md \"Clock-domain crossing\" says):", "",
                   "| from | to | path ns | cells on path | start register | end register | synchroniser |",
                   "|---|---|---|---|---|---|---|"]
             for c in cdc[:16]:
