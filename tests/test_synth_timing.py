@@ -114,3 +114,35 @@ def test_crossing_is_reported_apart_and_in_no_domain(tmp_path):
     s = cdc[("clk", "ipb_clk", "sync_q")]
     assert s["path_ns"] == OVH and s["start"] == "x_q" and s["synchroniser"]
     assert t["cdc"][0]["end"] == "s_q", "crossings are listed longest first"
+
+
+def test_report_rows_old_and_per_domain(tmp_path):
+    """fw_report reads a row timed before the per-domain model (one table) and a row with
+    two domains (per-domain figures, the ipb_clk goal, the crossings table)."""
+    import sys
+    sys.path.insert(0, str(Path(REPO) / "testbench"))
+    import fw_report
+
+    base = {"LUT": 10, "FF": 10, "CARRY8_equiv": 1, "DSP48E2": 0, "BRAM36_equiv": 0, "LUTRAM_SRL": 0,
+            "pct_VU13P": {"LUT": 0.1, "FF": 0.1, "CARRY8": 0.1, "DSP": 0.0, "BRAM": 0.0}}
+    stage = {"u_x": {"logic_ns": 1.0, "path_ns": 1.35, "levels": {"LUT": 2}, "end": "c"}}
+    old = dict(base, timing={"worst_path_ns": 1.35, "fmax_est_mhz": 740.7, "stages": stage})
+    new = dict(base, timing={"worst_path_ns": 2.5, "fmax_est_mhz": 400.0, "stages": stage, "domain": "clk",
+                             "domains": {"clk": {"worst_path_ns": 2.5, "fmax_est_mhz": 400.0, "registers": 5,
+                                                 "stages": stage},
+                                         "ipb_clk": {"worst_path_ns": 10.0, "fmax_est_mhz": 100.0, "registers": 2,
+                                                     "stages": stage}},
+                             "cdc": [{"from": "clk", "to": "ipb_clk", "logic_ns": 3.0, "path_ns": 3.35,
+                                      "levels": {"LUT": 5}, "start": "snap", "end": "rdata", "end_cell": "e",
+                                      "synchroniser": False}]})
+    data = {"synth": {"k8_r1": old, "k8_r1_cm-ipb": new}}
+    rows = {r["config"]: r for r in fw_report.configs(data)}
+    assert rows["k8_r1"]["fmax_est_mhz"] == 740.7 and "fmax_est_mhz_by_domain" not in rows["k8_r1"]
+    r = rows["k8_r1_cm-ipb"]
+    assert r["fmax_est_mhz"] == 400.0 and r["fmax_est_mhz_by_domain"] == {"clk": 400.0, "ipb_clk": 100.0}
+    assert r["goals"]["Fmax_est>=480MHz"] is False and r["goals"]["Fmax_est(ipb_clk)>=125MHz"] is False
+    dev = {"name": "XCVU13P", "source": "test", "LUT": 1, "FF": 1, "CARRY8": 1, "DSP": 1, "BRAM36": 1}
+    md = fw_report.markdown(dict(data, configs=list(rows.values()), device=dev))
+    assert "### Longest paths per stage, k8_r1 (" in md
+    assert "`clk` 400.0 MHz (2.5 ns, 5 registers), `ipb_clk` 100.0 MHz" in md
+    assert "| `clk` | `ipb_clk` | 3.35 | {'LUT': 5} | `snap` | `rdata` | no" in md
