@@ -347,7 +347,7 @@ def timing(netlist: Path, family: str = "xcup") -> dict:
     for sn in seq_d:
         conns = cells[sn].get("connections", {})
         cp = next((p for p in CLOCK_PORTS if p in conns), None)
-        domain[sn] = _clock_name(conns[cp][0], ports, driver, info, names) if cp else "none"
+        domain[sn] = _clock_name(conns[cp][0], ports, driver, info, names) if cp and conns[cp] else "none"
     domains = sorted(set(domain.values()))
     # arrival time at the output of each combinational cell, per start domain (memoized DFS):
     # arr[cell][dom] = (ns, predecessor cell on that domain's longest path, start register)
