@@ -12,7 +12,11 @@ GOALS = {"ii_max": 12, "latency_ns": 50.0, "latency_ns_stretch": 25.0, "dsp_pct_
          # issue 26 (the firmware default, species K = 64 on l1ot_kernel_cm): Phase-2 goals
          "default_dsp_pct": 0.5, "default_lut_pct": 3.0,
          # issue 24 (reloadable-reference kernel l1ot_kernel_rl)
-         "rl_latency_ns": 75.0, "rl_latency_ns_stretch": 50.0, "rl_dsp_pct": 2.0, "rl_lut_pct": 3.0}
+         "rl_latency_ns": 75.0, "rl_latency_ns_stretch": 50.0, "rl_dsp_pct": 2.0, "rl_lut_pct": 3.0,
+         # the IPbus register clock (ipbus-firmware: 31.25 MHz), with a 4x margin
+         "ipb_fmax_mhz": 125.0}
+#: the register clock of the IPbus tops (the headline est. Fmax is the algorithm clock ``clk``)
+IPB_CLOCK = "ipb_clk"
 #: Run-3 presets (two cycles at 40 MHz on the Run-3 part): of the sorted K = 32 top and of the
 #: species default
 RUN3 = ("run3", "species-run3")
@@ -92,6 +96,10 @@ def configs(data: dict) -> list[dict]:
             if "timing" in s:
                 row["fmax_est_mhz"] = s["timing"]["fmax_est_mhz"]
                 row["worst_path_ns"] = s["timing"]["worst_path_ns"]
+                doms = s["timing"].get("domains", {})
+                if len(doms) > 1:   # per clock domain (headline: clk); crossings apart
+                    row["fmax_est_mhz_by_domain"] = {d: v["fmax_est_mhz"] for d, v in doms.items()}
+                    row["cdc_paths"] = len(s["timing"].get("cdc", []))
         if "fmax_est_mhz" in row and "latency_ns" in row:
             f = min(clock, row["fmax_est_mhz"])
             row["latency_ns_at_est_clock"] = round(row["latency_cycles"] * 1000.0 / f, 2)
@@ -106,6 +114,7 @@ def configs(data: dict) -> list[dict]:
                 goals["0 mismatches"] = row["mismatches"] == 0 and "cosim_failed" not in row
             if "fmax_est_mhz" in row:
                 goals["Fmax_est>=40MHz"] = row["fmax_est_mhz"] >= clock
+            _ipb_goal(row, goals)
             row["goals"] = goals
             rows.append(row)
             continue
@@ -121,6 +130,7 @@ def configs(data: dict) -> list[dict]:
                 goals["LUT<=3%"] = pct["LUT"] <= GOALS["rl_lut_pct"]
             if "fmax_est_mhz" in row:
                 goals["Fmax_est>=480MHz"] = row["fmax_est_mhz"] >= CLOCK_MHZ
+            _ipb_goal(row, goals)
             row["goals"] = goals
             rows.append(row)
             continue
@@ -147,9 +157,17 @@ def configs(data: dict) -> list[dict]:
             goals["LUT<=5%"] = pct["LUT"] <= GOALS["lut_pct_k32"]
         if "fmax_est_mhz" in row:
             goals["Fmax_est>=480MHz"] = row["fmax_est_mhz"] >= CLOCK_MHZ
+        _ipb_goal(row, goals)
         row["goals"] = goals
         rows.append(row)
     return rows
+
+
+def _ipb_goal(row: dict, goals: dict) -> None:
+    """The IPbus register clock's own goal, for a row timed per clock domain."""
+    f = row.get("fmax_est_mhz_by_domain", {}).get(IPB_CLOCK)
+    if f is not None:
+        goals[f"Fmax_est({IPB_CLOCK})>={GOALS['ipb_fmax_mhz']:g}MHz"] = f >= GOALS["ipb_fmax_mhz"]
 
 
 def write(data: dict, path=None) -> str:
@@ -239,7 +257,9 @@ def markdown(data: dict) -> str:
     L += ["", "Latency: declared = the `LATENCY` localparam of `l1ot_kernel` (read from the design through "
           "Verilator's VPI; formula in docs/firmware.md), measured = in_valid to out_valid in simulation, "
           "the same for every event; the cosim fails unless they are equal. ns at "
-          f"{CLOCK_MHZ:.0f} MHz. Est. Fmax from the delay model below; at min(480 MHz, est. Fmax) the latencies are: "
+          f"{CLOCK_MHZ:.0f} MHz. Est. Fmax from the delay model below (tops with two clocks, the IPbus tops: the "
+          "algorithm clock `clk`; the register clock `ipb_clk` and the crossings are listed under \"Longest paths\"); "
+          "at min(480 MHz, est. Fmax) the latencies are: "
           + ", ".join(f"{r['config']} {r['latency_ns_at_est_clock']} ns" for r in data.get("configs", [])
                       if "latency_ns_at_est_clock" in r) + ".",
           "", "Golden vectors (Python fixed model, `l1ot export`) built from: " + "; ".join(srcs) + ".",
@@ -306,8 +326,30 @@ def markdown(data: dict) -> str:
             t = s.get("timing")
             if not t:
                 continue
-            L += ["", f"### Longest paths per stage, {key} (Yosys {s.get('yosys_seconds')} s)", "",
-                  "| stage (end point) | path ns | cells on path |", "|---|---|---|"]
-            for st, v in list(t["stages"].items())[:12]:
-                L.append(f"| `{st}` | {v['path_ns']} | {v['levels']} |")
+            doms = t.get("domains", {})
+            if len(doms) <= 1:
+                L += ["", f"### Longest paths per stage, {key} (Yosys {s.get('yosys_seconds')} s)", "",
+                      "| stage (end point) | path ns | cells on path |", "|---|---|---|"]
+                for st, v in list(t["stages"].items())[:12]:
+                    L.append(f"| `{st}` | {v['path_ns']} | {v['levels']} |")
+                continue
+            L += ["", f"### Longest paths per stage and clock domain, {key} (Yosys {s.get('yosys_seconds')} s)", "",
+                  "Est. Fmax per clock domain (registers classified by the top-level port on their clock pin; "
+                  "a path counts in a domain when both its registers are in it, paths from input ports in the "
+                  "end point's domain): "
+                  + ", ".join(f"`{d}` {v['fmax_est_mhz']} MHz ({v['worst_path_ns']} ns, {v['registers']} registers)"
+                              for d, v in doms.items())
+                  + f". The row's est. Fmax is `{t.get('domain')}`'s.", "",
+                  "| clock | stage (end point) | path ns | cells on path |", "|---|---|---|---|"]
+            for d, v in doms.items():
+                for st, sv in list(v["stages"].items())[:12]:
+                    L.append(f"| `{d}` | `{st}` | {sv['path_ns']} | {sv['levels']} |")
+            cdc = t.get("cdc", [])
+            L += ["", f"Clock-domain crossings of {key} ({len(cdc)} groups of register bits, longest first; in no "
+                  "domain's Fmax; constrain them as docs/firmware.md \"Clock-domain crossing\" says):", "",
+                  "| from | to | path ns | cells on path | start register | end register | synchroniser |",
+                  "|---|---|---|---|---|---|---|"]
+            for c in cdc[:16]:
+                L.append(f"| `{c['from']}` | `{c['to']}` | {c['path_ns']} | {c['levels']} | `{c['start']}` | "
+                         f"`{c['end']}` | {'yes (ASYNC_REG)' if c['synchroniser'] else 'no (data held by the handshake)'} |")
     return "\n".join(L) + "\n"

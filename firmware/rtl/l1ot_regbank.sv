@@ -23,7 +23,8 @@
 // or read can touch it.
 //
 //   commit:   thr_pend (ipb) --req--> thr_active <= thr_pend (clk) --ack--> ipb ack
-//   snapshot: req --> snap_* <= live counters, all in one clk cycle --ack--> ipb ack
+//   snapshot: req --> snap_* <= live counters, all as of one clk edge (two edges: the
+//             halves of the split counters, see "Counters") --ack--> ipb ack
 
 `resetall
 `timescale 1ns / 1ps
@@ -34,7 +35,10 @@ module l1ot_regbank #(
     parameter int SCORE_W = l1ot_regs_pkg::SCORE_W,
     parameter int CNT_W = l1ot_regs_pkg::CNT_W,
     // reset thresholds, threshold 0 in the low bits (N_THR*SCORE_W bits; untyped for the Yosys front end)
-    parameter THR_RESET = l1ot_regs_pkg::THR_RESET
+    parameter THR_RESET = l1ot_regs_pkg::THR_RESET,
+    // width of the low half of each split 64-bit counter (32 on hardware; a test sets it
+    // small so that the carry between the halves is exercised)
+    parameter int CNT_LO_W = 32
 ) (
     // IPbus slave (ipb_clk domain)
     input  wire logic                ipb_clk,
@@ -81,8 +85,9 @@ localparam logic [31:0] ID_TRANSPORT = l1ot_regs_pkg::ID_TRANSPORT;
 
 localparam logic [SCORE_W-1:0] SCORE_MAX = '1;
 
-if (N_THR < 1 || N_THR > 256 || SCORE_W > 32 || CNT_W != 64) begin : g_check
-    $error("l1ot_regbank: N_THR=%0d (1..256), SCORE_W=%0d (<= 32), CNT_W=%0d (64)", N_THR, SCORE_W, CNT_W);
+if (N_THR < 1 || N_THR > 256 || SCORE_W > 32 || CNT_W != 64 || CNT_LO_W < 1 || CNT_LO_W > 32) begin : g_check
+    $error("l1ot_regbank: N_THR=%0d (1..256), SCORE_W=%0d (<= 32), CNT_W=%0d (64), CNT_LO_W=%0d (1..32)",
+           N_THR, SCORE_W, CNT_W, CNT_LO_W);
     l1ot_param_check_failed u_check_failed ();
 end
 
@@ -105,8 +110,8 @@ always_ff @(posedge ipb_clk) begin
 end
 
 // snapshot registers (clk domain, stable while read: see the header)
-logic [CNT_W-1:0] snap_events, snap_sat, snap_overrun;
-logic [CNT_W-1:0] snap_trig [N_THR];
+wire logic [CNT_W-1:0] snap_events, snap_sat, snap_overrun;
+wire logic [CNT_W-1:0] snap_trig [N_THR];
 
 wire logic [31:0] a = ipb_addr;
 wire logic in_thr  = (a >= 32'(A_THR)) && (a < 32'(A_THR + N_THR));
@@ -218,8 +223,6 @@ assign ipb_rdata = rdata_reg;
 logic [SCORE_W-1:0] thr_active [N_THR];
 logic [N_THR-1:0]   bits_reg;
 logic               valid_reg;
-logic [CNT_W-1:0]   cnt_events, cnt_sat, cnt_overrun;
-logic [CNT_W-1:0]   cnt_trig [N_THR];
 logic               sat_reg;
 
 always_ff @(posedge clk) begin
@@ -233,6 +236,38 @@ logic [N_THR-1:0] ge;
 for (genvar i = 0; i < N_THR; i++) begin : g_cmp
     (* keep *) wire logic [SCORE_W:0] df = {1'b0, ev_score} - {1'b0, thr_active[i]};
     assign ge[i] = !df[SCORE_W];
+end
+
+// Counters: N_CNT = N_THR trigger counters, then events, saturated, overrun. Each 64-bit
+// counter is two halves (lo: CNT_LO_W = 32 bits) with a registered carry between them (at
+// most a 33-bit carry chain from a register per clock edge, for 480 MHz):
+//     inc <= event bit;   {cy, lo} <= lo + inc;   hi <= hi + cy
+// so the count at edge t is {hi + cy, lo} = {hi one edge later, lo}. A snapshot therefore
+// latches every counter at the first edge and rewrites every hi half at the next one
+// (sn_hi), and only then echoes the request: the snapshot is the count at the first edge,
+// exactly, a carry pending at that edge included.
+localparam int N_CNT = N_THR + 3;
+localparam int C_EVENTS = N_THR;
+localparam int C_SAT = N_THR + 1;
+localparam int C_OVERRUN = N_THR + 2;
+localparam int LO_W = CNT_LO_W;
+localparam int HI_W = CNT_W - CNT_LO_W;
+
+logic [N_CNT-1:0]  cnt_inc;
+logic [N_CNT-1:0]  inc_reg;   // the increments, registered (the carry chain starts at a register)
+logic [LO_W-1:0]   cnt_lo [N_CNT];
+logic [HI_W-1:0]   cnt_hi [N_CNT];
+logic [N_CNT-1:0]  cnt_cy;
+logic [CNT_W-1:0]  snap [N_CNT];
+logic              sn_hi;     // second edge of a snapshot: latch the hi halves
+
+always_comb begin
+    for (int i = 0; i < N_THR; i++) begin
+        cnt_inc[i] = valid_reg && bits_reg[i];
+    end
+    cnt_inc[C_EVENTS]  = valid_reg;
+    cnt_inc[C_SAT]     = valid_reg && sat_reg;
+    cnt_inc[C_OVERRUN] = ev_overrun;
 end
 
 always_ff @(posedge clk) begin
@@ -249,46 +284,52 @@ always_ff @(posedge clk) begin
         cm_ack_t <= cm_req_s[1];
     end
 
-    // counters of the output stage
-    if (valid_reg) begin
-        cnt_events <= cnt_events + 1;
-        cnt_sat    <= cnt_sat + CNT_W'(sat_reg);
-        for (int i = 0; i < N_THR; i++) begin
-            cnt_trig[i] <= cnt_trig[i] + CNT_W'(bits_reg[i]);
-        end
-    end
-    if (ev_overrun) begin
-        cnt_overrun <= cnt_overrun + 1;
+    // counters of the output stage (and of the kernel's overrun flag), one edge later
+    inc_reg <= cnt_inc;
+    for (int i = 0; i < N_CNT; i++) begin
+        {cnt_cy[i], cnt_lo[i]} <= {1'b0, cnt_lo[i]} + (LO_W+1)'(inc_reg[i]);
+        cnt_hi[i] <= cnt_hi[i] + HI_W'(cnt_cy[i]);
     end
 
-    // snapshot: every counter in the same cycle
-    if (sn_req_s[1] != sn_ack_t) begin
-        snap_events  <= cnt_events;
-        snap_sat     <= cnt_sat;
-        snap_overrun <= cnt_overrun;
-        for (int i = 0; i < N_THR; i++) begin
-            snap_trig[i] <= cnt_trig[i];
+    // snapshot: every counter as of the same edge (the hi halves with the carry pending at
+    // that edge are those of the next edge)
+    sn_hi <= 1'b0;
+    if (sn_hi) begin
+        for (int i = 0; i < N_CNT; i++) begin
+            snap[i][CNT_W-1:LO_W] <= cnt_hi[i];
         end
         sn_ack_t <= sn_req_s[1];
+    end else if (sn_req_s[1] != sn_ack_t) begin
+        for (int i = 0; i < N_CNT; i++) begin
+            snap[i] <= {cnt_hi[i], cnt_lo[i]};
+        end
+        sn_hi <= 1'b1;
     end
 
     if (rst) begin
         for (int i = 0; i < N_THR; i++) begin
             thr_active[i] <= THR_RESET[i*SCORE_W +: SCORE_W];
-            cnt_trig[i]   <= '0;
-            snap_trig[i]  <= '0;
         end
+        for (int i = 0; i < N_CNT; i++) begin
+            cnt_lo[i] <= '0;
+            cnt_hi[i] <= '0;
+            snap[i]   <= '0;
+        end
+        cnt_cy       <= '0;
+        inc_reg      <= '0;
         valid_reg    <= 1'b0;
-        cnt_events   <= '0;
-        cnt_sat      <= '0;
-        cnt_overrun  <= '0;
-        snap_events  <= '0;
-        snap_sat     <= '0;
-        snap_overrun <= '0;
+        sn_hi        <= 1'b0;
         // a request pending at reset is answered without being carried out
         cm_ack_t     <= cm_req_s[1];
         sn_ack_t     <= sn_req_s[1];
     end
+end
+
+assign snap_events  = snap[C_EVENTS];
+assign snap_sat     = snap[C_SAT];
+assign snap_overrun = snap[C_OVERRUN];
+for (genvar i = 0; i < N_THR; i++) begin : g_snap
+    assign snap_trig[i] = snap[i];
 end
 
 assign out_bits  = bits_reg;

@@ -10,7 +10,9 @@ the RTL (hierarchy kept, so each distinct module is mapped once), then
 * flattens the mapped netlist and computes the longest register-to-register
   path with a simple delay model (below), reported per pipeline stage
   (grouped by the module instance of the end point) and for the whole design,
-  giving an estimated Fmax.
+  giving an estimated Fmax; per clock domain when the top has several clocks
+  (the IPbus tops: ``clk`` and ``ipb_clk``), with the clock-domain crossings
+  listed apart and counted in no domain (``timing``).
 
 Delay model (documented assumption, UltraScale+ -2 speed grade, not a timing
 sign-off): LUT 0.45 ns including local routing; MUXF7/F8 0.15 ns; CARRY4
@@ -33,6 +35,7 @@ import argparse
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -78,6 +81,8 @@ FAMILIES = {
 PIPELINES = {"": {}, "p1": {"SORT_LAYERS_PER_STAGE": 1, "ADD_LEVELS_PER_STAGE": 1, "MIN_LEVELS_PER_STAGE": 1},
              "cm": {},
              "rl": {},
+             # l1ot_kernel_rl with the register bank behind one IPbus decoder (issue 24)
+             "rl-ipb": {},
              "cm-nodsp": {"USE_DSP": 0, "SQ_IN_REG": 0},
              "cm-ipb": {},
              # the firmware default: l1ot_kernel_cm on the trained species model (tbutil.species_export)
@@ -97,7 +102,9 @@ TOPS = {"cm": ("l1ot_kernel_cm", "pipelined"),
         "run3": ("l1ot_kernel_cm", "comb"),
         "species-run3": ("l1ot_kernel_cm", "comb")}
 #: variants whose top is the reloadable-reference kernel (l1ot.export.refmem: its own source list)
-RL_VARIANTS = ("rl",)
+RL_VARIANTS = ("rl", "rl-ipb")
+#: the reloadable variants' tops (l1ot.export.refmem)
+RL_TOPS = {"rl": "l1ot_kernel_rl", "rl-ipb": "l1ot_kernel_rl_ipb"}
 #: variants with their own export (precision-config preset, tbutil.PRESETS) and family
 PRESET_FAMILY = {"run3": "xc7", "species-run3": "xc7"}
 
@@ -121,7 +128,7 @@ def top_of(variant: str, pkg: Path) -> str:
     from l1ot.export import rtl
     if variant in RL_VARIANTS:
         from l1ot.export import refmem
-        return refmem.top_name(pkg.parent)
+        return refmem.top_name(pkg.parent, RL_TOPS[variant])
     return rtl.top_name(pkg.parent, TOPS.get(variant, ("l1ot_kernel",))[0])
 
 
@@ -131,7 +138,7 @@ def sources(variant: str, pkg: Path) -> list[Path]:
     from l1ot.export import rtl
     if variant in RL_VARIANTS:
         from l1ot.export import refmem
-        return refmem.sources(pkg.parent)
+        return refmem.sources(pkg.parent, top=RL_TOPS[variant])
     top, graph = TOPS.get(variant, ("l1ot_kernel", "pipelined"))
     return rtl.sources(pkg.parent, top, graph)
 
@@ -230,6 +237,44 @@ def summarize(cells: dict, family: str = "xcup") -> dict:
 
 
 # ------------------------------------------------------------------ timing
+#: clock input of each sequential cell type (first match): flip-flops C, latches G, block RAM
+#: port A clock, SRL and DSP CLK
+CLOCK_PORTS = ("C", "CLK", "CLKARDCLK", "CLKBWRCLK", "WCLK", "G")
+#: the algorithm clock: a top's headline est. Fmax is this domain's (when the top has it)
+ALGO_CLOCK = "clk"
+
+
+def _net_names(mod: dict) -> dict:
+    """bit -> (readable net name, its attributes); visible names preferred over hidden ones."""
+    names = {}
+    for n, v in mod.get("netnames", {}).items():
+        hidden = bool(v.get("hide_name", 0)) or n.startswith("$")
+        bits = v.get("bits", [])
+        for i, b in enumerate(bits):
+            if not isinstance(b, int):
+                continue
+            label = n if len(bits) == 1 else f"{n}[{i + int(v.get('offset', 0) or 0)}]"
+            prev = names.get(b)
+            if prev is None or (prev[2] and not hidden):
+                names[b] = (label.replace("$flatten\\", "").lstrip("\\"), v.get("attributes", {}), hidden)
+    return names
+
+
+def _clock_name(bit, ports: dict, comb_driver: dict, info: dict, names: dict, depth: int = 0) -> str:
+    """Name of the clock net ``bit``: the top-level port it comes from (through buffers and
+    single-input cells), else its net name."""
+    if not isinstance(bit, int):
+        return f"const:{bit}"
+    if bit in ports:
+        return ports[bit]
+    dc = comb_driver.get(bit)
+    if dc is not None and depth < 8:
+        ins = [b for b in info[dc][1]]
+        if len(ins) == 1:
+            return _clock_name(ins[0], ports, comb_driver, info, names, depth + 1)
+    return names.get(bit, (f"net{bit}",))[0]
+
+
 def _dsp_registered(params: dict) -> bool:
     def val(name):
         v = params.get(name, "0")
@@ -255,15 +300,31 @@ def _delay(cell_type: str, params: dict, model: dict | None = None, route: float
 
 
 def timing(netlist: Path, family: str = "xcup") -> dict:
-    """Longest register-to-register path (delay model above), per end-point stage."""
+    """Longest register-to-register path (delay model above) per clock domain, per end-point stage.
+
+    Each sequential cell belongs to the domain of the net on its clock port, traced to the
+    top-level port (``clk``, ``ipb_clk``, ...). A path counts in a domain when its start and end
+    registers are both in it (paths from top-level input ports count in the end point's domain);
+    a path from a register of one domain to a register of another is a clock-domain crossing
+    (CDC), reported in ``cdc`` with its start and end registers and counted in no domain's Fmax.
+    The headline figures (``worst_path_ns``, ``fmax_est_mhz``, ``stages``) are those of the
+    algorithm clock ``clk`` (or of the only / largest domain); with one clock they are the
+    single-domain figures.
+    """
     fam = FAMILIES[family]
     model, route, overhead = fam["delay_ns"], fam["route_ns"], fam["reg_overhead_ns"]
     nl = json.loads(netlist.read_text())
     top = [m for m, v in nl["modules"].items() if v.get("attributes", {}).get("top")]
     mod = nl["modules"][top[0] if top else "l1ot_kernel"]
     cells = mod["cells"]
+    ports = {}             # bit -> top-level port name (bit index if wider than one)
+    for pn, pv in mod.get("ports", {}).items():
+        bits = pv.get("bits", [])
+        for i, b in enumerate(bits):
+            if isinstance(b, int):
+                ports[b] = pn if len(bits) == 1 else f"{pn}[{i}]"
     driver = {}            # bit -> cell name (combinational cells)
-    sinks = defaultdict(list)
+    seq_out = {}           # bit -> cell name (sequential cells)
     seq_d = []             # (cell, input bits) end points
     info = {}
     for name, c in cells.items():
@@ -276,68 +337,131 @@ def timing(netlist: Path, family: str = "xcup") -> dict:
         info[name] = (t, ins, outs, is_seq, c.get("parameters", {}))
         if is_seq:
             seq_d.append(name)
+            for b in outs:
+                seq_out[b] = name
         else:
             for b in outs:
                 driver[b] = name
-    # arrival time at the output of each combinational cell (memoized DFS)
-    arr, path = {}, {}
+    names = _net_names(mod)
+    domain = {}            # sequential cell -> clock domain
+    for sn in seq_d:
+        conns = cells[sn].get("connections", {})
+        cp = next((p for p in CLOCK_PORTS if p in conns), None)
+        domain[sn] = _clock_name(conns[cp][0], ports, driver, info, names) if cp and conns[cp] else "none"
+    domains = sorted(set(domain.values()))
+    # arrival time at the output of each combinational cell, per start domain (memoized DFS):
+    # arr[cell][dom] = (ns, predecessor cell on that domain's longest path, start register)
+    arr = {}
     sys.setrecursionlimit(100000)
+
+    ANY = "*"    # any start: the single-clock longest path (ports, constants and every register)
+
+    def sources(ins):
+        """Per start (a domain, ``None`` for top-level ports and constants, ``ANY``): (ns, comb
+        cell, start register) at the inputs ``ins``, the first strictly longest kept."""
+        best = {}
+        for b in ins:
+            dc = driver.get(b)
+            if dc is not None:
+                for dom, (a, _p, st) in arrival(dc).items():
+                    if a > best.get(dom, (0.0,))[0]:
+                        best[dom] = (a, dc, st)
+            else:
+                sq = seq_out.get(b)
+                best.setdefault(domain[sq] if sq is not None else None, (0.0, None, sq))
+                best.setdefault(ANY, (0.0, None, sq))
+        return best
 
     def arrival(cn):
         if cn in arr:
             return arr[cn]
         t, ins, outs, is_seq, params = info[cn]
         d, _ = _delay(t, params, model, route)
-        best, bp = 0.0, None
-        for b in ins:
-            dc = driver.get(b)
-            if dc is None:
-                continue  # register output, port or constant
-            a = arrival(dc)
-            if a > best:
-                best, bp = a, dc
-        arr[cn] = best + d
-        path[cn] = bp
+        src = sources(ins) or {None: (0.0, None, None), ANY: (0.0, None, None)}
+        arr[cn] = {dom: (a + d, p, st) for dom, (a, p, st) in src.items()}
         return arr[cn]
 
-    per_stage = {}
-    worst = (0.0, None, None)
-    for sn in seq_d:
-        t, ins, outs, is_seq, params = info[sn]
-        best, bc = 0.0, None
-        for b in ins:
-            dc = driver.get(b)
-            if dc is None:
-                continue
-            a = arrival(dc)
-            if a > best:
-                best, bc = a, dc
-        if t.startswith("DSP48"):
-            best += model["DSP_COMB"] - model["DSP_OUT"] + route  # through the multiplier to M/P
-        stage = _stage_name(sn)
-        if best > per_stage.get(stage, (0.0,))[0]:
-            per_stage[stage] = (best, bc, sn)
-        if best > worst[0]:
-            worst = (best, bc, sn)
-
-    def describe(end_cell, last):
+    def describe(last, dom):
         kinds = Counter()
         n = last
         while n is not None:
             kinds[_delay(info[n][0], info[n][4], model, route)[1]] += 1
-            n = path.get(n)
+            n = arr[n][dom][1]
         return dict(kinds)
 
-    out = {"family": family, "model_ns": model, "reg_overhead_ns": overhead, "route_ns_per_level": route,
-           "stages": {}}
-    for st, (d, bc, sn) in sorted(per_stage.items(), key=lambda kv: -kv[1][0]):
-        out["stages"][st] = {"logic_ns": round(d, 2), "path_ns": round(d + overhead, 2),
-                             "levels": describe(sn, bc), "end": sn}
-    d = worst[0] + overhead
-    out["worst_path_ns"] = round(d, 2)
-    out["worst_end"] = worst[2]
-    out["worst_levels"] = describe(worst[2], worst[1]) if worst[1] else {}
-    out["fmax_est_mhz"] = round(1000.0 / d, 1) if d > 0 else None
+    def reg_name(cell):
+        if cell is None:
+            return "input port"
+        outs = info[cell][2]
+        return names.get(outs[0], (cell,))[0] if outs else cell
+
+    per_dom = {d: {"stages": {}, "worst": (0.0, None, None, None), "regs": 0} for d in domains}
+    cdc = {}
+    for sn in seq_d:
+        t, ins, outs, is_seq, params = info[sn]
+        e = domain[sn]
+        pd = per_dom[e]
+        pd["regs"] += 1
+        src = sources(ins)
+        dsp = model["DSP_COMB"] - model["DSP_OUT"] + route if t.startswith("DSP48") else 0.0
+        for s, (best, bc, st) in src.items():
+            if s in (e, None, ANY):
+                continue
+            # clock-domain crossing: reported, in no domain's Fmax
+            end = reg_name(sn)
+            key = (s, e, re.sub(r"\[\d+\]", "[*]", end))
+            if key not in cdc or best + dsp > cdc[key][0]:
+                cdc[key] = (best + dsp, bc, st, sn, end)
+        # the end point's own domain (paths from top-level ports included); with one clock
+        # every start is in it: the single-clock figure
+        if len(domains) == 1:
+            cand = [(src[ANY], ANY)] if ANY in src else []
+        else:
+            cand = [(src[k], k) for k in (e, None) if k in src]
+        if not cand:
+            cand = [((0.0, None, None), None)]
+        (best, bc, st), via = max(cand, key=lambda c: c[0][0])
+        best += dsp
+        stage = _stage_name(sn)
+        if best > pd["stages"].get(stage, (0.0,))[0]:
+            pd["stages"][stage] = (best, bc, sn, via)
+        if best > pd["worst"][0]:
+            pd["worst"] = (best, bc, sn, via)
+
+    def summary(pd, dom):
+        o = {"stages": {}}
+        for st, (d, bc, sn, via) in sorted(pd["stages"].items(), key=lambda kv: -kv[1][0]):
+            o["stages"][st] = {"logic_ns": round(d, 2), "path_ns": round(d + overhead, 2),
+                               "levels": describe(bc, via), "end": sn, "end_reg": reg_name(sn)}
+        w = pd["worst"]
+        d = w[0] + overhead
+        o["worst_path_ns"] = round(d, 2)
+        o["worst_end"] = w[2]
+        if w[2] is not None:
+            o["worst_end_reg"] = reg_name(w[2])
+        o["worst_levels"] = describe(w[1], w[3]) if w[1] else {}
+        o["fmax_est_mhz"] = round(1000.0 / d, 1) if d > 0 else None
+        return o
+
+    out = {"family": family, "model_ns": model, "reg_overhead_ns": overhead, "route_ns_per_level": route}
+    if not domains:
+        out.update(summary({"stages": {}, "worst": (0.0, None, None, None)}, None))
+        return out
+    primary = ALGO_CLOCK if ALGO_CLOCK in per_dom else max(domains, key=lambda d: per_dom[d]["regs"])
+    out.update(summary(per_dom[primary], primary))
+    out["domain"] = primary
+    out["domains"] = {}
+    for d in domains:
+        s = summary(per_dom[d], d)
+        s["registers"] = per_dom[d]["regs"]
+        out["domains"][d] = s
+    out["cdc"] = []
+    for (s, e, _end), (best, bc, st, sn, end) in sorted(cdc.items(), key=lambda kv: -kv[1][0]):
+        attrs = names.get(info[sn][2][0], (None, {}))[1] if info[sn][2] else {}
+        sync = any(k.upper() == "ASYNC_REG" for k in attrs)
+        out["cdc"].append({"from": s, "to": e, "logic_ns": round(best, 2), "path_ns": round(best + overhead, 2),
+                           "levels": describe(bc, s) if bc else {}, "start": reg_name(st), "end": end,
+                           "end_cell": sn, "synchroniser": sync})
     return out
 
 
@@ -380,7 +504,8 @@ def main(argv=None) -> int:
     ap.add_argument("--configs", default="64:1:species-cm,64:1:species-run3,32:1:cm,32:1:run3,32:1,32:4,32:12,8:1,8:4,32:1:p1",
                     help="comma-separated K:REUSE[:variant] list (variant p1: one level per stage; cm: "
                          "constant-matrix l1ot_kernel_cm; species-cm: the same on the species export, the firmware "
-                         "default; run3, species-run3: their Run-3 presets on xc7)")
+                         "default; run3, species-run3: their Run-3 presets on xc7; cm-ipb: l1ot_kernel_cm with the "
+                         "IPbus register bank; rl: the reloadable-reference kernel; rl-ipb: rl with the register bank)")
     ap.add_argument("--report", default=str(REPO / "reports" / "firmware.json"))
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--reuse", action="store_true",

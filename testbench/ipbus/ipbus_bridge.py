@@ -16,11 +16,17 @@ from __future__ import annotations
 
 import concurrent.futures
 import queue
+import sys
+from pathlib import Path
 
 import cocotb
-from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb.triggers import RisingEdge
 
 from ipbus_codec import Cycle
+
+if str(Path(__file__).resolve().parents[1]) not in sys.path:   # testbench/: the shared master
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ipbus_master import ipb_cycle  # noqa: E402
 
 
 class CocotbBridge:
@@ -79,28 +85,12 @@ class CocotbBridge:
                 raise
 
     async def cycle(self, c: Cycle) -> tuple[str, int]:
-        """One bus cycle; call right after an ``ipb_clk`` edge. Ends after the edge that
-        follows the strobe-low cycle."""
-        dut = self.dut
-        dut.ipb_addr.value = c.addr
-        dut.ipb_wdata.value = c.wdata if c.write else 0
-        dut.ipb_write.value = int(c.write)
-        dut.ipb_strobe.value = 1
-        t0 = t1 = self.now()
-        status, rdata = "timeout", 0
-        for _ in range(self.timeout_cycles):
-            await ReadOnly()
-            ack, err = int(dut.ipb_ack.value), int(dut.ipb_err.value)
-            if ack or err:
-                status = "ack" if ack else "err"
-                rdata = int(dut.ipb_rdata.value) if (ack and not c.write) else 0
-                t1 = self.now()
-                await RisingEdge(self.clk)      # the access happens at this edge
-                break
-            await RisingEdge(self.clk)
-        dut.ipb_strobe.value = 0
-        dut.ipb_write.value = 0
-        await RisingEdge(self.clk)              # one full cycle with strobe low
-        self.log.append((c, status, rdata))
-        self.times.append((t0, t1))
-        return status, rdata
+        """One bus cycle (``ipbus_master.ipb_cycle``); call right after an ``ipb_clk`` edge.
+        Ends after the edge that follows the strobe-low cycle."""
+        a = await ipb_cycle(self.dut, c.addr, c.wdata if c.write else None, timeout=self.timeout_cycles,
+                            now=self.now)
+        rdata = a.rdata if (a.ok and not c.write) else 0
+        t1 = a.t0 if a.t1 is None else a.t1
+        self.log.append((c, a.status, rdata))
+        self.times.append((a.t0, t1))
+        return a.status, rdata

@@ -39,6 +39,7 @@ from cocotb.triggers import ReadOnly, RisingEdge, Timer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tbutil  # noqa: E402
+from ipbus_master import ipb_cycle  # noqa: E402
 
 N_OBJ = 19
 CLK_PS, IPB_PS = 3000, 8300   # unrelated periods (3 ns, 8.3 ns)
@@ -108,26 +109,13 @@ class Tb:
             await RisingEdge(dut.clk)
 
     async def bus(self, addr, wdata=None, timeout=200):
-        """One transaction; returns (ok, rdata, clk cycle at strobe, clk cycle at answer)."""
-        dut = self.dut
-        await RisingEdge(dut.ipb_clk)
-        dut.ipb_addr.value = addr
-        dut.ipb_write.value = 0 if wdata is None else 1
-        dut.ipb_wdata.value = 0 if wdata is None else wdata & 0xFFFFFFFF
-        dut.ipb_strobe.value = 1
-        c0 = self.cycle
-        for _ in range(timeout):
-            await RisingEdge(dut.ipb_clk)
-            await ReadOnly()
-            a, e = int(dut.ipb_ack.value), int(dut.ipb_err.value)
-            if a or e:
-                rd = int(dut.ipb_rdata.value)
-                c1 = self.cycle
-                await RisingEdge(dut.ipb_clk)
-                dut.ipb_strobe.value = 0
-                await RisingEdge(dut.ipb_clk)   # strobe low for at least one cycle
-                return bool(a), rd, c0, c1
-        raise AssertionError(f"no ack or err for address 0x{addr:x} in {timeout} ipb cycles")
+        """One transaction (``ipbus_master.ipb_cycle``); returns (ok, rdata, clk cycle at strobe,
+        clk cycle at answer)."""
+        await RisingEdge(self.dut.ipb_clk)
+        a = await ipb_cycle(self.dut, addr, wdata, timeout=timeout, now=lambda: self.cycle)
+        if a.status == "timeout":
+            raise AssertionError(f"no ack or err for address 0x{addr:x} in {timeout} ipb cycles")
+        return a.ok, a.rdata, a.t0, a.t1
 
     async def read(self, addr):
         ok, rd, _, _ = await self.bus(addr)

@@ -38,6 +38,7 @@ from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge, Timer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tbutil  # noqa: E402
+from ipbus_master import ipb_cycle  # noqa: E402
 
 N_OBJ = 19
 CLK_NS = 2.0
@@ -95,30 +96,15 @@ class RlTB:
             await RisingEdge(dut.ipb_clk)
 
     async def bus(self, addr, value=None, timeout=2000):
-        """One bus cycle (write if value is given); returns ('ack', rdata) or ('err', None)."""
-        dut = self.dut
-        await FallingEdge(dut.ipb_clk)
-        dut.ipb_addr.value = addr
-        dut.ipb_write.value = 0 if value is None else 1
-        dut.ipb_wdata.value = 0 if value is None else value
-        dut.ipb_strobe.value = 1
-        for _ in range(timeout):
-            await RisingEdge(dut.ipb_clk)
-            await ReadOnly()
-            ack, err = int(dut.ipb_ack.value), int(dut.ipb_err.value)
-            if ack or err:
-                rdata = int(dut.ipb_rdata.value)
-                break
-        else:
+        """One bus cycle (``ipbus_master.ipb_cycle``; write if value is given); returns
+        ('ack', rdata) or ('err', None)."""
+        await RisingEdge(self.dut.ipb_clk)
+        a = await ipb_cycle(self.dut, addr, value, timeout=timeout)
+        if a.status == "timeout":
             raise AssertionError(f"bus: no answer to {addr:#x} in {timeout} cycles")
-        assert not (ack and err), "ack and err together"
-        await FallingEdge(dut.ipb_clk)
-        dut.ipb_strobe.value = 0
-        # exactly one cycle of answer
-        await RisingEdge(dut.ipb_clk)
-        await ReadOnly()
-        assert not int(dut.ipb_ack.value) and not int(dut.ipb_err.value), "answer longer than one cycle"
-        ans = ("ack", rdata if value is None else None) if ack else ("err", None)
+        assert not a.both, "ack and err together"
+        assert a.one_cycle, "answer longer than one cycle"
+        ans = ("ack", a.rdata if value is None else None) if a.ok else ("err", None)
         self.bus_log.append(("w" if value is not None else "r", addr, value, ans[0]))
         return ans
 

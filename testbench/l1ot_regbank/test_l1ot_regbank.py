@@ -7,7 +7,12 @@ and :func:`l1ot.kernel.graded.counters` in Python.
 
 * ``run_commit_and_counters``: bits of every event equal those of one committed
   set, never decreasing, inside the commit windows; counters after a snapshot equal
-  the Python counts; a second snapshot with no events between is identical;
+  the Python counts (the overrun counter the pulses driven); a second snapshot with no
+  events between is identical; every snapshot taken while events stream is the
+  Python count of one prefix of the stream, for all counters at once (the 64-bit
+  counters are split at CNT_LO_W = 1 bit here, and a final burst of one event per
+  cycle with scores that set the bits at different rates makes the carry between the
+  halves pending, for some counter, at most snapshot edges);
 * ``run_map_edges``: the last threshold word and the words right after the map's
   ranges (N = 3: 0x103, 0x206) answer err; a threshold of exactly SCORE_W bits is
   accepted, one bit more is not; ipb_rst restores the reset thresholds.
@@ -29,11 +34,13 @@ from cocotb.triggers import ReadOnly, RisingEdge, Timer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tbutil  # noqa: E402
+from ipbus_master import ipb_cycle  # noqa: E402
 
 CLK_PS, IPB_PS = 2500, 9100
 N_THR = 3
 SCORE_W = 12
 THR_RESET = [100, 1000, 4000]
+CNT_LO_W = 1
 
 
 class Tb:
@@ -42,6 +49,7 @@ class Tb:
         self.cycle = 0
         self.outputs = []      # (cycle, bits)
         self.inputs = []       # (cycle, score)
+        self.overruns = 0
         self.protocol = []
         for s in ("ev_valid", "ev_score", "ev_overrun", "rst", "ipb_rst", "ipb_strobe", "ipb_write", "ipb_addr",
                   "ipb_wdata"):
@@ -59,6 +67,7 @@ class Tb:
             await ReadOnly()
             if int(dut.ev_valid.value):
                 self.inputs.append((self.cycle, int(dut.ev_score.value)))
+            self.overruns += int(dut.ev_overrun.value)
             if int(dut.out_valid.value):
                 self.outputs.append((self.cycle, int(dut.out_bits.value)))
 
@@ -82,24 +91,11 @@ class Tb:
         await RisingEdge(self.dut.ipb_clk)
 
     async def bus(self, addr, wdata=None):
-        dut = self.dut
-        await RisingEdge(dut.ipb_clk)
-        dut.ipb_addr.value = addr
-        dut.ipb_write.value = int(wdata is not None)
-        dut.ipb_wdata.value = 0 if wdata is None else wdata
-        dut.ipb_strobe.value = 1
-        c0 = self.cycle
-        for _ in range(100):
-            await RisingEdge(dut.ipb_clk)
-            await ReadOnly()
-            a, e = int(dut.ipb_ack.value), int(dut.ipb_err.value)
-            if a or e:
-                rd, c1 = int(dut.ipb_rdata.value), self.cycle
-                await RisingEdge(dut.ipb_clk)
-                dut.ipb_strobe.value = 0
-                await RisingEdge(dut.ipb_clk)
-                return bool(a), rd, c0, c1
-        raise AssertionError(f"no answer at 0x{addr:x}")
+        """One bus cycle (``ipbus_master.ipb_cycle``); (ok, rdata, clk cycle at strobe, at answer)."""
+        await RisingEdge(self.dut.ipb_clk)
+        a = await ipb_cycle(self.dut, addr, wdata, timeout=100, now=lambda: self.cycle)
+        assert a.status != "timeout", f"no answer at 0x{addr:x}"
+        return a.ok, a.rdata, a.t0, a.t1
 
 
 def _bits(s, thr):
@@ -129,6 +125,7 @@ async def run_commit_and_counters(dut):
     smax = (1 << SCORE_W) - 1
     sets = [list(THR_RESET)]
     windows = []
+    mid = []
     news = [[5, 6, 7], [2000, 2001, smax], [0, smax, 3000], [1500, 1500, 1501]]
     scores = []
     for t in news + [THR_RESET]:
@@ -148,6 +145,9 @@ async def run_commit_and_counters(dut):
             assert ok
             windows.append((c0, c1))
             sets.append(new)
+            for _ in range(3):     # snapshots while events stream
+                await Timer(rng.randint(1, 50) * CLK_PS, unit="ps")
+                mid.append(await _snapshot(tb))
 
     bus = cocotb.start_soon(bus_side())
     for s in scores:
@@ -186,14 +186,52 @@ async def run_commit_and_counters(dut):
     for (_c, s), t in zip(ins, used):
         trig += np.asarray(counters([s], t, smax).trig)
     c = counters([s for _c, s in ins], THR_RESET, smax)
-    want = {"events": c.events, "sat": c.sat, "overrun": snap["overrun"], "trig": [int(x) for x in trig]}
+    want = {"events": c.events, "sat": c.sat, "overrun": tb.overruns, "trig": [int(x) for x in trig]}
     assert snap == want, f"snapshot {snap} != Python {want}"
     assert snap["overrun"] > 0
     assert await _snapshot(tb) == snap
+
+    # burst at II = 1 under the last set (bits 0, 1 at score >= 1500, bit 2 at >= 1501)
+    pattern = [smax - 1, 0, 1500, smax - 1, 1501, 0, 0, 1500, 2000]
+    n0 = len(tb.inputs)
+
+    async def burst_bus():
+        for _ in range(8):
+            await Timer(rng.randint(5, 40) * CLK_PS, unit="ps")
+            mid.append(await _snapshot(tb))
+
+    bb = cocotb.start_soon(burst_bus())
+    k = 0
+    while not bb.done():
+        await RisingEdge(dut.clk)
+        dut.ev_score.value = pattern[k % len(pattern)]
+        dut.ev_valid.value = 1
+        k += 1
+    await RisingEdge(dut.clk)
+    dut.ev_valid.value = 0
+    for _ in range(10):
+        await RisingEdge(dut.clk)
+    ins = tb.inputs
+    assert len(ins) == n0 + k and k > 100
+    used += [news[-1]] * k
+    # each snapshot taken while events stream: the counts of the first n events, n = its
+    # event counter
+    assert len(mid) == 3 * len(news) + 8 and 0 < mid[0]["events"] and mid[-1]["events"] < len(ins)
+    assert mid[-8]["events"] > n0
+    for m in mid:
+        n = m["events"]
+        ss = [s for _c, s in ins[:n]]
+        trig = np.zeros(N_THR, dtype=np.int64)
+        for s, t in zip(ss, used[:n]):
+            trig += np.asarray(counters([s], t, smax).trig)
+        got = {"sat": m["sat"], "trig": m["trig"]}
+        assert got == {"sat": counters(ss, THR_RESET, smax).sat, "trig": [int(x) for x in trig]}, \
+            f"snapshot of {n} events {m} is not one prefix of the stream"
     assert not tb.protocol
     out = os.environ.get("L1OT_TB_OUT")
     if out:
-        Path(out).write_text(json.dumps({"events": len(outs), "commits": len(news), "mismatches": len(bad)}))
+        Path(out).write_text(json.dumps({"events": len(outs), "commits": len(news), "mismatches": len(bad),
+                                         "snapshots_midstream": [m["events"] for m in mid]}))
 
 
 @cocotb.test()
@@ -239,7 +277,8 @@ def test_regbank():
     srcs = [bdir / "l1ot_regs_pkg.sv", tbutil.REPO / "firmware" / "rtl" / "l1ot_regbank.sv"]
     runner = get_runner("verilator")
     runner.build(sources=srcs, hdl_toplevel="l1ot_regbank", build_dir=bdir, always=False,
-                 parameters={"N_THR": N_THR, "SCORE_W": SCORE_W, "THR_RESET": f"{N_THR * SCORE_W}'d{reset}"},
+                 parameters={"N_THR": N_THR, "SCORE_W": SCORE_W, "THR_RESET": f"{N_THR * SCORE_W}'d{reset}",
+                             "CNT_LO_W": CNT_LO_W},
                  build_args=["-Wno-fatal", "-O1"], timescale=("1ps", "1ps"), log_file=bdir / "build.log")
     xml, out = bdir / "results.xml", bdir / "results.json"
     for f in (xml, out):
