@@ -258,7 +258,7 @@ def main(argv=None) -> int:
     ap.add_argument("--build", default="build")
     ap.add_argument("--ks", default=",".join(map(str, KS)), help="comma-separated K values")
     ap.add_argument("--transports", default=",".join(TRANSPORTS))
-    ap.add_argument("--cosim", default="8,16,32,64",
+    ap.add_argument("--cosim", default="8,16,32,64,128",
                     help="K values whose points also run cosim (comma-separated; '' for none)")
     ap.add_argument("--select", default="rare:300", help="golden-vector selection of the cosim step")
     ap.add_argument("--report", default=str(REPO / "reports" / "pareto.json"))
