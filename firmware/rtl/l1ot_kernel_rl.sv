@@ -14,7 +14,8 @@
 //
 //   in reg -> stage a (SCALE_REGS) -> sort network (reg every SORT_LAYERS_PER_STAGE)
 //   -> issue reg (REUSE groups of P = ceil(K/REUSE) medoids)
-//   -> fetch reg (l1ot_refmem: active bank, group r) -> P x l1ot_kernel_rl_dist
+//   -> fetch reg (l1ot_refmem: both banks, group r, in parallel with the issue reg;
+//      then the active bank) -> P x l1ot_kernel_rl_dist
 //   -> argmin over P -> [REUSE > 1: running min over the groups]
 //   -> score / trigger reg
 
@@ -105,7 +106,7 @@ localparam int LAT_IN     = 1;                                                  
 localparam int LAT_SCALE  = SCALE_REGS;                                           // l1ot_scale
 localparam int LAT_SORT   = (SORT_N_LAYERS - 1) / SORT_LAYERS_PER_STAGE;          // l1ot_sortnet, REG_OUT = 0
 localparam int LAT_ISSUE  = 1;                                                    // issue register
-localparam int LAT_FETCH  = 1;                                                    // l1ot_refmem fetch register
+localparam int LAT_FETCH  = 1;                                                    // l1ot_refmem second fetch register (the first is parallel to the issue register)
 localparam int ADD_LEVELS = $clog2(3*N_OBJ);                                      // adder-tree levels, 3*N_OBJ leaves
 localparam int LAT_DIST   = 2 + (ADD_LEVELS + ADD_LEVELS_PER_STAGE - 1) / ADD_LEVELS_PER_STAGE;  // l1ot_kernel_rl_dist
 localparam int MIN_LEVELS = (P > 1) ? $clog2(P) : 0;                              // argmin levels over P units
@@ -249,18 +250,21 @@ for (genvar s = 0; s < N_OBJ; s++) begin : g_unpack
     assign b_phi[s*XPHI_W +: XPHI_W] = b_pay[s*PAY_W +: XPHI_W];
 end
 
+// group of the issue register after the next edge: the medoid memory reads it one edge
+// ahead (l1ot_refmem: two fetch registers, the first in parallel with the issue register)
+wire logic [R_W-1:0] iss_r_next = b_valid ? '0 : (iss_more_reg ? iss_r_reg + 1'b1 : iss_r_reg);
+
 always_ff @(posedge clk) begin
     overrun_reg <= 1'b0;
+    iss_r_reg   <= iss_r_next;
     if (b_valid) begin
         iss_pt_reg    <= b_pt;
         iss_eta_reg   <= b_eta;
         iss_phi_reg   <= b_phi;
-        iss_r_reg     <= '0;
         iss_valid_reg <= 1'b1;
         iss_more_reg  <= (REUSE > 1);
         overrun_reg   <= iss_more_reg;
     end else if (iss_more_reg) begin
-        iss_r_reg     <= iss_r_reg + 1'b1;
         iss_valid_reg <= 1'b1;
         iss_more_reg  <= (32'(iss_r_reg) + 2 < REUSE);
     end else begin
@@ -305,7 +309,7 @@ l1ot_refmem #(
     .ipb_ack(ipb_ack),
     .ipb_err(ipb_err),
     .clk(clk),
-    .rd_r(iss_r_reg),
+    .rd_r_next(iss_r_next),
     .swap_ok(swap_ok),
     .rd_pt(f_pt),
     .rd_eta(f_eta),
