@@ -251,12 +251,17 @@ for (genvar s = 0; s < N_OBJ; s++) begin : g_unpack
 end
 
 // group of the issue register after the next edge: the medoid memory reads it one edge
-// ahead (l1ot_refmem: two fetch registers, the first in parallel with the issue register)
-wire logic [R_W-1:0] iss_r_next = b_valid ? '0 : (iss_more_reg ? iss_r_reg + 1'b1 : iss_r_reg);
+// ahead (l1ot_refmem: two fetch registers, the first in parallel with the issue register).
+// 0 with a new event, else nxt_r_reg = iss_r_reg + iss_more_reg, kept as a register so the
+// memory's first fetch level is a multiplexer on registers and b_valid only
+logic [R_W-1:0] nxt_r_reg;
+wire logic [R_W-1:0] iss_r_next = b_valid ? '0 : nxt_r_reg;
+wire logic iss_more_next = b_valid ? (REUSE > 1) : (iss_more_reg && (32'(iss_r_reg) + 2 < REUSE));
 
 always_ff @(posedge clk) begin
     overrun_reg <= 1'b0;
     iss_r_reg   <= iss_r_next;
+    nxt_r_reg   <= iss_r_next + R_W'(iss_more_next);
     if (b_valid) begin
         iss_pt_reg    <= b_pt;
         iss_eta_reg   <= b_eta;
@@ -272,6 +277,7 @@ always_ff @(posedge clk) begin
     end
     if (rst) begin
         iss_r_reg     <= '0;
+        nxt_r_reg     <= '0;
         iss_valid_reg <= 1'b0;
         iss_more_reg  <= 1'b0;
         overrun_reg   <= 1'b0;
