@@ -127,6 +127,8 @@ class RlTB:
         return await self.bus(RM_BASE + addr, value)
 
     async def stream(self, words, spacing):
+        """Events back to back at II = ``spacing`` (REUSE: the kernel's full rate, so every
+        event boundary at which a commit can apply is followed at once by a new group 0)."""
         dut = self.dut
         await RisingEdge(dut.clk)
         for k, w in enumerate(words):
@@ -137,10 +139,11 @@ class RlTB:
             self._tag = k
             dut.in_words.value = v
             dut.in_valid.value = 1
-            await FallingEdge(dut.clk)
-            dut.in_valid.value = 0
             for _ in range(spacing - 1):
                 await FallingEdge(dut.clk)
+                dut.in_valid.value = 0
+        await FallingEdge(dut.clk)
+        dut.in_valid.value = 0
 
     async def drain(self, n, timeout=4000):
         for _ in range(timeout):
