@@ -169,8 +169,8 @@ def _setup():
     golden = (np.asarray(score, np.int64)[sel], np.asarray(idx, np.int64)[sel], np.asarray(trig, np.int64)[sel])
     # the selection, then (while the commits run) golden events that tell a reference applied
     # mid-event from either model: for every split g of the REUSE groups (group r holds medoids
-    # r*P .. r*P+P-1), groups < g of one model and >= g of the other score differently from the
-    # first model (both orders)
+    # r*P .. r*P+P-1), groups < g of one model and >= g of the other score differently from
+    # both models (both orders: whichever bank such an event reports, it mismatches)
     k, reuse = roms[0].shape[0], int(os.environ["L1OT_REUSE"])
     group = np.arange(k) // ((k + reuse - 1) // reuse)
 
@@ -182,7 +182,8 @@ def _setup():
     sens = np.ones(len(words), bool)
     for g in range(1, reuse):
         m = (group < g)[:, None, None]
-        sens &= (res(np.where(m, roms[0], roms[1])) != ra).any(1) & (res(np.where(m, roms[1], roms[0])) != rb).any(1)
+        ab, ba = res(np.where(m, roms[0], roms[1])), res(np.where(m, roms[1], roms[0]))
+        sens &= ((ab != ra).any(1) & (ab != rb).any(1) & (ba != rb).any(1) & (ba != ra).any(1))
     sens = np.nonzero(sens)[0]
     assert len(sens) >= 20, f"only {len(sens)} split-sensitive golden events"
     # long enough that every commit lands inside the stream: COMMIT_ROUNDS loads of the whole
