@@ -4,8 +4,10 @@
 l1ot_scale.sv
 l1ot_stage_a.sv
 l1ot_sortnet.sv
+l1ot_front.sv
 l1ot_addtree.sv
 l1ot_argmin.sv
+l1ot_reuse_argmin.sv
 l1ot_refmem.sv
 l1ot_kernel_rl_dist.sv
 l1ot_kernel_rl.sv

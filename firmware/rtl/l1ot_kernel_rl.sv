@@ -12,10 +12,11 @@
 // general multipliers per unit, the direct form N_OBJ (the pT squares; angle
 // squares are LUT tables), and no sum c^2 is stored or computed.
 //
-//   in reg -> stage a (SCALE_REGS) -> sort network (reg every SORT_LAYERS_PER_STAGE)
-//   -> issue reg (REUSE groups of P = ceil(K/REUSE) medoids)
-//   -> fetch reg (l1ot_refmem: active bank, group r) -> P x l1ot_kernel_rl_dist
-//   -> argmin over P -> [REUSE > 1: running min over the groups]
+//   l1ot_front: in reg -> stage a (SCALE_REGS) -> sort network (reg every
+//     SORT_LAYERS_PER_STAGE) -> issue reg (REUSE groups of P = ceil(K/REUSE) medoids)
+//   -> fetch reg (l1ot_refmem: both banks, group r, in parallel with the issue reg;
+//      then the active bank) -> P x l1ot_kernel_rl_dist
+//   -> l1ot_reuse_argmin: argmin over P -> [REUSE > 1: running min over the groups]
 //   -> score / trigger reg
 
 `resetall
@@ -69,12 +70,6 @@ localparam int ROM_K         = l1ot_params_pkg::ROM_K;
 localparam int PT_BITS       = l1ot_params_pkg::PT_BITS;
 localparam int ETA_BITS      = l1ot_params_pkg::ETA_BITS;
 localparam int PHI_BITS      = l1ot_params_pkg::PHI_BITS;
-localparam int M_PT          = l1ot_params_pkg::M_PT;
-localparam int S_PT          = l1ot_params_pkg::S_PT;
-localparam int M_ETA         = l1ot_params_pkg::M_ETA;
-localparam int S_ETA         = l1ot_params_pkg::S_ETA;
-localparam int M_PHI         = l1ot_params_pkg::M_PHI;
-localparam int S_PHI         = l1ot_params_pkg::S_PHI;
 localparam int XPT_W         = l1ot_params_pkg::XPT_W;
 localparam int XETA_W        = l1ot_params_pkg::XETA_W;
 localparam int XPHI_W        = l1ot_params_pkg::XPHI_W;
@@ -82,15 +77,10 @@ localparam int TAG_W         = l1ot_params_pkg::TAG_W;
 localparam int D_W           = l1ot_params_pkg::D_W;
 localparam int SCORE_SHIFT   = l1ot_params_pkg::SCORE_SHIFT;
 localparam int SORT_N_LAYERS = l1ot_params_pkg::SORT_N_LAYERS;
-localparam int SORT_PW       = l1ot_params_pkg::SORT_PW;
 localparam logic [SCORE_W-1:0] THRESHOLD = l1ot_params_pkg::THRESHOLD;
-localparam logic [SORT_N_LAYERS*N_OBJ*SORT_PW-1:0] SORT_PARTNER = l1ot_params_pkg::SORT_PARTNER;
 
 localparam int P = (REUSE >= 1) ? (K + REUSE - 1) / REUSE : 1;   // distance units
 localparam int R_W = (REUSE > 1) ? $clog2(REUSE) : 1;
-localparam int PIDX_W = (P > 1) ? $clog2(P) : 1;
-localparam int KEY_W = XPT_W + TAG_W;
-localparam int PAY_W = XETA_W + XPHI_W;
 localparam int NPT = N_OBJ*XPT_W;
 localparam int NETA = N_OBJ*XETA_W;
 localparam int NPHI = N_OBJ*XPHI_W;
@@ -105,7 +95,7 @@ localparam int LAT_IN     = 1;                                                  
 localparam int LAT_SCALE  = SCALE_REGS;                                           // l1ot_scale
 localparam int LAT_SORT   = (SORT_N_LAYERS - 1) / SORT_LAYERS_PER_STAGE;          // l1ot_sortnet, REG_OUT = 0
 localparam int LAT_ISSUE  = 1;                                                    // issue register
-localparam int LAT_FETCH  = 1;                                                    // l1ot_refmem fetch register
+localparam int LAT_FETCH  = 1;                                                    // l1ot_refmem second fetch register (the first is parallel to the issue register)
 localparam int ADD_LEVELS = $clog2(3*N_OBJ);                                      // adder-tree levels, 3*N_OBJ leaves
 localparam int LAT_DIST   = 2 + (ADD_LEVELS + ADD_LEVELS_PER_STAGE - 1) / ADD_LEVELS_PER_STAGE;  // l1ot_kernel_rl_dist
 localparam int MIN_LEVELS = (P > 1) ? $clog2(P) : 0;                              // argmin levels over P units
@@ -146,143 +136,51 @@ if (SORT_LAYERS_PER_STAGE < 1) begin : g_check_5
     l1ot_param_check_failed u_check_failed ();
 end
 
-// ---------------------------------------------------------------- input reg
-logic [N_OBJ*WORD_W-1:0] in_words_reg;
-logic                    in_valid_reg;
+// ---------------------------------------------------------------- in reg, stage a, sort, issue
+// (l1ot_front: the issue register holds the sorted event for REUSE cycles; group r
+// compares with medoids r*P+p; iss_r_next is the group after the next edge, which the
+// medoid memory reads one edge ahead)
+wire logic [NPT-1:0]  iss_pt;
+wire logic [NETA-1:0] iss_eta;
+wire logic [NPHI-1:0] iss_phi;
+wire logic [R_W-1:0]  iss_r;
+wire logic [R_W-1:0]  iss_r_next;
+wire logic            iss_first;
+wire logic            iss_last;
+wire logic            iss_valid;
+wire logic            iss_more;
 
-always_ff @(posedge clk) begin
-    in_words_reg <= in_words;
-    in_valid_reg <= in_valid;
-    if (rst) begin
-        in_valid_reg <= 1'b0;
-    end
-end
-
-// ---------------------------------------------------------------- stage a
-// (l1ot_stage_a: working precision, sort key and payload; two l1ot_scale registers)
-wire logic [N_OBJ*KEY_W-1:0] a_key;
-wire logic [N_OBJ*PAY_W-1:0] a_pay;
-/* verilator lint_off UNUSEDSIGNAL */   // the unsorted coordinates are not used here
-wire logic [NPT-1:0]         a_pt;
-wire logic [NETA-1:0]        a_eta;
-wire logic [NPHI-1:0]        a_phi;
-/* verilator lint_on UNUSEDSIGNAL */
-wire logic                   a_valid;
-
-l1ot_stage_a #(
+l1ot_front #(
+    .REUSE(REUSE),
+    .SORT_LAYERS_PER_STAGE(SORT_LAYERS_PER_STAGE),
+    .SCALE_REGS(SCALE_REGS),
     .N_OBJ(N_OBJ),
-    .PT_BITS(PT_BITS),
-    .ETA_BITS(ETA_BITS),
-    .PHI_BITS(PHI_BITS),
     .WORD_W(WORD_W),
-    .M_PT(M_PT),
-    .S_PT(S_PT),
-    .M_ETA(M_ETA),
-    .S_ETA(S_ETA),
-    .M_PHI(M_PHI),
-    .S_PHI(S_PHI),
     .XPT_W(XPT_W),
     .XETA_W(XETA_W),
     .XPHI_W(XPHI_W),
-    .TAG_W(TAG_W),
-    .REGS(SCALE_REGS)
-) u_stage_a (
+    .R_W(R_W)
+) u_front (
     .clk(clk),
     .rst(rst),
-    .in_words(in_words_reg),
-    .in_valid(in_valid_reg),
-    .out_key(a_key),
-    .out_pay(a_pay),
-    .out_pt(a_pt),
-    .out_eta(a_eta),
-    .out_phi(a_phi),
-    .out_valid(a_valid)
+    .in_words(in_words),
+    .in_valid(in_valid),
+    .iss_pt(iss_pt),
+    .iss_eta(iss_eta),
+    .iss_phi(iss_phi),
+    .iss_r(iss_r),
+    .iss_r_next(iss_r_next),
+    .iss_first(iss_first),
+    .iss_last(iss_last),
+    .iss_valid(iss_valid),
+    .iss_more(iss_more),
+    .err_overrun(err_overrun)
 );
-
-// ---------------------------------------------------------------- stage b: sort
-// register after every SORT_LAYERS_PER_STAGE layers; the last layer feeds the
-// issue register directly
-// (the slot tag is dropped after the sort)
-/* verilator lint_off UNUSEDSIGNAL */
-wire logic [N_OBJ*KEY_W-1:0] b_key;
-/* verilator lint_on UNUSEDSIGNAL */
-wire logic [N_OBJ*PAY_W-1:0] b_pay;
-wire logic                   b_valid;
-
-l1ot_sortnet #(
-    .N(N_OBJ),
-    .KEY_W(KEY_W),
-    .PAY_W(PAY_W),
-    .N_LAYERS(SORT_N_LAYERS),
-    .PW(SORT_PW),
-    .PARTNER(SORT_PARTNER),
-    .LAYERS_PER_STAGE(SORT_LAYERS_PER_STAGE),
-    .REG_OUT(1'b0)
-) u_sort (
-    .clk(clk),
-    .rst(rst),
-    .in_key(a_key),
-    .in_pay(a_pay),
-    .in_valid(a_valid),
-    .out_key(b_key),
-    .out_pay(b_pay),
-    .out_valid(b_valid)
-);
-
-// ---------------------------------------------------------------- issue
-// holds the sorted event for REUSE cycles; group r compares with medoids r*P+p
-logic [NPT-1:0]  iss_pt_reg;
-logic [NETA-1:0] iss_eta_reg;
-logic [NPHI-1:0] iss_phi_reg;
-logic [R_W-1:0]  iss_r_reg;
-logic            iss_valid_reg;
-logic            iss_more_reg;    // further groups of this event follow
-logic            overrun_reg;
-
-wire logic [NPT-1:0]  b_pt;
-wire logic [NETA-1:0] b_eta;
-wire logic [NPHI-1:0] b_phi;
-
-for (genvar s = 0; s < N_OBJ; s++) begin : g_unpack
-    assign b_pt[s*XPT_W +: XPT_W]    = b_key[s*KEY_W + TAG_W +: XPT_W];
-    assign b_eta[s*XETA_W +: XETA_W] = b_pay[s*PAY_W + XPHI_W +: XETA_W];
-    assign b_phi[s*XPHI_W +: XPHI_W] = b_pay[s*PAY_W +: XPHI_W];
-end
-
-always_ff @(posedge clk) begin
-    overrun_reg <= 1'b0;
-    if (b_valid) begin
-        iss_pt_reg    <= b_pt;
-        iss_eta_reg   <= b_eta;
-        iss_phi_reg   <= b_phi;
-        iss_r_reg     <= '0;
-        iss_valid_reg <= 1'b1;
-        iss_more_reg  <= (REUSE > 1);
-        overrun_reg   <= iss_more_reg;
-    end else if (iss_more_reg) begin
-        iss_r_reg     <= iss_r_reg + 1'b1;
-        iss_valid_reg <= 1'b1;
-        iss_more_reg  <= (32'(iss_r_reg) + 2 < REUSE);
-    end else begin
-        iss_valid_reg <= 1'b0;
-    end
-    if (rst) begin
-        iss_r_reg     <= '0;
-        iss_valid_reg <= 1'b0;
-        iss_more_reg  <= 1'b0;
-        overrun_reg   <= 1'b0;
-    end
-end
-
-assign err_overrun = overrun_reg;
-
-wire logic iss_first = (iss_r_reg == '0);
-wire logic iss_last  = (32'(iss_r_reg) == REUSE - 1);
 
 // ---------------------------------------------------------------- fetch (l1ot_refmem)
 // event boundary: no further group of the current event follows the one in the
 // issue register, so the next fetch is group 0 of a new event (or nothing)
-wire logic swap_ok = !iss_more_reg;
+wire logic swap_ok = !iss_more;
 
 localparam int SB_W = R_W + 3;   // {bank, first, last, r}
 
@@ -305,7 +203,7 @@ l1ot_refmem #(
     .ipb_ack(ipb_ack),
     .ipb_err(ipb_err),
     .clk(clk),
-    .rd_r(iss_r_reg),
+    .rd_r_next(iss_r_next),
     .swap_ok(swap_ok),
     .rd_pt(f_pt),
     .rd_eta(f_eta),
@@ -321,11 +219,11 @@ logic [R_W+1:0]  fx_sb_reg;
 logic            fx_valid_reg;
 
 always_ff @(posedge clk) begin
-    fx_pt_reg    <= iss_pt_reg;
-    fx_eta_reg   <= iss_eta_reg;
-    fx_phi_reg   <= iss_phi_reg;
-    fx_sb_reg    <= {iss_first, iss_last, iss_r_reg};
-    fx_valid_reg <= iss_valid_reg;
+    fx_pt_reg    <= iss_pt;
+    fx_eta_reg   <= iss_eta;
+    fx_phi_reg   <= iss_phi;
+    fx_sb_reg    <= {iss_first, iss_last, iss_r};
+    fx_valid_reg <= iss_valid;
     if (rst) begin
         fx_valid_reg <= 1'b0;
     end
@@ -375,75 +273,34 @@ for (genvar p = 0; p < P; p++) begin : g_unit
 end
 
 // ---------------------------------------------------------------- stage d: argmin
-wire logic [D_W-1:0]    g_min;
-wire logic [PIDX_W-1:0] g_pidx;
-wire logic [SB_W-1:0]   g_sb;
-wire logic              g_valid;
-
-l1ot_argmin #(
-    .N(P),
-    .D_W(D_W),
-    .IDX_W(PIDX_W),
-    .LEVELS_PER_STAGE(MIN_LEVELS_PER_STAGE),
-    .SB_W(SB_W)
-) u_argmin (
-    .clk(clk),
-    .rst(rst),
-    .in_data(c_d),
-    .in_sb(c_sb),
-    .in_valid(c_valid),
-    .out_min(g_min),
-    .out_idx(g_pidx),
-    .out_sb(g_sb),
-    .out_valid(g_valid)
-);
-
-// (first/last are used only with REUSE > 1)
-/* verilator lint_off UNUSEDSIGNAL */
-wire logic           g_first = g_sb[R_W + 1];
-wire logic           g_last  = g_sb[R_W];
-/* verilator lint_on UNUSEDSIGNAL */
-wire logic [R_W-1:0] g_r     = g_sb[R_W-1:0];
-wire logic           g_bank  = g_sb[R_W + 2];
-wire logic [IDX_W-1:0] g_idx = IDX_W'(32'(g_r) * P + 32'(g_pidx));
-
+// (l1ot_reuse_argmin: over the P units, then with REUSE > 1 the running min over the
+// groups; the bank of the event's first group travels with it)
 wire logic [D_W-1:0]   f_min;
 wire logic [IDX_W-1:0] f_idx;
 wire logic             f_valid;
 wire logic             f_tag;
 
-if (REUSE > 1) begin : g_acc
-    // running minimum over the REUSE groups; later groups have higher
-    // indices, so they win only if strictly smaller
-    logic [D_W-1:0]   acc_min_reg;
-    logic [IDX_W-1:0] acc_idx_reg;
-    logic             acc_valid_reg;
-    logic             acc_bank_reg;
-
-    always_ff @(posedge clk) begin
-        if (g_valid && (g_first || g_min < acc_min_reg)) begin
-            acc_min_reg <= g_min;
-            acc_idx_reg <= g_idx;
-        end
-        if (g_valid && g_first) begin
-            acc_bank_reg <= g_bank;
-        end
-        acc_valid_reg <= g_valid && g_last;
-        if (rst) begin
-            acc_valid_reg <= 1'b0;
-        end
-    end
-
-    assign f_min   = acc_min_reg;
-    assign f_idx   = acc_idx_reg;
-    assign f_valid = acc_valid_reg;
-    assign f_tag   = acc_bank_reg;
-end else begin : g_noacc
-    assign f_min   = g_min;
-    assign f_idx   = g_idx;
-    assign f_valid = g_valid;
-    assign f_tag   = g_bank;
-end
+l1ot_reuse_argmin #(
+    .P(P),
+    .REUSE(REUSE),
+    .MIN_LEVELS_PER_STAGE(MIN_LEVELS_PER_STAGE),
+    .D_W(D_W),
+    .IDX_W(IDX_W),
+    .TAG_W(1)
+) u_min (
+    .clk(clk),
+    .rst(rst),
+    .in_d(c_d),
+    .in_r(c_sb[R_W-1:0]),
+    .in_first(c_sb[R_W + 1]),
+    .in_last(c_sb[R_W]),
+    .in_tag(c_sb[R_W + 2]),
+    .in_valid(c_valid),
+    .out_min(f_min),
+    .out_idx(f_idx),
+    .out_tag(f_tag),
+    .out_valid(f_valid)
+);
 
 // ---------------------------------------------------------------- stages e, f
 // score = min(D >> SCORE_SHIFT, 2^SCORE_W - 1); trig = score >= THRESHOLD, which

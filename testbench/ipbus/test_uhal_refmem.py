@@ -56,7 +56,10 @@ async def uhal_reload(dut):
     bridge = CocotbBridge(dut, now=lambda: tb.cycle)
     bridge.start()
     ep = Endpoint(bridge).start()
-    client = UhalClient(ep.port, os.environ["L1OT_TOP_XML"])
+    # a whole load (K*19 writes and the commit) is one dispatch, answered after all its bus
+    # cycles are simulated (each answered at the third ipb_clk edge after its latch): on a
+    # loaded machine that is more than uhal's default 5 s reply timeout
+    client = UhalClient(ep.port, os.environ["L1OT_TOP_XML"], timeout_ms=60_000)
     base = 0x1000
     rec = {}
 

@@ -113,6 +113,8 @@ class RlTB:
         return await self.bus(RM_BASE + addr, value)
 
     async def stream(self, words, spacing):
+        """Events back to back at II = ``spacing`` (REUSE: the kernel's full rate, so every
+        event boundary at which a commit can apply is followed at once by a new group 0)."""
         dut = self.dut
         await RisingEdge(dut.clk)
         for k, w in enumerate(words):
@@ -123,10 +125,11 @@ class RlTB:
             self._tag = k
             dut.in_words.value = v
             dut.in_valid.value = 1
-            await FallingEdge(dut.clk)
-            dut.in_valid.value = 0
             for _ in range(spacing - 1):
                 await FallingEdge(dut.clk)
+                dut.in_valid.value = 0
+        await FallingEdge(dut.clk)
+        dut.in_valid.value = 0
 
     async def drain(self, n, timeout=4000):
         for _ in range(timeout):
@@ -151,9 +154,13 @@ def _setup():
     sel = np.asarray(tbutil.select_vectors(tags, os.environ.get("L1OT_SELECT", "rare:100")), np.int64)
     golden = (np.asarray(score, np.int64)[sel], np.asarray(idx, np.int64)[sel], np.asarray(trig, np.int64)[sel])
     # the selection, then (while the commits run) golden events that tell a reference applied
-    # mid-event from either model: for every split g of the REUSE groups (group r holds medoids
-    # r*P .. r*P+P-1), groups < g of one model and >= g of the other score differently from the
-    # first model (both orders)
+    # mid-event from either model, two kinds in turn (no event is both):
+    #  * "early": for every split g of the REUSE groups (group r holds medoids r*P .. r*P+P-1),
+    #    groups < g of one model and >= g of the other score differently from the first model
+    #    (both orders): caught when such an event reports the bank of its first groups;
+    #  * "late": group 0 of one model and the rest of the other score differently from the
+    #    second model (both orders): caught when it reports the bank of its later groups (a
+    #    bank select one cycle late at the second fetch level)
     k, reuse = roms[0].shape[0], int(os.environ["L1OT_REUSE"])
     group = np.arange(k) // ((k + reuse - 1) // reuse)
 
@@ -163,16 +170,21 @@ def _setup():
 
     ra, rb = res(roms[0]), res(roms[1])
     sens = np.ones(len(words), bool)
+    late = np.ones(len(words), bool)
     for g in range(1, reuse):
         m = (group < g)[:, None, None]
-        sens &= (res(np.where(m, roms[0], roms[1])) != ra).any(1) & (res(np.where(m, roms[1], roms[0])) != rb).any(1)
-    sens = np.nonzero(sens)[0]
-    assert len(sens) >= 20, f"only {len(sens)} split-sensitive golden events"
+        ab, ba = res(np.where(m, roms[0], roms[1])), res(np.where(m, roms[1], roms[0]))
+        sens &= (ab != ra).any(1) & (ba != rb).any(1)
+        if g == 1:
+            late &= (ab != rb).any(1) & (ba != ra).any(1)
+    sens, late = np.nonzero(sens)[0], np.nonzero(late)[0]
+    assert len(sens) >= 20 and len(late) >= 20, f"only {len(sens)} / {len(late)} split-sensitive golden events"
     # long enough that every commit lands inside the stream: COMMIT_ROUNDS loads of the whole
     # memory (one bus write per word, several clk cycles each) at one event per REUSE cycles
     n_words = len(loads[0]["writes"])
     n_sens = int(os.environ.get("L1OT_N_SENS", 0)) or max(1800, COMMIT_ROUNDS * n_words * 12 // reuse)
-    tail = sens[np.arange(n_sens) % len(sens)]
+    i = np.arange(n_sens)
+    tail = np.where(i % 2 == 0, sens[(i // 2) % len(sens)], late[(i // 2) % len(late)])
     order = np.concatenate([sel, tail])
     exp = [tuple(r[order, j] for j in range(3)) for r in (ra, rb)]
     return cfg, words[order], golden, exp, loads, len(sel)
