@@ -44,6 +44,8 @@ N_OBJ = 19
 CLK_NS = 2.0
 IPB_NS = 3.3
 COMMIT_ROUNDS = 6
+#: ipb_clk cycles one bus write takes in this testbench, with margin (sets the stream length)
+BUS_CYCLES_PER_WRITE = 10
 K_TEST, R_TEST = 8, 4
 #: base of the medoid-memory slave in the top's map (l1ot.export.regs.SLAVE_BASE)
 RM_BASE = 0x1000
@@ -180,9 +182,12 @@ def _setup():
     sens, late = np.nonzero(sens)[0], np.nonzero(late)[0]
     assert len(sens) >= 20 and len(late) >= 20, f"only {len(sens)} / {len(late)} split-sensitive golden events"
     # long enough that every commit lands inside the stream: COMMIT_ROUNDS loads of the whole
-    # memory (one bus write per word, several clk cycles each) at one event per REUSE cycles
+    # memory at one event per REUSE clk cycles. One bus write costs BUS_CYCLES_PER_WRITE ipb_clk
+    # cycles (the edge bus() waits for, the slave's answer at the third edge after the latch,
+    # the access edge and the strobe-low cycle: 7, plus margin for the commit's polling)
     n_words = len(loads[0]["writes"])
-    n_sens = int(os.environ.get("L1OT_N_SENS", 0)) or max(1800, COMMIT_ROUNDS * n_words * 12 // reuse)
+    clk_per_word = -(-BUS_CYCLES_PER_WRITE * IPB_NS // CLK_NS)
+    n_sens = int(os.environ.get("L1OT_N_SENS", 0)) or max(1800, int(COMMIT_ROUNDS * n_words * clk_per_word) // reuse)
     i = np.arange(n_sens)
     tail = np.where(i % 2 == 0, sens[(i // 2) % len(sens)], late[(i // 2) % len(late)])
     order = np.concatenate([sel, tail])
